@@ -1,0 +1,161 @@
+"""The Python API: scenario -> compile -> kernel -> labelled xarray Dataset.
+
+>>> import simulator
+>>> ds = simulator.run("baseline", paths=1000, seed=1)          # doctest: +SKIP
+>>> simulator.summarize(ds)["reserve_months_quantile"]          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+from . import layout as L
+from .compile import Compiled, compile_scenario
+from .data import data_versions
+from .errors import NonFiniteResultError
+from .results import build_dataset, first_nonfinite
+from .scenario import LoadedScenario, load_scenario
+from .summary import format_summary, summarize  # noqa: F401  (re-exported)
+
+#: paths per kernel call; bounds the scratch of one call and gives progress steps
+DEFAULT_CHUNK = 20000
+
+
+def _kernel(use_reference: bool):
+    if use_reference:
+        from .reference import project as ref
+
+        def run_ref(inputs, out):
+            out[:] = ref(inputs)
+        return run_ref
+    from .kernels.project import project
+
+    def run_kernel(inputs, out):
+        project(*inputs, out)
+    return run_kernel
+
+
+def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=()) -> tuple[LoadedScenario, Compiled]:
+    """Load, validate and compile a scenario (a built-in name, a path, a dict or a LoadedScenario)."""
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, overrides)
+    compiled = compile_scenario(loaded.scenario, paths=paths, seed=seed, horizon=horizon, file=loaded.origin)
+    return loaded, compiled
+
+
+def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,
+        chunk_size=DEFAULT_CHUNK, progress=None, use_reference=False, check_finite=True) -> xr.Dataset:
+    """Run a scenario and return the results as an ``xarray.Dataset`` (MODEL.md section 14).
+
+    Parameters
+    ----------
+    scenario : str, path, dict or LoadedScenario, optional
+        Built-in name (default ``"baseline"``), YAML file, or parsed scenario.
+    paths, seed, horizon : int, optional
+        Override ``simulation.paths``, ``simulation.seed`` and ``horizon`` (years after the base).
+    overrides : sequence of ``"key.path=value"``
+        As ``--set`` on the command line.
+    threads : int, optional
+        Numba threads (results do not depend on it).
+    chunk_size : int
+        Paths per kernel call (results do not depend on it).
+    progress : callable(done_paths, total_paths), optional
+        Called after each chunk.
+    use_reference : bool
+        Run the plain-NumPy reference instead of the numba kernel (slow; for checks).
+    """
+    loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides)
+    return run_compiled(loaded, compiled, threads=threads, chunk_size=chunk_size, progress=progress,
+                        use_reference=use_reference, check_finite=check_finite)
+
+
+def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, chunk_size=DEFAULT_CHUNK,
+                 progress=None, use_reference=False, check_finite=True, path_ids=None) -> xr.Dataset:
+    """Run an already compiled scenario (for repeated runs: sweeps, break-even searches)."""
+    inp = compiled.inputs
+    all_ids = inp.path_ids if path_ids is None else np.asarray(path_ids, dtype=np.int64)
+    P, T = all_ids.shape[0], inp.sched.shape[1]
+    out = np.empty((P, T, L.N_OUT))
+    kernel = _kernel(use_reference)
+    old_threads = None
+    if threads is not None and not use_reference:
+        import numba
+        old_threads = numba.get_num_threads()
+        numba.set_num_threads(int(threads))
+    started = time.perf_counter()
+    try:
+        chunk_size = max(1, int(chunk_size))
+        for start in range(0, P, chunk_size):
+            ids = all_ids[start:start + chunk_size]
+            shift = compiled.draw_shifts(ids)
+            view = out[start:start + len(ids)]
+            kernel(inp.with_paths(ids, shift), view)
+            if progress is not None:
+                progress(start + len(ids), P)
+    finally:
+        if old_threads is not None:
+            import numba
+            numba.set_num_threads(old_threads)
+    elapsed = time.perf_counter() - started
+    scn = compiled.scenario
+    rep_prev = scn.reported.previous_year
+    prev_exp = [rep_prev.employee_pooled.expenditure.central, rep_prev.employee_accounts.expenditure.central,
+                rep_prev.resident.expenditure.central]
+    attrs = {
+        "title": f"fundsim projection of scenario {scn.name}",
+        "scenario_name": scn.name,
+        "scenario_origin": str(loaded.origin),
+        "scenario_yaml": loaded.text,
+        "scenario_sha256": loaded.hash,
+        "seed": int(inp.seed),
+        "paths": int(P),
+        "base_year": int(scn.base_year),
+        "horizon": int(T - 1),
+        "software_version": __version__,
+        "data_versions": json.dumps(data_versions(), sort_keys=True),
+        "calibration": json.dumps(compiled.calibration, sort_keys=True, default=float),
+        "calibration_warnings": "\n".join(compiled.warnings),
+        "engine": "numpy reference" if use_reference else "numba kernel",
+        "kernel_seconds": float(elapsed),
+        "conventions": "mid-year stocks; flows during the year; balances at year end; money in nominal yuan",
+    }
+    ds = build_dataset(out, compiled.years[:T], all_ids, prev_exp, attrs)
+    if check_finite:
+        bad = first_nonfinite(ds)
+        if bad is not None:
+            path, year, name = bad
+            raise NonFiniteResultError(f"the projection produced a non-finite value: first at path {path}, "
+                                       f"year {year}, variable '{name}'; check the scenario's extreme values")
+    return ds
+
+
+def calibration_report(ds: xr.Dataset) -> dict:
+    """The base-year calibration factors and checks stored in a result's attributes."""
+    return json.loads(ds.attrs["calibration"])
+
+
+def write_netcdf(ds: xr.Dataset, path) -> Path:
+    """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path

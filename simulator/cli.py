@@ -1,0 +1,116 @@
+"""``fundsim``: the command line.  Thin: parses options, calls the API, prints, maps errors to
+exit codes (0 ok, 1 failure, 2 bad input, 130 interrupted).  Tracebacks only with --traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+import warnings
+
+import click
+
+from . import __version__
+from .errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, SimulatorError
+
+
+def _handle_errors(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        show_tb = (ctx.find_root().params or {}).get("traceback", False)
+        try:
+            return fn(*args, **kwargs)
+        except SimulatorError as e:
+            if show_tb:
+                raise
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: no output was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # a bug: one line, with a pointer to --traceback
+            if show_tb:
+                raise
+            click.echo(f"internal error: {type(e).__name__}: {e}\n(run again with --traceback for details, and please report it)", err=True)
+            sys.exit(EXIT_FAILURE)
+    return wrapper
+
+
+class _Group(click.Group):
+    def main(self, *args, **kwargs):
+        kwargs.setdefault("standalone_mode", True)
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.UsageError as e:  # pragma: no cover - click exits itself
+            click.echo(f"error: {e}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fundsim")
+@click.option("--traceback", is_flag=True, help="Show Python tracebacks for errors (for debugging).")
+def cli(traceback):
+    """Monte Carlo projections of China's basic medical insurance funds.
+
+    Scenarios are YAML files or built-in names (default: baseline). Exit codes: 0 ok, 1 failure,
+    2 bad input (scenario, options), 130 interrupted.
+    """
+
+
+def _progress_printer(enabled):
+    if not enabled:
+        return None
+    start = time.perf_counter()
+
+    def show(done, total):
+        el = time.perf_counter() - start
+        eta = el / done * (total - done) if done else 0.0
+        click.echo(f"\r  {done:,}/{total:,} paths  {el:5.1f} s elapsed, ETA {eta:5.1f} s", err=True, nl=done >= total)
+    return show
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--paths", "-n", type=click.IntRange(min=1), help="Monte Carlo paths (default: the scenario's simulation.paths).")
+@click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), help="Seed (default: the scenario's simulation.seed).")
+@click.option("--horizon", type=click.IntRange(1, 200), help="Years after the base year (default: the scenario's horizon).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value (repeatable).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True), help="Write results to this netCDF file (atomically).")
+@click.option("--threads", type=click.IntRange(min=1), help="Numba threads (results do not depend on it).")
+@click.option("--step", type=click.IntRange(min=1), default=5, show_default=True, help="Years between rows of the summary table.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def run(scenario, paths, seed, horizon, overrides, out, threads, step, quiet):
+    """Run SCENARIO (a built-in name or a YAML file; default: baseline) and print its summary."""
+    from .api import prepare, run_compiled, write_netcdf
+    from .summary import format_summary
+
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides)
+    if not quiet:
+        for w in caught:
+            click.echo(f"warning: {w.message}", err=True)
+    n = compiled.inputs.path_ids.shape[0]
+    show = not quiet and n >= 20000
+    ds = run_compiled(loaded, compiled, threads=threads, progress=_progress_printer(show))
+    if out:
+        write_netcdf(ds, out)
+    if not quiet:
+        click.echo(format_summary(ds, step=step))
+        elapsed = time.perf_counter() - t0
+        click.echo(f"\n{n} paths x {ds.sizes['year'] - 1} years in {elapsed:.2f} s "
+                   f"(kernel {ds.attrs['kernel_seconds']:.2f} s)" + (f"; results written to {out}" if out else ""))
+
+
+def main():
+    cli(prog_name="fundsim")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

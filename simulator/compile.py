@@ -1,0 +1,486 @@
+"""Validated scenario + seed -> the plain arrays the kernel takes, and the base-year calibration.
+
+:func:`compile_scenario` evaluates every schedule at the projection years, draws the uncertain
+parameters of each path (from the counter-based streams ``param:<key path>``), builds the
+age/sex tables (population, mortality, fertility, retirement tracks, coverage, cost curves,
+disease shares) and calibrates the base year (MODEL.md section 11):
+
+* membership: the retiree stock is scaled to the reported count; with
+  ``calibration.fit_coverage`` the working coverage and the participation rate are scaled so
+  that active members and residents match too (then they are fitted, not checked);
+* interest of the base year (section 9's formula) is taken out of reported income;
+* one factor per pooled fund scales ``c0`` so that modelled expenditure (net of maternity, the
+  critical-illness premium and the long-term-care carve-out) equals reported expenditure; one
+  factor scales the birth cost and the allowance share so that maternity matches;
+* the contribution base ratio ``β`` is fitted so that employee-scheme contribution income
+  (pooled plus accounts) matches, the factor ``ϑ`` so that resident contribution income matches,
+  the accounts' balance spend share ``ξb`` so that account expenditure matches; each unless the
+  scenario fixes it.  The pooled/accounts split of income is then a check.
+
+Calibration uses central values (every shift is zero in the base year), once for all paths.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from . import layout as L
+from . import rng
+from .data import load_fertility_table
+from .errors import CalibrationError, ScenarioError
+from .scenario.schema import DRIVERS, GROUPS, LINES, SCHEMES, Scenario
+
+
+class ModelInputs(NamedTuple):
+    """Everything the kernel needs, as arrays (see :mod:`simulator.layout` for the indices)."""
+
+    seed: np.uint64
+    path_ids: np.ndarray      # (P,) int64 global path indices
+    streams: np.ndarray       # (6 + 2D,) uint64 stream ids
+    sched: np.ndarray         # (K, T) central parameter values by year
+    shift: np.ndarray         # (P, K) per-path shift of uncertain parameters
+    lo: np.ndarray            # (K,) clip bounds
+    hi: np.ndarray            # (K,)
+    flags: np.ndarray         # (N_FLAGS,) int64
+    base: np.ndarray          # (N_BASE,) base-year scalars
+    pop0: np.ndarray          # (A, S) persons
+    m0: np.ndarray            # (A, S) central death rates of the base year
+    ri: np.ndarray            # (A, S) improvement rates
+    fx: np.ndarray            # (T, A) fertility age pattern, rows sum to 1
+    mig_prof: np.ndarray      # (A, S) migration age-sex shape, sums to 1
+    track: np.ndarray         # (T+1, 3, A) share past retirement age: men, women-50, women-55; row 0 is base-1
+    rho: np.ndarray           # (A, S) working coverage (fitted scale applied)
+    flex_rel: np.ndarray      # (A, S)
+    tau: np.ndarray           # (A, S) participation (fitted scale applied)
+    rt0: np.ndarray           # (A, S) base-year retirees (persons)
+    wp: np.ndarray            # (A, S) wage relativity
+    c0h: np.ndarray           # (2, 3, A, S) c0 * h, yuan per member at Cm = 1 (calibrated)
+    wdis: np.ndarray          # (D, 3, A, S) disease shares
+    perdiem: np.ndarray       # (D,) 1.0 for per-diem groups
+    chol: np.ndarray          # (4, 4) Cholesky factor of the driver correlation
+
+    def with_paths(self, path_ids, shift):
+        return self._replace(path_ids=np.ascontiguousarray(path_ids, dtype=np.int64),
+                             shift=np.ascontiguousarray(shift, dtype=np.float64))
+
+    def with_horizon(self, horizon):
+        T = horizon + 1
+        return self._replace(sched=np.ascontiguousarray(self.sched[:, :T]), fx=np.ascontiguousarray(self.fx[:T]),
+                             track=np.ascontiguousarray(self.track[:T + 1]))
+
+
+@dataclass
+class Compiled:
+    """A compiled scenario: kernel inputs for paths 0..P-1 plus labels and the calibration report."""
+
+    scenario: Scenario
+    inputs: ModelInputs
+    years: np.ndarray
+    disease_names: list
+    row_names: list
+    uncertain_rows: dict           # row -> (key path, Distribution)
+    calibration: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+    def draw_shifts(self, path_ids) -> np.ndarray:
+        return _draw_shifts(self.inputs.seed, path_ids, self.uncertain_rows, self.inputs.sched, len(self.row_names))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _get(obj, dotted):
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _field_meta(model_cls, name):
+    return model_cls.model_fields[name].json_schema_extra or {}
+
+
+def _param_rows(scn: Scenario):
+    """(row name, Param or None, lo, hi) for every row, fixed rows then disease rows."""
+    rows = []
+    for name in L.FIXED_ROW_NAMES:
+        parts = name.split(".")
+        parent = _get(scn, ".".join(parts[:-1])) if len(parts) > 1 else scn
+        meta = _field_meta(type(parent), parts[-1])
+        rows.append((name, getattr(parent, parts[-1]), meta.get("min"), meta.get("max")))
+    for d, grp in enumerate(scn.expenditure.disease_groups):
+        for fld in L.DISEASE_ROW_FIELDS:
+            meta = _field_meta(type(grp), fld)
+            rows.append((f"expenditure.disease_groups[{d}].{fld}", getattr(grp, fld), meta.get("min"), meta.get("max")))
+    return rows
+
+
+def _draw_shifts(seed, path_ids, uncertain_rows, sched, K):
+    path_ids = np.asarray(path_ids, dtype=np.int64)
+    shift = np.zeros((path_ids.shape[0], K))
+    for row, (key, dist) in uncertain_rows.items():
+        u = rng.uniform(seed, rng.stream_id("param:" + key), path_ids, 0)
+        shift[:, row] = dist.ppf(u) - dist.mean
+    return shift
+
+
+def retirement_age(track: str, birth_year):
+    """Statutory retirement age by birth year (NPC Standing Committee decision of 2024, in force 2025)."""
+    yb = np.asarray(birth_year, dtype=float)
+    if track == "men":
+        return 60 + np.minimum(36, np.maximum(0, 3 * (yb - 1965) + 2)) / 12
+    if track == "women_50":
+        return 50 + np.minimum(60, np.maximum(0, 6 * (yb - 1975) + 3.5)) / 12
+    if track == "women_55":
+        return 55 + np.minimum(36, np.maximum(0, 3 * (yb - 1970) + 2)) / 12
+    raise ValueError(track)
+
+
+def _tracks(scn: Scenario, years):
+    """Share past retirement age clip(a + 1 - R(yb), 0, 1) for years base-1..base+H, shape (T+1, 3, A)."""
+    cal = np.concatenate([[years[0] - 1], years])
+    ages = np.arange(L.N_AGES)
+    out = np.empty((cal.shape[0], 3, L.N_AGES))
+    ov = scn.membership.retirement_override
+    for k, name in enumerate(("men", "women_50", "women_55")):
+        yb = cal[:, None] - ages[None, :]
+        p = getattr(ov, name)
+        R = p.evaluate(yb.ravel()).reshape(yb.shape) if p is not None else retirement_age(name, yb)
+        out[:, k, :] = np.clip(ages[None, :] + 1 - R, 0.0, 1.0)
+    return out
+
+
+def _fertility_pattern(name, years):
+    if not isinstance(name, str):  # an age profile: the female column, every year
+        f = name.values[:, 1]
+        return np.broadcast_to(f / f.sum(), (len(years), f.shape[0])).copy()
+    tab_years, asfr = load_fertility_table(name)
+    # the nearest year of the table (years outside it use its first or last year)
+    idx = np.abs(np.asarray(years)[:, None] - tab_years[None, :]).argmin(axis=1)
+    fx = asfr[idx]
+    sums = fx.sum(axis=1, keepdims=True)
+    return fx / np.where(sums > 0, sums, 1.0)
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None = None,
+                     horizon: int | None = None, file=None) -> Compiled:
+    """Compile a validated scenario into kernel inputs and calibrate the base year."""
+    if horizon is not None:
+        scn = scn.model_copy(update={"horizon": int(horizon)})
+    paths = scn.simulation.paths if paths is None else int(paths)
+    seed = scn.simulation.seed if seed is None else int(seed)
+    if paths < 1:
+        raise ScenarioError([("simulation.paths", f"must be at least 1, got {paths}", None)], file)
+    if not 0 <= seed < 2**63:
+        raise ScenarioError([("simulation.seed", f"must be in [0, 2^63), got {seed}", None)], file)
+    years = scn.years
+    T = years.shape[0]
+    warn = []
+
+    # ---- parameter table
+    rows = _param_rows(scn)
+    K = len(rows)
+    sched = np.zeros((K, T))
+    lo = np.full(K, -np.inf)
+    hi = np.full(K, np.inf)
+    uncertain = {}
+    flags = np.zeros(L.N_FLAGS, dtype=np.int64)
+    for r, (name, p, pmin, pmax) in enumerate(rows):
+        if p is None:
+            continue
+        sched[r] = p.evaluate(years)
+        lo[r] = -np.inf if pmin is None else pmin
+        hi[r] = np.inf if pmax is None else pmax
+        if p.dist is not None:
+            if p.dist.clip_min is not None:
+                lo[r] = max(lo[r], p.dist.clip_min)
+            if p.dist.clip_max is not None:
+                hi[r] = min(hi[r], p.dist.clip_max)
+            uncertain[r] = (name, p.dist)
+    sched = np.clip(sched, lo[:, None], hi[:, None])
+    flags[L.FLAG_BUDGET] = int(scn.reform.drg_dip.global_budget.enabled)
+    flags[L.FLAG_GI_SET] = int(scn.reform.drg_dip.global_budget.income_growth is not None)
+    flags[L.FLAG_PI_SHARE] = int(scn.resident.premium_income_share is not None)
+    flags[L.FLAG_PS_CAP] = int(scn.resident.subsidy_cap_ratio is not None)
+    flags[L.FLAG_CII_SHARE] = int(scn.critical_illness.premium_share is not None)
+    flags[L.FLAG_SMAX] = int(scn.economy.cost_share_ceiling is not None)
+    flags[L.FLAG_DIP_START] = scn.reform.drg_dip.start_year
+    flags[L.FLAG_BASE_YEAR] = scn.base_year
+    if scn.critical_illness.premium_share is None and scn.critical_illness.premium is None:
+        warn.append("critical_illness: neither premium_share nor premium is set; the critical-illness premium is 0")
+    # rows with a default where the scenario leaves them unset
+    defaults = {L.BETA: 1.0, L.XI_B: 0.0, L.THETA_OTHER: 1.0, L.SMAX: 1.0}
+    for r, v in defaults.items():
+        if rows[r][1] is None:
+            sched[r] = v
+
+    # ---- population
+    pop = scn.population
+    pop0 = pop.base.values.astype(float).copy()
+    ri = pop.mortality.improvement.values.astype(float).copy()
+    m0 = pop.mortality.base_rates.values * np.exp(-ri * (scn.base_year - pop.mortality.table_year))
+    try:
+        fx = _fertility_pattern(pop.fertility.age_pattern, years)
+    except ValueError as e:
+        raise ScenarioError([("population.fertility.age_pattern", str(e), None)], file) from None
+    mig = pop.migration.age_profile.values.astype(float)
+    msum = mig.sum()
+    mig_prof = mig / msum if msum != 0 else np.zeros_like(mig)
+    track = _tracks(scn, years)
+
+    # ---- membership (base year) and its fit
+    mem = scn.membership
+    rho = mem.working_coverage.values.astype(float).copy()
+    flex_rel = mem.flexible_age_relativity.values.astype(float)
+    tau = mem.participation.values.astype(float).copy()
+    w50 = sched[L.WOMEN50, 0]
+    Pi0 = np.stack([track[1, 0], w50 * track[1, 1] + (1 - w50) * track[1, 2]], axis=1)
+    rep, prev = scn.reported.base_year, scn.reported.previous_year
+    target_active = (rep.members.active.central + prev.members.active.central) / 2
+    target_ret = (rep.members.retirees.central + prev.members.retirees.central) / 2
+    target_res = (rep.members.residents.central + prev.members.residents.central) / 2
+    cal = {}
+
+    def working(rho_):
+        return pop0 * (1 - Pi0) * np.minimum(1.0, rho_ * sched[L.COV_TREND, 0])
+
+    if scn.calibration.fit_coverage:
+        k = 1.0
+        for _ in range(50):
+            got = working(rho * k).sum()
+            if got <= 0:
+                raise CalibrationError("calibration: working coverage is zero at every age; cannot fit active members")
+            k_new = k * target_active / got
+            if abs(k_new - k) < 1e-15 * k:
+                break
+            k = k_new
+        if abs(working(rho * k).sum() / target_active - 1) > 1e-9:
+            raise CalibrationError("calibration: working coverage cannot reach the reported active members (coverage capped at 1)")
+        rho = np.minimum(1.0, rho * k)
+        cal["working_coverage_scale"] = k
+    shape = mem.retiree_profile.values * Pi0 * pop0
+    if shape.sum() <= 0:
+        raise CalibrationError("calibration: no one is past retirement age in the base year with the given retiree_profile")
+    rt0 = shape * (target_ret / shape.sum())
+    cal["retiree_stock_scale"] = target_ret / shape.sum()
+    work0 = working(rho)
+    A0 = work0 * (1 - np.minimum(1.0, flex_rel * sched[L.FLEX_SHARE, 0]))
+    F0 = work0 - A0
+
+    def residents(k):
+        return np.maximum(pop0 * np.minimum(1.0, tau * k) - A0 - F0 - rt0, 0).sum()
+
+    if scn.calibration.fit_coverage:
+        from scipy.optimize import brentq
+        kmax = 1.0 / max(tau.max(), 1e-12)
+        if residents(kmax) < target_res:
+            raise CalibrationError("calibration: the reported resident count exceeds the population not in the employee scheme")
+        k = brentq(lambda k: residents(k) - target_res, 0.0, kmax, xtol=1e-15, rtol=1e-14)
+        tau = np.minimum(1.0, tau * k)
+        cal["participation_scale"] = k
+
+    # ---- cost tables
+    exp_ = scn.expenditure
+    h = np.zeros((2, 3, L.N_AGES, L.N_SEXES))
+    members_scheme = [A0 + F0 + rt0, None]
+    for mi, m in enumerate(SCHEMES):
+        for j, line in enumerate(LINES):
+            h[mi, j] = getattr(exp_.age_cost_curve[m], line).values
+    D = len(exp_.disease_groups)
+    wdis = np.zeros((D, 3, L.N_AGES, L.N_SEXES))
+    perdiem = np.zeros(D)
+    for d, grp in enumerate(exp_.disease_groups):
+        for j, line in enumerate(LINES):
+            wdis[d, j] = getattr(grp.share, line).values
+        perdiem[d] = 1.0 if grp.per_diem else 0.0
+
+    corr = scn.economy.correlation.ordered()
+    try:
+        chol = np.linalg.cholesky(corr + 1e-12 * np.eye(4))
+    except np.linalg.LinAlgError:
+        raise ScenarioError([("economy.correlation.matrix", "is not positive semi-definite", None)], file) from None
+
+    names = ["mortality"] + [f"driver:{d}" for d in DRIVERS] + ["epidemic"]
+    for grp in exp_.disease_groups:
+        names += [f"disease_prevalence:{grp.name}", f"disease_intensity:{grp.name}"]
+    streams = np.array([rng.stream_id(n) for n in names], dtype=np.uint64)
+
+    base = np.zeros(L.N_BASE)
+    base[L.B_W0] = scn.economy.base_wage.central
+    base[L.B_Y0] = scn.economy.base_resident_income.central
+    base[L.B_W_PREV] = scn.economy.previous_wage.central
+    fund_rep = [rep.employee_pooled, rep.employee_accounts, rep.resident]
+    fund_prev = [prev.employee_pooled, prev.employee_accounts, prev.resident]
+    i0 = sched[L.MU[L.D_INTEREST], 0]
+    inc_target = np.zeros(3)
+    for f in range(3):
+        inc, ex, bal = fund_rep[f].income.central, fund_rep[f].expenditure.central, fund_rep[f].balance.central
+        bal_prev = bal - (inc - ex)
+        J0 = i0 * (bal_prev + (inc - ex) / 2) / (1 + i0 / 2)
+        base[L.B_BAL_PREV + f] = bal_prev
+        base[L.B_BAL0 + f] = bal
+        base[L.B_J0 + f] = J0
+        base[L.B_INC_GROWTH0 + f] = inc / fund_prev[f].income.central - 1 if fund_prev[f].income.central > 0 else 0.0
+        base[L.B_EXP_RATIO_PREV + f] = fund_prev[f].expenditure.central / ex if ex > 0 else 0.0
+        inc_target[f] = inc - J0
+    pi_prem0 = sched[L.PI_SHARE, 0] * base[L.B_Y0] if flags[L.FLAG_PI_SHARE] else sched[L.PI, 0]
+    if base[L.B_Y0] <= 0 or pi_prem0 <= 0:
+        if sched[L.ENROL_ELAST].any():
+            raise ScenarioError([("membership.resident_enrolment_elasticity", "needs a positive base-year premium and resident income", None)], file)
+        base[L.B_PSI0] = 1.0
+    else:
+        base[L.B_PSI0] = pi_prem0 / base[L.B_Y0]
+    base[L.B_S0] = 0.0
+
+    # unit c0: line share times h normalised to average 1 over the scheme's base-year members
+    c0h = np.zeros_like(h)
+    seed_u = np.uint64(seed)
+    inputs = ModelInputs(seed_u, np.zeros(1, dtype=np.int64), streams, sched, np.zeros((1, K)), lo, hi, flags, base,
+                         pop0, m0, ri, fx, mig_prof, track, rho, flex_rel, tau, rt0,
+                         scn.economy.wage_age_relativity.values.astype(float), c0h, wdis, perdiem, chol)
+    from .reference import project as ref_project
+
+    def year0(inp):
+        return ref_project(inp, horizon=0)[0, 0]
+
+    # residents by cell for the h normalisation (enrolment factor is 1 in the base year)
+    Rs0 = np.maximum(pop0 * tau - A0 - F0 - rt0, 0.0)
+    members_scheme[1] = Rs0
+    for mi, m in enumerate(SCHEMES):
+        M = members_scheme[mi]
+        for j, line in enumerate(LINES):
+            avg = (M * h[mi, j]).sum() / M.sum() if M.sum() > 0 else 1.0
+            if avg <= 0:
+                raise CalibrationError(f"calibration: the {m} {line} cost curve is zero for every member")
+            c0h[mi, j] = getattr(exp_.line_shares[m], line).central * h[mi, j] / avg
+
+    # expenditure factors (modelled expenditure is linear in c0)
+    o = year0(inputs)
+    med_unit = np.array([sum(o[L.O_MED[mi][j]] for j in range(3)) + o[L.O_LEAK[mi]] for mi in range(2)])
+    ltc_share = sched[L.LTC, 0]
+    targets = np.array([fund_rep[0].expenditure.central - rep.maternity.central - ltc_share * inc_target[0],
+                        fund_rep[2].expenditure.central - o[L.O_CII] - ltc_share * inc_target[2]])
+    k_cost = np.zeros(2)
+    for mi in range(2):
+        if targets[mi] <= 0:
+            raise CalibrationError(f"calibration: reported {SCHEMES[mi]} expenditure is smaller than maternity/critical-illness/care spending")
+        if med_unit[mi] <= 0:
+            raise CalibrationError(f"calibration: modelled {SCHEMES[mi]} medical expenditure is zero (no members or reimbursement)")
+        k_cost[mi] = targets[mi] / med_unit[mi]
+        c0h[mi] *= k_cost[mi]
+    cal["cost_scale_employee"] = k_cost[0]
+    cal["cost_scale_resident"] = k_cost[1]
+    cal["c0_employee_yuan_per_member"] = {line: float((c0h[0, j] * members_scheme[0]).sum() / members_scheme[0].sum()) for j, line in enumerate(LINES)}
+    cal["c0_resident_yuan_per_member"] = {line: float((c0h[1, j] * members_scheme[1]).sum() / members_scheme[1].sum()) for j, line in enumerate(LINES)}
+    # maternity: one factor on the birth cost and the allowance share
+    mat_model = o[L.O_MATERNITY]
+    if mat_model <= 0:
+        raise CalibrationError("calibration: modelled maternity spending is zero (no births to employees or zero costs)")
+    k_mat = rep.maternity.central / mat_model
+    sched[L.CB0] *= k_mat
+    sched[L.CHI_AL] *= k_mat
+    cal["maternity_scale"] = k_mat
+    if sched[L.CHI_AL].max() > 1:
+        warn.append(f"calibration: the fitted maternity allowance share is {sched[L.CHI_AL].max():.3f} > 1; "
+                    "raise maternity.birth_cost or paid_leave_days")
+    # contributions
+    o = year0(inputs)
+    fitted = []
+    if scn.employee.base_ratio is None:
+        per_beta = o[L.O_EMPLOYER_CONTRIB] + o[L.O_EMPLOYEE_CONTRIB]
+        rest = o[L.O_FLEX_CONTRIB] + o[L.O_RETIREE_CONTRIB] + o[L.O_BUYBACK] + o[L.O_RECOV[0]]
+        target = inc_target[0] + inc_target[1]
+        if per_beta <= 0:
+            raise CalibrationError("calibration: employees pay no contributions (zero rates or members); set employee.base_ratio")
+        beta = (target - rest) / per_beta
+        if beta <= 0:
+            raise CalibrationError("calibration: flexible, retiree and buy-back contributions alone exceed the reported employee-scheme income")
+        sched[L.BETA] = beta
+        fitted.append("employee.base_ratio")
+    if scn.resident.other_income_factor is None:
+        o = year0(inputs)
+        per = o[L.O_RES_CONTRIB] / sched[L.THETA_OTHER, 0]
+        if per <= 0:
+            raise CalibrationError("calibration: residents pay no premium or subsidy; set resident.other_income_factor")
+        sched[L.THETA_OTHER] = (inc_target[2] - o[L.O_RECOV[1]]) / per
+        fitted.append("resident.other_income_factor")
+    if scn.accounts.spend_share_balance is None:
+        o = year0(inputs)
+        credits = o[L.O_INC_C[L.F_ACC]]
+        bal_prev = base[L.B_BAL_PREV + 1]
+        xi_b = (fund_rep[1].expenditure.central - sched[L.XI_F, 0] * credits) / bal_prev if bal_prev > 0 else 0.0
+        if not 0 <= xi_b <= 1:
+            raise CalibrationError(f"calibration: the account spend share of the balance would be {xi_b:.3f}, outside [0, 1]; "
+                                   "change accounts.spend_share_credits or set accounts.spend_share_balance")
+        sched[L.XI_B] = xi_b
+        fitted.append("accounts.spend_share_balance")
+    o = year0(inputs)
+    emp_members = o[L.O_EMPLOYEES] + o[L.O_FLEXIBLE]
+    base[L.B_S0] = ((sum(o[L.O_MED[0][j]] for j in range(3)) + sum(o[L.O_MED[1][j]] for j in range(3)))
+                    / (base[L.B_W0] * emp_members)) if emp_members > 0 else 0.0
+    if flags[L.FLAG_SMAX] and base[L.B_S0] >= sched[L.SMAX].min():
+        raise ScenarioError([("economy.cost_share_ceiling", f"must exceed the base-year cost-to-wage share S0 = {base[L.B_S0]:.4f}", None)], file)
+
+    # ---- calibration report: fitted factors and checks
+    cal["employee.base_ratio"] = float(sched[L.BETA, 0])
+    cal["resident.other_income_factor"] = float(sched[L.THETA_OTHER, 0])
+    cal["accounts.spend_share_balance"] = float(sched[L.XI_B, 0])
+    cal["maternity.birth_cost"] = float(sched[L.CB0, 0])
+    cal["maternity.allowance_share"] = float(sched[L.CHI_AL, 0])
+    cal["cost_to_wage_share_S0"] = float(base[L.B_S0])
+    cal["interest_taken_out"] = {f: float(base[L.B_J0 + i]) for i, f in enumerate(("employee_pooled", "employee_accounts", "resident"))}
+    cal["fitted"] = fitted + ["expenditure c0 (employee, resident)", "maternity scale", "retiree stock"] + (
+        ["working_coverage", "participation"] if scn.calibration.fit_coverage else [])
+    checks = {}
+
+    def check(name, model, reported, fitted_):
+        checks[name] = {"modelled": float(model), "reported": float(reported),
+                        "relative_error": float(model / reported - 1) if reported else float("nan"), "fitted": fitted_}
+
+    fc = scn.calibration.fit_coverage
+    check("members.active (mid-year)", o[L.O_EMPLOYEES] + o[L.O_FLEXIBLE], target_active, fc)
+    check("members.retirees (mid-year)", o[L.O_RETIREES], target_ret, True)
+    check("members.residents (mid-year)", o[L.O_RESIDENTS], target_res, fc)
+    for f, nm in enumerate(("employee_pooled", "employee_accounts", "resident")):
+        check(f"{nm}.expenditure", o[L.O_EXP[f]], fund_rep[f].expenditure.central, nm != "employee_accounts" or "accounts.spend_share_balance" in fitted)
+        check(f"{nm}.income", o[L.O_INC_C[f]] + base[L.B_J0 + f], fund_rep[f].income.central,
+              nm == "resident" and "resident.other_income_factor" in fitted)
+    check("employee_scheme.income (pooled + accounts)", o[L.O_INC_C[0]] + o[L.O_INC_C[1]] + base[L.B_J0] + base[L.B_J0 + 1],
+          fund_rep[0].income.central + fund_rep[1].income.central, "employee.base_ratio" in fitted)
+    check("maternity", o[L.O_MATERNITY], rep.maternity.central, True)
+    # retiree / employee cost ratio: a check on h, rr and the uplift (no input sets it directly)
+    cost_emp = _group_cost_per_member(inputs, A0, 0)
+    cost_ret = _group_cost_per_member(inputs, rt0, 2)
+    cal["retiree_to_employee_cost_ratio"] = float(cost_ret / cost_emp) if cost_emp > 0 else float("nan")
+    cal["checks"] = checks
+    tol = scn.calibration.member_tolerance
+    for name, c in checks.items():
+        if name.startswith("members") and not c["fitted"] and abs(c["relative_error"]) > tol:
+            warn.append(f"calibration: modelled {name} differs from the reported count by {c['relative_error']:+.1%} "
+                        f"(tolerance {tol:.0%})")
+    for msg in warn:
+        warnings.warn(msg, stacklevel=2)
+
+    path_ids = np.arange(paths, dtype=np.int64)
+    shift = _draw_shifts(seed_u, path_ids, uncertain, sched, K)
+    inputs = inputs.with_paths(path_ids, shift)
+    return Compiled(scn, inputs, years, [g.name for g in exp_.disease_groups], [r[0] for r in rows],
+                    uncertain, cal, warn)
+
+
+def _group_cost_per_member(inp: ModelInputs, members, g):
+    """Base-year fund-paid medical cost per member of group g (employee scheme), before DRG/DIP."""
+    tot = 0.0
+    for j in range(3):
+        par = lambda r: inp.sched[r, 0]  # noqa: E731
+        mult = (1 + par(L.ZETA[j]) * (g == L.RET)) * par(L.RR[g][j]) * (1 - par(L.LIMIT[g][j]))
+        tot += (members * inp.c0h[0, j]).sum() * mult
+    n = members.sum()
+    return tot / n if n > 0 else 0.0

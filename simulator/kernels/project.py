@@ -1,0 +1,479 @@
+"""The projection kernel: ``prange`` over paths, one path projected year by year.
+
+Each path writes only its own slice ``out[p]`` (no shared accumulators), and its random numbers
+come from the counter-based streams keyed by its global path index, so results do not depend on
+the number of threads or on how paths are chunked.  The equations and their order are those of
+:mod:`simulator.reference` (the NumPy reference, whose docstring lists the year step); the tests
+hold the two equal to 1e-9 relative.  Scratch memory is per path (a few age x sex arrays), so
+memory grows with paths x years only through ``out``.
+"""
+
+import math
+
+import numpy as np
+from numba import prange
+
+from .. import layout as L
+from .jit import jit
+from .rng import normal, uniform
+
+NA = L.N_AGES
+NS = L.N_SEXES
+
+
+@jit()
+def _param(sched, shift, lo, hi, p, t, shifted, out):
+    K = sched.shape[0]
+    for k in range(K):
+        v = sched[k, t] + (shift[p, k] if shifted else 0.0)
+        if v < lo[k]:
+            v = lo[k]
+        if v > hi[k]:
+            v = hi[k]
+        out[k] = v
+
+
+@jit()
+def _retired_share(track, ti, women50, out):
+    for a in range(NA):
+        out[a, 0] = track[ti, 0, a]
+        out[a, 1] = women50 * track[ti, 1, a] + (1.0 - women50) * track[ti, 2, a]
+
+
+@jit()
+def _se(year, start, semax, tau):
+    tau_d = year - start
+    if tau_d > 0:
+        return semax * (1.0 - math.exp(-tau_d / tau))
+    return 0.0
+
+
+@jit()
+def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof,
+                 track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, out):
+    """Project one path (local index p, global index path_id) into out[p] (T, N_OUT)."""
+    K = sched.shape[0]
+    T = out.shape[1]
+    D = wdis.shape[0]
+    base_year = flags[L.FLAG_BASE_YEAR]
+    dip_start = flags[L.FLAG_DIP_START]
+    par = np.empty(K)
+    par_prev = np.empty(K)
+    par_s = np.empty(K)
+    N = pop0.copy()
+    Rt = rt0.copy()
+    newN = np.empty((NA, NS))
+    m = np.empty((NA, NS))
+    m_prev = np.zeros((NA, NS))
+    Pi_ret = np.empty((NA, NS))
+    Pi_prev = np.empty((NA, NS))
+    A = np.empty((NA, NS))
+    F = np.empty((NA, NS))
+    Rs = np.empty((NA, NS))
+    retiring = np.empty((NA, NS))
+    dm_cm = np.empty((NA, NS))
+    dm_pd = np.empty((NA, NS))
+    x = np.zeros(L.N_DRIVERS)
+    mu_eff_prev = np.zeros(L.N_DRIVERS)
+    z = np.zeros(L.N_DRIVERS)
+    lam = np.ones(D)
+    iota = np.ones(D)
+    lamiota = np.ones(D)
+    cp = np.zeros(2)
+    bal = np.zeros(3)
+    pay_prev = np.zeros(2)
+    inc_prev = np.zeros(3)
+    inc_prev2 = np.zeros(3)
+    eo_prev = np.zeros(2)
+    leak_prev = np.zeros(2)
+    births_prev = np.zeros(2)
+    med = np.zeros((2, 3))
+    inp_np = np.zeros(2)
+    inp_pd = np.zeros(2)
+    chr_members = np.zeros(2)
+    demand = np.zeros(2)
+    pay = np.zeros(2)
+    budget = np.zeros(2)
+    pts = np.zeros(2)
+    V = np.zeros(2)
+    leak = np.zeros(2)
+    medical = np.zeros(2)
+    recov = np.zeros(2)
+    inc_c = np.zeros(3)
+    exp = np.zeros(3)
+    J = np.zeros(3)
+    new_bal = np.zeros(3)
+    kappa = 0.0
+    W = base[L.B_W0]
+    Y = base[L.B_Y0]
+    W_prev = base[L.B_W_PREV]
+    Cm = 1.0
+    Cpd = 1.0
+    theta_prev = 0.0
+    S_prev = base[L.B_S0]
+    _param(sched, shift, lo, hi, p, 0, True, par_prev)
+
+    for t in range(T):
+        year = base_year + t
+        _param(sched, shift, lo, hi, p, t, t > 0, par)
+        # ---- 1. economy, disease, mortality index, epidemic
+        epi = 0.0
+        if t == 0:
+            _param(sched, shift, lo, hi, p, t, True, par_s)
+            for k in range(L.N_DRIVERS):
+                x[k] = par_s[L.MU[k]]
+                mu_eff_prev[k] = x[k]
+        else:
+            for k in range(L.N_DRIVERS):
+                z[k] = normal(seed, streams[L.S_DRIVER + k], path_id, t)
+            bend = 1.0
+            if flags[L.FLAG_SMAX] != 0:
+                smax = par[L.SMAX]
+                bend = max(0.0, 1.0 - S_prev / smax) / (1.0 - base[L.B_S0] / smax)
+            for k in range(L.N_DRIVERS):
+                eta = 0.0
+                for q in range(L.N_DRIVERS):
+                    eta += z[q] * chol[k, q]
+                mu = par[L.MU[k]] * (bend if k == L.D_EXCESS else 1.0)
+                x[k] = mu + par[L.PHI[k]] * (x[k] - mu_eff_prev[k]) + par[L.SIGMA[k]] * eta
+                mu_eff_prev[k] = mu
+            W_prev = W
+            W = W * (1 + x[L.D_WAGE])
+            Y = Y * (1 + x[L.D_RESINC])
+            Cm = Cm * (1 + x[L.D_WAGE]) * (1 + x[L.D_EXCESS])
+            Cpd = Cpd * (1 + par[L.PERDIEM_GROWTH])
+            for mi in range(2):
+                cp[mi] = cp[mi] * (1 + par[L.CAP_GROWTH])
+            for d in range(D):
+                r = L.N_FIXED_ROWS + 4 * d
+                e1 = normal(seed, streams[L.S_DISEASE + 2 * d], path_id, t)
+                e2 = normal(seed, streams[L.S_DISEASE + 2 * d + 1], path_id, t)
+                lam[d] *= math.exp(par[r + L.DIS_MU_PREV] + par[r + L.DIS_SD_PREV] * e1)
+                iota[d] *= math.exp(par[r + L.DIS_MU_INT] + par[r + L.DIS_SD_INT] * e2)
+            kappa = kappa + 1.0 + par[L.KAPPA_SD] * normal(seed, streams[L.S_MORTALITY], path_id, t)
+            if uniform(seed, streams[L.S_EPIDEMIC], path_id, t) < par[L.EPI_P]:
+                epi = 1.0
+        gw = x[0]
+        ge = x[1]
+        i_rate = x[2]
+        gy = x[3]
+
+        # ---- 2. population
+        if t > 0:
+            mig_total = par[L.MIG_TOTAL]
+            for s in range(NS):
+                newN[0, s] = births_prev[s] * math.exp(-m_prev[0, s] / 2)
+                for a in range(1, NA):
+                    newN[a, s] = N[a - 1, s] * math.exp(-(m_prev[a - 1, s] + m_prev[a, s]) / 2)
+                newN[NA - 1, s] += N[NA - 1, s] * math.exp(-m_prev[NA - 1, s])
+                for a in range(NA):
+                    v = newN[a, s] + mig_total * mig_prof[a, s]
+                    N[a, s] = v if v > 0.0 else 0.0
+        for a in range(NA):
+            for s in range(NS):
+                m[a, s] = m0[a, s] * math.exp(-ri[a, s] * kappa)
+
+        # ---- 3. membership
+        _retired_share(track, t + 1, par[L.WOMEN50], Pi_ret)
+        _retired_share(track, t, par_prev[L.WOMEN50] if t > 0 else par[L.WOMEN50], Pi_prev)
+        cov_trend = par[L.COV_TREND]
+        flex_share = par[L.FLEX_SHARE]
+        bb = par[L.BUYBACK]
+        buyback_persons = 0.0
+        if t > 0:
+            for s in range(NS):
+                top = Rt[NA - 1, s] * math.exp(-m_prev[NA - 1, s])
+                for a in range(NA - 1, 0, -1):
+                    Rt[a, s] = Rt[a - 1, s] * math.exp(-m_prev[a - 1, s])
+                Rt[0, s] = 0.0
+                Rt[NA - 1, s] += top
+        n_emp = 0.0
+        n_flex = 0.0
+        n_ret = 0.0
+        for s in range(NS):
+            vest = par[L.VEST_M] if s == 0 else par[L.VEST_F]
+            for a in range(NA):
+                cov = rho[a, s] * cov_trend
+                if cov > 1.0:
+                    cov = 1.0
+                phif = flex_rel[a, s] * flex_share
+                if phif > 1.0:
+                    phif = 1.0
+                work = N[a, s] * (1 - Pi_ret[a, s]) * cov
+                A[a, s] = work * (1 - phif)
+                F[a, s] = work * phif
+                dpi = 0.0
+                if a > 0:
+                    dpi = Pi_ret[a, s] - Pi_prev[a - 1, s]
+                    if dpi < 0.0:
+                        dpi = 0.0
+                ret_new = N[a, s] * dpi * cov
+                if t > 0:
+                    Rt[a, s] += ret_new * (vest + (1 - vest) * bb)
+                buyback_persons += ret_new * (1 - vest) * bb
+                n_emp += A[a, s]
+                n_flex += F[a, s]
+                n_ret += Rt[a, s]
+        if flags[L.FLAG_PI_SHARE] != 0:
+            Pi_prem = par[L.PI_SHARE] * Y
+        else:
+            Pi_prem = par[L.PI]
+        Ps = par[L.PS]
+        if flags[L.FLAG_PS_CAP] != 0:
+            Ps = min(Ps, par[L.PS_CAP] * Pi_prem)
+        enrol = (Pi_prem / Y / base[L.B_PSI0]) ** (-par[L.ENROL_ELAST])
+        n_res = 0.0
+        for a in range(NA):
+            for s in range(NS):
+                v = N[a, s] * tau[a, s] - A[a, s] - F[a, s] - Rt[a, s]
+                Rs[a, s] = (v if v > 0.0 else 0.0) * enrol
+                n_res += Rs[a, s]
+
+        # ---- 4. expenditure
+        for d in range(D):
+            lamiota[d] = lam[d] * iota[d]
+        for mi in range(2):
+            inp_np[mi] = 0.0
+            inp_pd[mi] = 0.0
+            chr_members[mi] = 0.0
+            for j in range(3):
+                med[mi, j] = 0.0
+        for j in range(3):
+            vbp = 1 - par[L.DRUG[j]] * par[L.VP] * par[L.PRICE_CUT] * (1 - par[L.REBOUND])
+            for a in range(NA):
+                for s in range(NS):
+                    dm_cm[a, s] = 1.0
+                    dm_pd[a, s] = 0.0
+            for d in range(D):
+                li = lamiota[d]
+                if j == L.INP and perdiem[d] > 0:
+                    for a in range(NA):
+                        for s in range(NS):
+                            w = wdis[d, j, a, s]
+                            dm_cm[a, s] -= w
+                            dm_pd[a, s] += w * li
+                else:
+                    for a in range(NA):
+                        for s in range(NS):
+                            dm_cm[a, s] += wdis[d, j, a, s] * (li - 1.0)
+            for g in range(L.N_GROUPS):
+                mi = L.SCH_RES if g == L.RES else L.SCH_EMP
+                mult = (1 + par[L.ZETA[j]] * (1.0 if g == L.RET else 0.0)) * par[L.RR[g][j]] * (1 - par[L.LIMIT[g][j]]) * vbp
+                s_cm = 0.0
+                s_pd = 0.0
+                n_g = 0.0
+                for a in range(NA):
+                    for s in range(NS):
+                        if g == L.EMP:
+                            mem = A[a, s]
+                        elif g == L.FLX:
+                            mem = F[a, s]
+                        elif g == L.RET:
+                            mem = Rt[a, s]
+                        else:
+                            mem = Rs[a, s]
+                        c = mem * c0h[mi, j, a, s]
+                        s_cm += c * dm_cm[a, s]
+                        s_pd += c * dm_pd[a, s]
+                        n_g += mem
+                s_cm = s_cm * Cm * mult
+                if j == L.INP:
+                    inp_np[mi] += s_cm
+                    inp_pd[mi] += s_pd * Cpd * mult
+                else:
+                    med[mi, j] += s_cm
+                if j == L.CHR:
+                    chr_members[mi] += n_g
+        if t == 0:
+            for mi in range(2):
+                cp[mi] = med[mi, L.CHR] / chr_members[mi] if chr_members[mi] > 0 else 0.0
+        cap = par[L.CAP_SHARE]
+        for mi in range(2):
+            med[mi, L.CHR] = (1 - cap) * med[mi, L.CHR] + cap * cp[mi] * chr_members[mi]
+        theta = par[L.THETA]
+        tau_d = year - dip_start
+        if tau_d < 0:
+            tau_d = 0
+        creep = min(par[L.CREEP] * tau_d, par[L.CREEP_CAP])
+        semax = par[L.SE_MAX]
+        se_tau = par[L.SE_TAU]
+        se_now = _se(year, dip_start, semax, se_tau)
+        se_ref = (_se(year - 1, dip_start, semax, se_tau) + _se(year - 2, dip_start, semax, se_tau)
+                  + _se(year - 3, dip_start, semax, se_tau)) / 3
+        pv_ref = Cm * (1 - se_ref)
+        for mi in range(2):
+            V[mi] = theta * inp_np[mi] / Cm
+            pts[mi] = V[mi] * (1 + creep)
+            demand[mi] = pts[mi] * pv_ref
+            budget[mi] = np.nan
+            pay[mi] = demand[mi]
+        if flags[L.FLAG_BUDGET] != 0 and t > 0:
+            for mi in range(2):
+                f = 0 if mi == 0 else 2
+                if flags[L.FLAG_GI_SET] != 0:
+                    gi = par[L.GI]
+                elif t == 1:
+                    gi = base[L.B_INC_GROWTH0 + f]
+                else:
+                    gi = inc_prev[f] / inc_prev2[f] - 1
+                if theta_prev > 0:
+                    by_payment = pay_prev[mi] * (theta / theta_prev) * (1 + par[L.GB])
+                else:
+                    by_payment = demand[mi]
+                by_income = (inc_prev[f] - eo_prev[mi]) * (1 + gi) * (1 - par[L.MS])
+                bg = min(by_payment, by_income)
+                budget[mi] = bg
+                if demand[mi] > bg:
+                    pay[mi] = bg + par[L.ETA_O] * (demand[mi] - bg)
+                else:
+                    pay[mi] = demand[mi] + par[L.ETA_S] * (bg - demand[mi])
+        epi_mult = 1 + par[L.EPI_COST] * epi
+        for mi in range(2):
+            med[mi, L.INP] = (1 - theta) * inp_np[mi] + inp_pd[mi] + pay[mi]
+            tot = med[mi, 0] + med[mi, 1] + med[mi, 2]
+            leak[mi] = par[L.LEAK] * tot
+            medical[mi] = (tot + leak[mi]) * epi_mult
+        tfr = par[L.TFR]
+        births_emp = 0.0
+        births_flex = 0.0
+        births_all = 0.0
+        for a in range(NA):
+            fr = tfr * fx[t, a]
+            births_emp += fr * A[a, L.FEMALE]
+            births_flex += fr * F[a, L.FEMALE]
+            births_all += fr * N[a, L.FEMALE]
+        W_lag = W_prev if t > 0 else base[L.B_W_PREV]
+        maternity = (par[L.CB0] * Cm * (births_emp + par[L.CHI_FL] * births_flex)
+                     + par[L.CHI_AL] * par[L.LEAVE_DAYS] * (W_lag / 365.0) * births_emp)
+        if flags[L.FLAG_CII_SHARE] != 0:
+            p_cii = par[L.CII_SHARE] * (Pi_prem + Ps)
+        else:
+            p_cii = par[L.CII_PREMIUM]
+        cii = p_cii * n_res
+
+        # ---- 5. income
+        relief = 1 - par[L.EPI_RELIEF] * epi
+        wage_sum = 0.0
+        for a in range(NA):
+            for s in range(NS):
+                wage_sum += A[a, s] * wp[a, s]
+        base_emp = wage_sum * W * par[L.BETA] * par[L.GAMMA_C]
+        employer = base_emp * par[L.CER] * relief
+        employee = base_emp * par[L.CEE] * relief
+        flex = n_flex * par[L.BETA_F] * W * par[L.GAMMA_F] * par[L.CFL] * relief
+        retiree = n_ret * W * par[L.PENSION_RATIO] * par[L.CRE]
+        buyback = buyback_persons * par[L.BUYBACK_YEARS] * par[L.BETA_F] * W * par[L.CFL]
+        credits = ((1 - par[L.PPO]) * base_emp * (min(par[L.CEE], par[L.CEE_IA]) + par[L.ALPHA_E] * par[L.CER]) * relief
+                   + 12.0 * par[L.QR] * n_ret * (1 - par[L.PPO]))
+        for mi in range(2):
+            if t == 0:
+                recov[mi] = par[L.RECOV] * leak[mi] * base[L.B_EXP_RATIO_PREV + (0 if mi == 0 else 2)]
+            else:
+                recov[mi] = par[L.RECOV] * leak_prev[mi]
+        res_contrib = par[L.THETA_OTHER] * n_res * (Pi_prem + Ps)
+        inc_c[L.F_POOL] = employer + employee + flex + retiree + buyback + recov[0] - credits
+        inc_c[L.F_ACC] = credits
+        inc_c[L.F_RES] = res_contrib + recov[1]
+        ltc0 = par[L.LTC] * inc_c[L.F_POOL]
+        ltc1 = par[L.LTC] * inc_c[L.F_RES]
+
+        # ---- 6. funds
+        exp[L.F_POOL] = medical[0] + maternity + ltc0
+        exp[L.F_RES] = medical[1] + cii + ltc1
+        acc_open = bal[L.F_ACC] if t > 0 else base[L.B_BAL_PREV + 1]
+        exp[L.F_ACC] = min(acc_open + credits, par[L.XI_F] * credits + par[L.XI_B] * acc_open)
+        for f in range(3):
+            if t == 0:
+                J[f] = base[L.B_J0 + f]
+                new_bal[f] = base[L.B_BAL0 + f]
+            else:
+                J[f] = i_rate * bal[f] + (i_rate / 2) * (inc_c[f] - exp[f])
+                new_bal[f] = bal[f] + inc_c[f] + J[f] - exp[f]
+
+        # ---- outputs
+        o = out[p, t]
+        for f in range(3):
+            o[L.O_INC_C[f]] = inc_c[f]
+            o[L.O_J[f]] = J[f]
+            o[L.O_EXP[f]] = exp[f]
+            o[L.O_BAL[f]] = new_bal[f]
+        for mi in range(2):
+            for j in range(3):
+                o[L.O_MED[mi][j]] = med[mi, j]
+            o[L.O_LEAK[mi]] = leak[mi]
+            o[L.O_RECOV[mi]] = recov[mi]
+            o[L.O_DIP_DEMAND[mi]] = demand[mi]
+            o[L.O_DIP_PAY[mi]] = pay[mi]
+            o[L.O_DIP_BUDGET[mi]] = budget[mi]
+            o[L.O_POINTS[mi]] = pts[mi]
+            o[L.O_PV_REF[mi]] = pv_ref
+            o[L.O_MARGIN[mi]] = pay[mi] - V[mi] * (Cm * (1 - se_now))
+        pop_sum = 0.0
+        deaths = 0.0
+        for a in range(NA):
+            for s in range(NS):
+                pop_sum += N[a, s]
+                deaths += N[a, s] * (1 - math.exp(-m[a, s]))
+        o[L.O_POP] = pop_sum
+        o[L.O_EMPLOYEES] = n_emp
+        o[L.O_FLEXIBLE] = n_flex
+        o[L.O_RETIREES] = n_ret
+        o[L.O_RESIDENTS] = n_res
+        o[L.O_BIRTHS] = births_all
+        o[L.O_BIRTHS_EMP] = births_emp
+        o[L.O_MATERNITY] = maternity
+        o[L.O_CII] = cii
+        o[L.O_LTC] = ltc0 + ltc1
+        o[L.O_EMPLOYER_CONTRIB] = employer
+        o[L.O_EMPLOYEE_CONTRIB] = employee
+        o[L.O_FLEX_CONTRIB] = flex
+        o[L.O_RETIREE_CONTRIB] = retiree
+        o[L.O_BUYBACK] = buyback
+        o[L.O_RES_CONTRIB] = res_contrib
+        o[L.O_EMPLOYER_RATE] = par[L.CER]
+        o[L.O_PREMIUM] = Pi_prem
+        o[L.O_SUBSIDY] = Ps
+        o[L.O_WAGE] = W
+        o[L.O_RES_INCOME] = Y
+        o[L.O_COST_INDEX] = Cm
+        o[L.O_WAGE_GROWTH] = gw
+        o[L.O_EXCESS] = ge
+        o[L.O_INTEREST_RATE] = i_rate
+        o[L.O_RESINC_GROWTH] = gy
+        o[L.O_EPIDEMIC] = epi
+        o[L.O_KAPPA] = kappa
+        o[L.O_DEATHS] = deaths
+
+        # ---- carry
+        srb = par[L.SRB]
+        births_prev[0] = births_all * srb / (1 + srb)
+        births_prev[1] = births_all / (1 + srb)
+        for a in range(NA):
+            for s in range(NS):
+                m_prev[a, s] = m[a, s]
+        for f in range(3):
+            bal[f] = new_bal[f]
+            inc_prev2[f] = inc_prev[f]
+            inc_prev[f] = inc_c[f]
+        for mi in range(2):
+            pay_prev[mi] = pay[mi]
+            eo_prev[mi] = exp[0 if mi == 0 else 2] - pay[mi]
+            leak_prev[mi] = leak[mi]
+        theta_prev = theta
+        S_prev = base[L.B_S0] * Cm * base[L.B_W0] / W
+        for k in range(K):
+            par_prev[k] = par[k]
+
+
+@jit(parallel=True)
+def project(seed_, path_ids_, streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_, mig_prof_,
+            track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, out_):
+    """Project every path: ``out[p, t, v]`` for paths ``path_ids`` (prange over paths).
+
+    (Argument names carry a trailing underscore: numba's parfor lowering rejects a prange body
+    whose call arguments share names with the callee's parameters.)
+    """
+    n_paths = path_ids_.shape[0]
+    for p in prange(n_paths):
+        project_path(p, seed_, path_ids_[p], streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_,
+                     mig_prof_, track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, out_)

@@ -1,0 +1,347 @@
+"""The model in plain NumPy: the reference the numba kernel is tested against.
+
+Vectorised over paths and ages, looping in Python over years only.  It takes the same arrays as
+:func:`simulator.kernels.project.project` (see :class:`simulator.compile.ModelInputs`) and
+returns the same ``out[path, year, variable]`` array (variables in :mod:`simulator.layout`).
+
+The year step, in the order MODEL.md section 8 prescribes (t = 0 is the calibrated base year,
+shifts of uncertain parameters act from t = 1):
+
+1. parameters of the year; economic drivers (AR(1), correlated by Cholesky), disease indices
+   (log random walks), mortality index kappa (random walk with drift 1), epidemic draw;
+2. population N[t] from N[t-1] (cohort component, section 3); mortality m[t];
+3. membership: past-retirement share Pi, employees A, flexible F, retiree stock Rt, residents Rs
+   (section 4);
+4. expenditure: gross cost with the disease multiplier, reimbursement, procurement, capitation,
+   per-diem, DRG/DIP points and payment (and the global budget), leakage, epidemic, maternity,
+   critical-illness premium (sections 7-8);
+5. income: contributions, buy-backs, account credits, resident premiums and subsidies,
+   recoveries (section 6); long-term-care carve-out;
+6. funds: interest on the opening balance and half the year's net flow, balances (section 9);
+7. births of the year (the age-0 stock of the next year).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import layout as L
+from . import rng
+
+
+def _retired_share(track, ti, women50):
+    """Pi[a, s] for year index ti of the track table (P, A, S) given per-path women50 (P,)."""
+    P = women50.shape[0]
+    out = np.empty((P, L.N_AGES, L.N_SEXES))
+    out[:, :, L.MALE] = track[ti, 0][None, :]
+    out[:, :, L.FEMALE] = women50[:, None] * track[ti, 1][None, :] + (1 - women50[:, None]) * track[ti, 2][None, :]
+    return out
+
+
+def _se(year, start, semax, tau):
+    tau_d = year - start
+    return np.where(tau_d > 0, semax * (1.0 - np.exp(-np.maximum(tau_d, 0) / tau)), 0.0)
+
+
+def project(inp, horizon=None):
+    """Project every path of ``inp``; returns ``out`` of shape (P, T, N_OUT)."""
+    (seed, path_ids, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof, track,
+     rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol) = inp
+    P = path_ids.shape[0]
+    T = sched.shape[1] if horizon is None else horizon + 1
+    D = wdis.shape[0]
+    out = np.zeros((P, T, L.N_OUT))
+    base_year = int(flags[L.FLAG_BASE_YEAR])
+    dip_start = int(flags[L.FLAG_DIP_START])
+    paths = path_ids.astype(np.int64)
+
+    def params(t, shifted):
+        v = sched[:, t][None, :] + (shift if shifted else 0.0 * shift)
+        return np.clip(v, lo[None, :], hi[None, :])  # (P, K)
+
+    # ---- state
+    N = np.broadcast_to(pop0, (P, L.N_AGES, L.N_SEXES)).copy()
+    Rt = np.broadcast_to(rt0, (P, L.N_AGES, L.N_SEXES)).copy()
+    kappa = np.zeros(P)
+    x = np.zeros((P, L.N_DRIVERS))
+    mu_eff_prev = np.zeros((P, L.N_DRIVERS))
+    W = np.full(P, base[L.B_W0])
+    Y = np.full(P, base[L.B_Y0])
+    W_prev = np.full(P, base[L.B_W_PREV])
+    Cm = np.ones(P)
+    Cpd = np.ones(P)
+    lam = np.ones((P, D))
+    iota = np.ones((P, D))
+    cp = np.zeros((P, 2))
+    bal = np.zeros((P, 3))
+    pay_prev = np.zeros((P, 2))
+    theta_prev = np.zeros(P)
+    inc_prev = np.zeros((P, 3))
+    inc_prev2 = np.zeros((P, 3))
+    eo_prev = np.zeros((P, 2))
+    leak_prev = np.zeros((P, 2))
+    m_prev = np.zeros((P, L.N_AGES, L.N_SEXES))
+    births_prev = np.zeros((P, L.N_SEXES))
+    S_prev = np.full(P, base[L.B_S0])
+    par_prev = params(0, True)
+
+    for t in range(T):
+        year = base_year + t
+        par = params(t, t > 0)
+        par_s = params(t, True)  # shifted even in the base year: drivers' own means
+        # ---- 1. economy, disease, mortality index, epidemic
+        if t == 0:
+            x = np.stack([par_s[:, L.MU[k]] for k in range(L.N_DRIVERS)], axis=1)
+            mu_eff_prev = x.copy()
+            epi = np.zeros(P)
+        else:
+            z = np.stack([rng.normal(seed, streams[L.S_DRIVER + k], paths, t) for k in range(L.N_DRIVERS)], axis=1)
+            eta = z @ chol.T
+            bend = np.ones(P)
+            if flags[L.FLAG_SMAX]:
+                smax = par[:, L.SMAX]
+                bend = np.maximum(0.0, 1.0 - S_prev / smax) / (1.0 - base[L.B_S0] / smax)
+            new_x = np.empty_like(x)
+            new_mu = np.empty_like(x)
+            for k in range(L.N_DRIVERS):
+                mu = par[:, L.MU[k]] * (bend if k == L.D_EXCESS else 1.0)
+                new_x[:, k] = mu + par[:, L.PHI[k]] * (x[:, k] - mu_eff_prev[:, k]) + par[:, L.SIGMA[k]] * eta[:, k]
+                new_mu[:, k] = mu
+            x, mu_eff_prev = new_x, new_mu
+            W_prev = W.copy()
+            W = W * (1 + x[:, L.D_WAGE])
+            Y = Y * (1 + x[:, L.D_RESINC])
+            Cm = Cm * (1 + x[:, L.D_WAGE]) * (1 + x[:, L.D_EXCESS])
+            Cpd = Cpd * (1 + par[:, L.PERDIEM_GROWTH])
+            cp = cp * (1 + par[:, L.CAP_GROWTH])[:, None]
+            for d in range(D):
+                r = L.N_FIXED_ROWS + 4 * d
+                e1 = rng.normal(seed, streams[L.S_DISEASE + 2 * d], paths, t)
+                e2 = rng.normal(seed, streams[L.S_DISEASE + 2 * d + 1], paths, t)
+                lam[:, d] *= np.exp(par[:, r + L.DIS_MU_PREV] + par[:, r + L.DIS_SD_PREV] * e1)
+                iota[:, d] *= np.exp(par[:, r + L.DIS_MU_INT] + par[:, r + L.DIS_SD_INT] * e2)
+            kappa = kappa + 1.0 + par[:, L.KAPPA_SD] * rng.normal(seed, streams[L.S_MORTALITY], paths, t)
+            epi = (rng.uniform(seed, streams[L.S_EPIDEMIC], paths, t) < par[:, L.EPI_P]).astype(float)
+        gw, ge, i_rate, gy = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
+
+        # ---- 2. population
+        if t > 0:
+            mig = par[:, L.MIG_TOTAL][:, None, None] * mig_prof[None]
+            newN = np.zeros_like(N)
+            newN[:, 1:, :] = N[:, :-1, :] * np.exp(-(m_prev[:, :-1, :] + m_prev[:, 1:, :]) / 2)
+            newN[:, 100, :] += N[:, 100, :] * np.exp(-m_prev[:, 100, :])
+            newN[:, 0, :] = births_prev * np.exp(-m_prev[:, 0, :] / 2)
+            N = np.maximum(newN + mig, 0.0)
+        m = m0[None] * np.exp(-ri[None] * kappa[:, None, None])
+
+        # ---- 3. membership
+        Pi_ret = _retired_share(track, t + 1, par[:, L.WOMEN50])
+        Pi_prev = _retired_share(track, t, par_prev[:, L.WOMEN50] if t > 0 else par[:, L.WOMEN50])
+        dPi = np.zeros_like(Pi_ret)
+        dPi[:, 1:, :] = np.maximum(0.0, Pi_ret[:, 1:, :] - Pi_prev[:, :-1, :])
+        cov = np.minimum(1.0, rho[None] * par[:, L.COV_TREND][:, None, None])
+        phif = np.minimum(1.0, flex_rel[None] * par[:, L.FLEX_SHARE][:, None, None])
+        work = N * (1 - Pi_ret) * cov
+        A = work * (1 - phif)
+        F = work * phif
+        vest = np.stack([par[:, L.VEST_M], par[:, L.VEST_F]], axis=1)[:, None, :]
+        bb = par[:, L.BUYBACK][:, None, None]
+        retiring = N * dPi * cov
+        if t > 0:
+            surv = Rt * np.exp(-m_prev)  # (1 - q) with q = 1 - exp(-m)
+            newRt = np.zeros_like(Rt)
+            newRt[:, 1:, :] = surv[:, :-1, :]
+            newRt[:, 100, :] += surv[:, 100, :]
+            Rt = newRt + retiring * (vest + (1 - vest) * bb)
+        buyback_persons = (retiring * (1 - vest) * bb).sum(axis=(1, 2))
+        if flags[L.FLAG_PI_SHARE]:
+            Pi_prem = par[:, L.PI_SHARE] * Y
+        else:
+            Pi_prem = par[:, L.PI]
+        Ps = par[:, L.PS]
+        if flags[L.FLAG_PS_CAP]:
+            Ps = np.minimum(Ps, par[:, L.PS_CAP] * Pi_prem)
+        psi = Pi_prem / Y
+        enrol = (psi / base[L.B_PSI0]) ** (-par[:, L.ENROL_ELAST])
+        Rs = np.maximum(N * tau[None] - A - F - Rt, 0.0) * enrol[:, None, None]
+
+        # ---- 4. expenditure
+        lamiota = lam * iota  # (P, D)
+        med = np.zeros((P, 2, 3))
+        inp_np = np.zeros((P, 2))
+        inp_pd = np.zeros((P, 2))
+        chr_members = np.zeros((P, 2))
+        groups = ((L.EMP, A, L.SCH_EMP), (L.FLX, F, L.SCH_EMP), (L.RET, Rt, L.SCH_EMP), (L.RES, Rs, L.SCH_RES))
+        vbp = [1 - par[:, L.DRUG[j]] * par[:, L.VP] * par[:, L.PRICE_CUT] * (1 - par[:, L.REBOUND]) for j in range(3)]
+        for j in range(3):
+            # disease multiplier split into the part growing with Cm and the per-diem part (inpatient only)
+            dm_cm = np.ones((P, L.N_AGES, L.N_SEXES))
+            dm_pd = np.zeros((P, L.N_AGES, L.N_SEXES))
+            for d in range(D):
+                w = wdis[d, j][None]
+                if j == L.INP and perdiem[d] > 0:
+                    dm_cm -= w
+                    dm_pd += w * lamiota[:, d][:, None, None]
+                else:
+                    dm_cm += w * (lamiota[:, d][:, None, None] - 1.0)
+            for g, members, m_idx in groups:
+                mult = (1 + par[:, L.ZETA[j]] * (g == L.RET)) * par[:, L.RR[g][j]] * (1 - par[:, L.LIMIT[g][j]]) * vbp[j]
+                s_cm = (members * c0h[m_idx, j][None] * dm_cm).sum(axis=(1, 2)) * Cm * mult
+                if j == L.INP:
+                    s_pd = (members * c0h[m_idx, j][None] * dm_pd).sum(axis=(1, 2)) * Cpd * mult
+                    inp_np[:, m_idx] += s_cm
+                    inp_pd[:, m_idx] += s_pd
+                else:
+                    med[:, m_idx, j] += s_cm
+                if j == L.CHR:
+                    chr_members[:, m_idx] += members.sum(axis=(1, 2))
+        # capitation of chronic outpatient care
+        if t == 0:
+            cp = np.where(chr_members > 0, med[:, :, L.CHR] / np.where(chr_members > 0, chr_members, 1.0), 0.0)
+        cap = par[:, L.CAP_SHARE][:, None]
+        med[:, :, L.CHR] = (1 - cap) * med[:, :, L.CHR] + cap * cp * chr_members
+        # DRG/DIP
+        theta = par[:, L.THETA]
+        tau_d = np.maximum(0, year - dip_start)
+        creep = np.minimum(par[:, L.CREEP] * tau_d, par[:, L.CREEP_CAP])
+        se_args = (dip_start, par[:, L.SE_MAX], par[:, L.SE_TAU])
+        se_now = _se(year, *se_args)
+        se_ref = (_se(year - 1, *se_args) + _se(year - 2, *se_args) + _se(year - 3, *se_args)) / 3
+        pv_ref = Cm * (1 - se_ref)
+        V = theta[:, None] * inp_np / Cm[:, None]
+        pts = V * (1 + creep)[:, None]
+        demand = pts * pv_ref[:, None]
+        budget = np.full((P, 2), np.nan)
+        if flags[L.FLAG_BUDGET] and t > 0:
+            if flags[L.FLAG_GI_SET]:
+                gi = np.broadcast_to(par[:, L.GI][:, None], (P, 2))
+            elif t == 1:
+                gi = np.broadcast_to(base[[L.B_INC_GROWTH0 + 0, L.B_INC_GROWTH0 + 2]][None, :], (P, 2))
+            else:
+                gi = inc_prev[:, [0, 2]] / inc_prev2[:, [0, 2]] - 1
+            ratio = np.where(theta_prev > 0, theta / np.where(theta_prev > 0, theta_prev, 1.0), 1.0)
+            by_payment = np.where(theta_prev[:, None] > 0, pay_prev * ratio[:, None] * (1 + par[:, L.GB])[:, None], demand)
+            by_income = (inc_prev[:, [0, 2]] - eo_prev) * (1 + gi) * (1 - par[:, L.MS])[:, None]
+            budget = np.minimum(by_payment, by_income)
+            pay = np.where(demand > budget, budget + par[:, L.ETA_O][:, None] * (demand - budget),
+                           demand + par[:, L.ETA_S][:, None] * (budget - demand))
+        else:
+            pay = demand
+        margin = pay - V * (Cm * (1 - se_now))[:, None]
+        med[:, :, L.INP] = (1 - theta)[:, None] * inp_np + inp_pd + pay
+        med_total = med.sum(axis=2)
+        leak = par[:, L.LEAK][:, None] * med_total
+        medical = (med_total + leak) * (1 + par[:, L.EPI_COST] * epi)[:, None]
+        # maternity
+        fert = par[:, L.TFR][:, None] * fx[t][None, :]
+        births_emp = (fert * A[:, :, L.FEMALE]).sum(axis=1)
+        births_flex = (fert * F[:, :, L.FEMALE]).sum(axis=1)
+        W_lag = W_prev if t > 0 else np.full(P, base[L.B_W_PREV])
+        maternity = (par[:, L.CB0] * Cm * (births_emp + par[:, L.CHI_FL] * births_flex)
+                     + par[:, L.CHI_AL] * par[:, L.LEAVE_DAYS] * (W_lag / 365.0) * births_emp)
+        n_res = Rs.sum(axis=(1, 2))
+        if flags[L.FLAG_CII_SHARE]:
+            p_cii = par[:, L.CII_SHARE] * (Pi_prem + Ps)
+        else:
+            p_cii = par[:, L.CII_PREMIUM]
+        cii = p_cii * n_res
+
+        # ---- 5. income
+        relief = 1 - par[:, L.EPI_RELIEF] * epi
+        base_emp = (A * wp[None]).sum(axis=(1, 2)) * W * par[:, L.BETA] * par[:, L.GAMMA_C]
+        employer = base_emp * par[:, L.CER] * relief
+        employee = base_emp * par[:, L.CEE] * relief
+        flex = F.sum(axis=(1, 2)) * par[:, L.BETA_F] * W * par[:, L.GAMMA_F] * par[:, L.CFL] * relief
+        n_ret = Rt.sum(axis=(1, 2))
+        retiree = n_ret * W * par[:, L.PENSION_RATIO] * par[:, L.CRE]
+        buyback = buyback_persons * par[:, L.BUYBACK_YEARS] * par[:, L.BETA_F] * W * par[:, L.CFL]
+        credits = ((1 - par[:, L.PPO]) * base_emp * (np.minimum(par[:, L.CEE], par[:, L.CEE_IA]) + par[:, L.ALPHA_E] * par[:, L.CER]) * relief
+                   + 12.0 * par[:, L.QR] * n_ret * (1 - par[:, L.PPO]))
+        if t == 0:
+            recov = par[:, L.RECOV][:, None] * leak * base[[L.B_EXP_RATIO_PREV + 0, L.B_EXP_RATIO_PREV + 2]][None, :]
+        else:
+            recov = par[:, L.RECOV][:, None] * leak_prev
+        res_contrib = par[:, L.THETA_OTHER] * n_res * (Pi_prem + Ps)
+        inc_c = np.empty((P, 3))
+        inc_c[:, L.F_POOL] = employer + employee + flex + retiree + buyback + recov[:, 0] - credits
+        inc_c[:, L.F_ACC] = credits
+        inc_c[:, L.F_RES] = res_contrib + recov[:, 1]
+        ltc = par[:, L.LTC][:, None] * inc_c[:, [L.F_POOL, L.F_RES]]
+
+        # ---- 6. funds
+        exp = np.empty((P, 3))
+        exp[:, L.F_POOL] = medical[:, 0] + maternity + ltc[:, 0]
+        exp[:, L.F_RES] = medical[:, 1] + cii + ltc[:, 1]
+        bal_open = bal if t > 0 else np.broadcast_to(base[L.B_BAL_PREV:L.B_BAL_PREV + 3][None, :], (P, 3))
+        exp[:, L.F_ACC] = np.minimum(bal_open[:, L.F_ACC] + credits,
+                                     par[:, L.XI_F] * credits + par[:, L.XI_B] * bal_open[:, L.F_ACC])
+        if t == 0:
+            J = np.broadcast_to(base[L.B_J0:L.B_J0 + 3][None, :], (P, 3)).copy()
+            new_bal = np.broadcast_to(base[L.B_BAL0:L.B_BAL0 + 3][None, :], (P, 3)).copy()
+        else:
+            J = i_rate[:, None] * bal_open + (i_rate[:, None] / 2) * (inc_c - exp)
+            new_bal = bal_open + inc_c + J - exp
+
+        # ---- outputs
+        o = out[:, t]
+        for f in range(3):
+            o[:, L.O_INC_C[f]] = inc_c[:, f]
+            o[:, L.O_J[f]] = J[:, f]
+            o[:, L.O_EXP[f]] = exp[:, f]
+            o[:, L.O_BAL[f]] = new_bal[:, f]
+        for mi in range(2):
+            for j in range(3):
+                o[:, L.O_MED[mi][j]] = med[:, mi, j]
+            o[:, L.O_LEAK[mi]] = leak[:, mi]
+            o[:, L.O_RECOV[mi]] = recov[:, mi]
+            o[:, L.O_DIP_DEMAND[mi]] = demand[:, mi]
+            o[:, L.O_DIP_PAY[mi]] = pay[:, mi]
+            o[:, L.O_DIP_BUDGET[mi]] = budget[:, mi]
+            o[:, L.O_POINTS[mi]] = pts[:, mi]
+            o[:, L.O_PV_REF[mi]] = pv_ref
+            o[:, L.O_MARGIN[mi]] = margin[:, mi]
+        o[:, L.O_POP] = N.sum(axis=(1, 2))
+        o[:, L.O_EMPLOYEES] = A.sum(axis=(1, 2))
+        o[:, L.O_FLEXIBLE] = F.sum(axis=(1, 2))
+        o[:, L.O_RETIREES] = n_ret
+        o[:, L.O_RESIDENTS] = n_res
+        births = par[:, L.TFR] * (fx[t][None, :] * N[:, :, L.FEMALE]).sum(axis=1)
+        o[:, L.O_BIRTHS] = births
+        o[:, L.O_BIRTHS_EMP] = births_emp
+        o[:, L.O_MATERNITY] = maternity
+        o[:, L.O_CII] = cii
+        o[:, L.O_LTC] = ltc.sum(axis=1)
+        o[:, L.O_EMPLOYER_CONTRIB] = employer
+        o[:, L.O_EMPLOYEE_CONTRIB] = employee
+        o[:, L.O_FLEX_CONTRIB] = flex
+        o[:, L.O_RETIREE_CONTRIB] = retiree
+        o[:, L.O_BUYBACK] = buyback
+        o[:, L.O_RES_CONTRIB] = res_contrib
+        o[:, L.O_EMPLOYER_RATE] = par[:, L.CER]
+        o[:, L.O_PREMIUM] = Pi_prem
+        o[:, L.O_SUBSIDY] = Ps
+        o[:, L.O_WAGE] = W
+        o[:, L.O_RES_INCOME] = Y
+        o[:, L.O_COST_INDEX] = Cm
+        o[:, L.O_WAGE_GROWTH] = gw
+        o[:, L.O_EXCESS] = ge
+        o[:, L.O_INTEREST_RATE] = i_rate
+        o[:, L.O_RESINC_GROWTH] = gy
+        o[:, L.O_EPIDEMIC] = epi
+        o[:, L.O_KAPPA] = kappa
+        o[:, L.O_DEATHS] = (N * (1 - np.exp(-m))).sum(axis=(1, 2))
+
+        # ---- carry to next year
+        srb = par[:, L.SRB]
+        births_prev = np.stack([births * srb / (1 + srb), births / (1 + srb)], axis=1)
+        m_prev = m
+        bal = new_bal
+        pay_prev = pay
+        theta_prev = theta
+        inc_prev2 = inc_prev
+        inc_prev = inc_c
+        eo_prev = exp[:, [L.F_POOL, L.F_RES]] - pay
+        leak_prev = leak
+        S_prev = base[L.B_S0] * Cm * base[L.B_W0] / W
+        par_prev = par
+    return out

@@ -1,0 +1,195 @@
+"""Output variables, declared once, and the kernel's array turned into a labelled Dataset.
+
+Each declared variable names its dimensions, units, long name and where it is computed (the
+kernel function :func:`simulator.kernels.project.project_path`, whose steps are listed in
+:mod:`simulator.reference`, or a derivation here).  :func:`build_dataset` checks that every
+variable leaving the API carries ``units`` and ``long_name``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from . import layout as L
+
+FUNDS = ("employee_pooled", "employee_accounts", "resident")
+POOLED_FUNDS = ("employee_pooled", "resident")
+SCHEMES = ("employee", "resident")
+LINES = L.LINE_NAMES
+KERNEL = "simulator.kernels.project.project_path"
+
+
+@dataclass(frozen=True)
+class Var:
+    dims: tuple
+    units: str
+    long_name: str
+    computed_in: str = KERNEL
+
+
+PY = ("path", "year")
+PYF = ("path", "year", "fund")
+PYS = ("path", "year", "scheme")
+
+VARIABLES = {
+    # funds (MODEL.md 9)
+    "contribution_income": Var(PYF, "yuan per year", "contribution income Inc_c: contributions, premiums, subsidies, buy-backs, recoveries (accounts: credits)"),
+    "interest": Var(PYF, "yuan per year", "interest income max(J, 0), J = i*Bal[t-1] + (i/2)*(Inc_c - Exp)", "simulator.results.build_dataset"),
+    "borrowing_cost": Var(PYF, "yuan per year", "interest on a negative balance max(-J, 0); accumulates in the balance, outside income and expenditure", "simulator.results.build_dataset"),
+    "income": Var(PYF, "yuan per year", "income as the bulletins report it: Inc_c + interest", "simulator.results.build_dataset"),
+    "expenditure": Var(PYF, "yuan per year", "fund expenditure Exp (pooled: medical + maternity/critical-illness premium + care carve-out; accounts: outflow)"),
+    "balance": Var(PYF, "yuan", "accumulated balance at year end Bal[t] = Bal[t-1] + Inc_c + J - Exp"),
+    "reserve_months": Var(PYF, "months", "reserve months Bal[t] / (Exp[t] / 12)", "simulator.results.build_dataset"),
+    "fiscal_gap": Var(PYF, "yuan", "negative part of the balance max(-Bal, 0)", "simulator.results.build_dataset"),
+    "operating_balance": Var(PYF, "yuan per year", "operating current balance Inc_c - Exp", "simulator.results.build_dataset"),
+    "current_balance": Var(PYF, "yuan per year", "current balance as the bulletins show it: income - expenditure", "simulator.results.build_dataset"),
+    "expenditure_growth_5y": Var(PYF, "fraction per year", "five-year average expenditure growth (Exp[t]/Exp[t-5])^(1/5) - 1 (reported previous year used where t-5 is before the base)", "simulator.results.build_dataset"),
+    "combined_pooled_balance": Var(PY, "yuan", "balance of both pooled funds together (as the bulletins report it)", "simulator.results.build_dataset"),
+    "combined_pooled_reserve_months": Var(PY, "months", "reserve months of both pooled funds together", "simulator.results.build_dataset"),
+    "account_balance_per_member": Var(PY, "yuan per member", "individual-account balance per employee-scheme member (employees + retirees)", "simulator.results.build_dataset"),
+    # expenditure and reform (MODEL.md 7-8)
+    "medical_expenditure": Var(("path", "year", "scheme", "line"), "yuan per year", "fund-paid medical expenditure by line after procurement, capitation, per-diem and DRG/DIP, before leakage and epidemics"),
+    "leakage": Var(PYS, "yuan per year", "fraud and abuse leakage l * medical expenditure"),
+    "recoveries": Var(PYS, "yuan per year", "recoveries of last year's leakage, booked as other income"),
+    "dip_demand": Var(PYS, "yuan per year", "DRG/DIP demand Dd = points * reference point value"),
+    "dip_payment": Var(PYS, "yuan per year", "DRG/DIP payment by the fund (budget with overrun sharing and retained savings, or Dd)"),
+    "dip_budget": Var(PYS, "yuan per year", "regional global budget Bg (NaN when the budget is off or in the base year)"),
+    "dip_points": Var(PYS, "points (base-year yuan)", "DRG/DIP points Pts = V * (1 + creep)"),
+    "point_value": Var(PYS, "yuan per point", "realised point value Pay / Pts", "simulator.results.build_dataset"),
+    "point_value_reference": Var(PYS, "yuan per point", "reference point value pv_ref = Cm * (1 - mean efficiency of the last three years)"),
+    "point_value_ratio": Var(PYS, "ratio", "realised over reference point value", "simulator.results.build_dataset"),
+    "hospital_margin": Var(PYS, "yuan per year", "hospitals' margin on covered care Pay - V * AC"),
+    "maternity": Var(PY, "yuan per year", "maternity expenditure of the employee pooled fund (birth costs and allowance)"),
+    "critical_illness_premiums": Var(PY, "yuan per year", "critical-illness premiums paid by the resident fund"),
+    "long_term_care": Var(PY, "yuan per year", "long-term-care carve-out from both pooled funds"),
+    # income detail (MODEL.md 6)
+    "employer_contributions": Var(PY, "yuan per year", "employer contributions"),
+    "employee_contributions": Var(PY, "yuan per year", "employee contributions"),
+    "flexible_contributions": Var(PY, "yuan per year", "flexible workers' contributions"),
+    "retiree_contributions": Var(PY, "yuan per year", "retirees' contributions"),
+    "buyback_income": Var(PY, "yuan per year", "lump-sum buy-backs of missing contribution years (non-recurring)"),
+    "resident_contributions": Var(PY, "yuan per year", "resident premiums and subsidies times the other-income factor"),
+    "employer_rate": Var(PY, "fraction", "employer contribution rate in force"),
+    "resident_premium": Var(PY, "yuan per person per year", "individual resident premium Pi"),
+    "resident_subsidy": Var(PY, "yuan per person per year", "fiscal subsidy per resident Ps"),
+    "subsidy_premium_ratio": Var(PY, "ratio", "subsidy : premium ratio Ps / Pi (plans: at most 2)", "simulator.results.build_dataset"),
+    # members (MODEL.md 3-4)
+    "population": Var(PY, "persons", "mid-year population"),
+    "employees": Var(PY, "persons", "employees of employers in the employee scheme (mid-year)"),
+    "flexible": Var(PY, "persons", "flexible workers in the employee scheme (mid-year)"),
+    "retirees": Var(PY, "persons", "retirees in the employee scheme (mid-year)"),
+    "residents": Var(PY, "persons", "members of the resident scheme (mid-year)"),
+    "births": Var(PY, "persons per year", "births"),
+    "births_to_employees": Var(PY, "persons per year", "births to employees"),
+    "deaths": Var(PY, "persons per year", "deaths (sum of N * q)"),
+    "old_age_dependency": Var(PY, "ratio", "retirees / (employees + flexible workers)", "simulator.results.build_dataset"),
+    # economy (MODEL.md 5)
+    "average_wage": Var(PY, "yuan per year", "average wage W"),
+    "resident_income": Var(PY, "yuan per year", "resident per-capita income Y"),
+    "medical_cost_index": Var(PY, "index (base year = 1)", "medical unit cost index Cm"),
+    "wage_growth": Var(PY, "fraction per year", "wage growth gw"),
+    "excess_cost_growth": Var(PY, "fraction per year", "excess medical cost growth ge"),
+    "interest_rate": Var(PY, "fraction per year", "interest rate the funds earn i"),
+    "resident_income_growth": Var(PY, "fraction per year", "resident income growth gy"),
+    "epidemic": Var(PY, "flag", "1 in an epidemic year"),
+    "mortality_index": Var(PY, "years of improvement", "Lee-Carter mortality index kappa"),
+}
+
+_SCALARS = {  # dataset name -> kernel output index
+    "maternity": L.O_MATERNITY, "critical_illness_premiums": L.O_CII, "long_term_care": L.O_LTC,
+    "employer_contributions": L.O_EMPLOYER_CONTRIB, "employee_contributions": L.O_EMPLOYEE_CONTRIB,
+    "flexible_contributions": L.O_FLEX_CONTRIB, "retiree_contributions": L.O_RETIREE_CONTRIB,
+    "buyback_income": L.O_BUYBACK, "resident_contributions": L.O_RES_CONTRIB, "employer_rate": L.O_EMPLOYER_RATE,
+    "resident_premium": L.O_PREMIUM, "resident_subsidy": L.O_SUBSIDY, "population": L.O_POP,
+    "employees": L.O_EMPLOYEES, "flexible": L.O_FLEXIBLE, "retirees": L.O_RETIREES, "residents": L.O_RESIDENTS,
+    "births": L.O_BIRTHS, "births_to_employees": L.O_BIRTHS_EMP, "deaths": L.O_DEATHS,
+    "average_wage": L.O_WAGE, "resident_income": L.O_RES_INCOME, "medical_cost_index": L.O_COST_INDEX,
+    "wage_growth": L.O_WAGE_GROWTH, "excess_cost_growth": L.O_EXCESS, "interest_rate": L.O_INTEREST_RATE,
+    "resident_income_growth": L.O_RESINC_GROWTH, "epidemic": L.O_EPIDEMIC, "mortality_index": L.O_KAPPA,
+}
+_BY_SCHEME = {
+    "leakage": L.O_LEAK, "recoveries": L.O_RECOV, "dip_demand": L.O_DIP_DEMAND, "dip_payment": L.O_DIP_PAY,
+    "dip_budget": L.O_DIP_BUDGET, "dip_points": L.O_POINTS, "point_value_reference": L.O_PV_REF,
+    "hospital_margin": L.O_MARGIN,
+}
+
+#: variables allowed to hold NaN (by construction), all others are checked for finiteness
+MAY_BE_NAN = {"dip_budget", "point_value", "point_value_ratio", "expenditure_growth_5y", "reserve_months",
+              "combined_pooled_reserve_months", "subsidy_premium_ratio", "account_balance_per_member"}
+
+
+def _safe_div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b != 0, a / np.where(b != 0, b, 1.0), np.nan)
+
+
+def build_dataset(out: np.ndarray, years, path_ids, previous_expenditure, attrs: dict) -> xr.Dataset:
+    """Label the kernel output ``out[path, year, var]`` and derive the remaining variables."""
+    years = np.asarray(years)
+    coords = {"path": np.asarray(path_ids, dtype=np.int64), "year": years, "fund": list(FUNDS),
+              "scheme": list(SCHEMES), "line": list(LINES)}
+    data = {}
+    inc_c = out[:, :, list(L.O_INC_C)]
+    J = out[:, :, list(L.O_J)]
+    exp = out[:, :, list(L.O_EXP)]
+    bal = out[:, :, list(L.O_BAL)]
+    interest = np.maximum(J, 0.0)
+    income = inc_c + interest
+    data["contribution_income"] = inc_c
+    data["interest"] = interest
+    data["borrowing_cost"] = np.maximum(-J, 0.0)
+    data["income"] = income
+    data["expenditure"] = exp
+    data["balance"] = bal
+    data["reserve_months"] = _safe_div(bal, exp / 12.0)
+    data["fiscal_gap"] = np.maximum(-bal, 0.0)
+    data["operating_balance"] = inc_c - exp
+    data["current_balance"] = income - exp
+    prev = np.asarray(previous_expenditure, dtype=float)[None, None, :]
+    hist = np.concatenate([np.broadcast_to(prev, (exp.shape[0], 1, 3)), exp], axis=1)  # year base-1 first
+    g5 = np.full(exp.shape, np.nan)
+    for t in range(exp.shape[1]):
+        k = t + 1 - 5
+        if k >= 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g5[:, t] = (hist[:, t + 1] / hist[:, k]) ** 0.2 - 1
+    data["expenditure_growth_5y"] = g5
+    pooled = [0, 2]
+    cb = bal[:, :, pooled].sum(axis=2)
+    data["combined_pooled_balance"] = cb
+    data["combined_pooled_reserve_months"] = _safe_div(cb, exp[:, :, pooled].sum(axis=2) / 12.0)
+    data["medical_expenditure"] = np.stack([out[:, :, list(L.O_MED[m])] for m in range(2)], axis=2)
+    for name, idx in _BY_SCHEME.items():
+        data[name] = out[:, :, list(idx)]
+    for name, idx in _SCALARS.items():
+        data[name] = out[:, :, idx]
+    data["point_value"] = _safe_div(data["dip_payment"], data["dip_points"])
+    data["point_value_ratio"] = _safe_div(data["point_value"], data["point_value_reference"])
+    data["subsidy_premium_ratio"] = _safe_div(data["resident_subsidy"], data["resident_premium"])
+    active = data["employees"] + data["flexible"]
+    data["old_age_dependency"] = _safe_div(data["retirees"], active)
+    data["account_balance_per_member"] = _safe_div(bal[:, :, 1], data["employees"] + data["retirees"])
+    ds = xr.Dataset(coords=coords, attrs=dict(attrs))
+    for name, var in VARIABLES.items():
+        ds[name] = (var.dims, data[name], {"units": var.units, "long_name": var.long_name, "computed_in": var.computed_in})
+    missing = [n for n in ds.data_vars if not {"units", "long_name"} <= set(ds[n].attrs)]
+    assert not missing, f"variables without units/long_name: {missing}"
+    ds["year"].attrs.update(units="calendar year", long_name="calendar year (mid-year stocks, flows during the year, balances at year end)")
+    ds["path"].attrs.update(long_name="Monte Carlo path index (draws depend only on seed and this index)")
+    return ds
+
+
+def first_nonfinite(ds: xr.Dataset):
+    """(path, year, variable) of the first non-finite value outside MAY_BE_NAN, or None."""
+    for name in VARIABLES:
+        if name in MAY_BE_NAN:
+            continue
+        v = ds[name].values
+        bad = ~np.isfinite(v)
+        if bad.any():
+            idx = np.argwhere(bad)[0]
+            return int(ds["path"].values[idx[0]]), int(ds["year"].values[idx[1]]), name
+    return None

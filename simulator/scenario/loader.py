@@ -1,0 +1,864 @@
+"""Scenario files -> a validated :class:`~simulator.scenario.schema.Scenario`.
+
+A scenario is read in four steps, and every problem found on the way becomes one
+:class:`~simulator.errors.ScenarioError` naming the file, the key path and (when known) the line:
+
+1. **Parse** the YAML (ruamel.yaml, YAML 1.2).  Duplicate keys, syntax errors, an empty file and
+   a top level that is not a mapping are rejected.  The file and line where every key path was
+   written are recorded.
+2. **extends**: ``extends: baseline`` (a built-in scenario) or ``extends: ../base.yaml`` (a path,
+   relative to the extending file's folder) loads the parent first and deep-merges the child over
+   it: sections merge key by key, anything else (numbers, text, lists, and each parameter or
+   profile however written, e.g. a schedule ``{2025: x, 2030: y}``) is replaced whole.  Chains may be any length; a cycle is an error listing the chain.  The child's
+   ``name`` is kept (a name is never inherited) and its ``extends`` stays in the result.
+3. **Overrides** ``key.path=VALUE`` (the CLI's ``--set``), applied in order.  ``VALUE`` is a YAML
+   flow value (``0.07``, ``{2025: 0.07, 2030: 0.08}``, ``[1, 2]``, ``true``); list items are
+   addressed as ``disease_groups.0.x``, ``disease_groups[0].x`` or by the item's ``name``
+   (``disease_groups.neoplasms.x``).  A parameter replaced whole gets
+   ``source: "command-line override (--set key.path)"``.
+4. **Validate** with the pydantic schema; every error is reported with its key path
+   (``expenditure.disease_groups[0].share``), the file that wrote the key and its line.
+
+The resolved plain data is dumped as deterministic YAML (:func:`dump_yaml`), which is stored in
+result files together with its SHA-256, so a result records exactly the scenario that made it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import difflib
+import hashlib
+import io
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ScenarioError
+from .schema import Scenario
+from .values import PARAM_KEYS, PROFILE_KEYS, suggest
+
+__all__ = ["LoadedScenario", "load_scenario", "list_builtin_scenarios", "dump_yaml", "parse_override"]
+
+OVERRIDE_FILE = "--set"
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+# ----------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario and the resolved data it came from.
+
+    ``data`` is the plain dict after ``extends`` and overrides (keys in schema order), ``text``
+    its YAML (:func:`dump_yaml`) and ``hash`` the SHA-256 hex digest of ``text``.  ``origin`` is
+    the file path as given or the built-in name; ``chain`` lists the files read, child first.
+    ``locations`` maps key paths (tuples) to the ``(file, line)`` that wrote them.
+    """
+
+    scenario: Scenario
+    data: dict
+    origin: str
+    text: str
+    hash: str
+    chain: tuple = ()
+    locations: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def where(self, key_path) -> tuple:
+        """``(file, line)`` where a key path (``"a.b[0].c"`` or a tuple) was written, or the
+        nearest enclosing key that was; ``(origin, None)`` when nothing is known."""
+        if isinstance(key_path, str):
+            key_path = tuple(_split_key_path(key_path))
+        return _locate(self.locations, tuple(key_path), self.origin)
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class _Source:
+    kind: str              # "builtin" | "file" | "dict"
+    ident: str             # identity for cycle detection
+    label: str             # how messages name it
+    origin: str            # LoadedScenario.origin
+    base: object           # folder that relative ``extends`` resolve against (Path or Traversable)
+    resource: object = None  # Traversable (builtin) or Path (file)
+    data: object = None      # dict sources
+
+
+def _builtin_dir():
+    return resources.files("simulator").joinpath("scenarios")
+
+
+def list_builtin_scenarios() -> list[str]:
+    """Names of the scenarios shipped with the package (``simulator/scenarios/*.yaml``)."""
+    try:
+        entries = list(_builtin_dir().iterdir())
+    except (FileNotFoundError, NotADirectoryError, OSError):
+        return []
+    return sorted(e.name[: -len(".yaml")] for e in entries if e.name.endswith(".yaml") and e.is_file())
+
+
+def _builtin(name: str) -> _Source | None:
+    res = _builtin_dir().joinpath(f"{name}.yaml")
+    if not res.is_file():
+        return None
+    if isinstance(res, Path):
+        label, ident = str(res), os.path.realpath(res)
+    else:
+        label, ident = f"<built-in>/{name}.yaml", f"builtin:{name}"
+    return _Source("builtin", ident, label, name, _builtin_dir(), resource=res)
+
+
+def _looks_like_path(ref: str) -> bool:
+    return "/" in ref or "\\" in ref or ref.lower().endswith(_YAML_SUFFIXES) or ref.startswith(".")
+
+
+def _file_source(path: Path) -> _Source:
+    label = os.path.normpath(str(path))
+    try:
+        ident = os.path.realpath(path)
+    except OSError:
+        ident = os.path.abspath(path)
+    return _Source("file", ident, label, label, Path(label).parent, resource=Path(label))
+
+
+def _did_you_mean(word: str, choices, what: str) -> str:
+    choices = sorted(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; {what}: {', '.join(choices)}" if choices else ""
+
+
+def _resolve_ref(ref: str, base) -> tuple[_Source | None, str]:
+    """A built-in name or a path (relative to ``base``) -> source, or None and why not."""
+    builtins = list_builtin_scenarios()
+    if not _looks_like_path(ref):
+        if ref in builtins:
+            return _builtin(ref), ""
+    if isinstance(base, Path) or base is None:
+        path = Path(ref).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        if path.is_file() or _looks_like_path(ref):
+            return _file_source(path), ""
+        return None, (f"no built-in scenario or file named '{ref}'"
+                      + _did_you_mean(ref, builtins, "built-in scenarios"))
+    # relative to a built-in scenario that is not on the file system (e.g. inside a zip)
+    res = base.joinpath(ref)
+    if res.is_file():
+        name = res.name[: -len(".yaml")] if res.name.endswith(".yaml") else res.name
+        return _Source("builtin", f"builtin:{ref}", f"<built-in>/{ref}", name, base, resource=res), ""
+    return None, f"no built-in scenario or file named '{ref}'" + _did_you_mean(ref, builtins, "built-in scenarios")
+
+
+def _top_source(source, base_dir) -> _Source:
+    base = Path(base_dir) if base_dir is not None else None
+    if source is None:
+        source = "baseline"
+    if isinstance(source, os.PathLike):
+        path = Path(source)
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        return _file_source(path)
+    if isinstance(source, str):
+        if not source.strip():
+            raise ScenarioError("the scenario name or path is empty")
+        src, why = _resolve_ref(source, base)
+        if src is None:
+            raise ScenarioError(why)
+        return src
+    if isinstance(source, dict):
+        return _Source("dict", f"dict:{id(source)}", "<dict>", "<dict>", base, data=source)
+    raise ScenarioError(f"a scenario is a built-in name, a path to a YAML file or a dict, got {type(source).__name__}")
+
+
+# ----------------------------------------------------------------------------- YAML parsing
+
+
+def _yaml_loader():
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt", pure=True)
+    y.allow_duplicate_keys = False
+    return y
+
+
+def _mark_line(mark) -> int | None:
+    return None if mark is None else mark.line + 1
+
+
+def _yaml_problem(exc, label: str) -> ScenarioError:
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError
+
+    if isinstance(exc, DuplicateKeyError):
+        m = re.search(r'found duplicate key "(.*?)"', str(exc.problem or ""))
+        key = m.group(1) if m else "?"
+        start = _mark_line(exc.context_mark)
+        msg = f"duplicate key '{key}'" + (f" (in the mapping that starts on line {start})" if start else "")
+        return ScenarioError([(None, msg, _mark_line(exc.problem_mark), label)], label)
+    if isinstance(exc, MarkedYAMLError):
+        problem = (exc.problem or str(exc)).strip()
+        msg = f"YAML syntax error: {problem}"
+        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
+                and exc.context_mark.line != exc.problem_mark.line:
+            msg += f" ({exc.context.strip()} on line {exc.context_mark.line + 1})"
+        elif exc.context:
+            msg += f" ({exc.context.strip()})"
+        mark = exc.problem_mark or exc.context_mark
+        return ScenarioError([(None, msg, _mark_line(mark), label)], label)
+    return ScenarioError([(None, f"cannot read the YAML: {str(exc).strip()}", None, label)], label)
+
+
+def _parse_text(text: str, label: str):
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return _yaml_loader().load(text)
+    except YAMLError as e:
+        raise _yaml_problem(e, label) from None
+
+
+def _read_source(src: _Source) -> tuple[dict, dict]:
+    """Plain data and ``{key path: (file, line)}`` of one scenario file (no ``extends`` yet)."""
+    locs: dict = {}
+    if src.kind == "dict":
+        return _plain(src.data, (), src.label, locs, None), locs
+    res = src.resource
+    try:
+        if isinstance(res, Path) and res.is_dir():
+            raise ScenarioError([(None, "is a folder, not a scenario file", None, src.label)], src.label)
+        raw = res.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([(None, "file not found", None, src.label)], src.label) from None
+    except OSError as e:
+        raise ScenarioError([(None, f"cannot read the file ({e.strerror or e})", None, src.label)], src.label) from None
+    key = (src.label, hashlib.sha256(raw).digest())
+    hit = _PARSED.get(key)
+    if hit is not None:
+        return copy.deepcopy(hit)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ScenarioError([(None, f"file is not UTF-8 text (byte {e.start})", None, src.label)], src.label) from None
+    doc = _parse_text(text, src.label)
+    if doc is None:
+        raise ScenarioError([(None, "file is empty: a scenario is a mapping of keys (name:, base_year:, ...)",
+                              None, src.label)], src.label)
+    if not isinstance(doc, dict):
+        raise ScenarioError([(None, f"the top level must be a mapping of keys, got {_kind(doc)}",
+                              1 if not hasattr(doc, "lc") else doc.lc.line + 1, src.label)], src.label)
+    out = (_plain(doc, (), src.label, locs, 1), locs)
+    if len(_PARSED) >= 32:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[key] = copy.deepcopy(out)
+    return out
+
+
+#: parsed files by (label, content digest): a sweep that reloads a scenario parses it once
+_PARSED: dict = {}
+
+
+def _kind(v) -> str:
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, list):
+        return "a list"
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return f"a boolean ({v!r})"
+    if isinstance(v, (int, float)):
+        return f"a number ({v!r})"
+    return f"text ({str(v)!r})"
+
+
+def _tag_of(node) -> str | None:
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", tag if isinstance(tag, str) else None)
+    return value or None
+
+
+def _plain_key(k, label, line):
+    from ruamel.yaml.scalarbool import ScalarBoolean
+
+    if isinstance(k, (bool, ScalarBoolean)):
+        return bool(k)
+    if isinstance(k, int):
+        return int(k)
+    if isinstance(k, float):
+        return int(k) if k.is_integer() else float(k)
+    if isinstance(k, str):
+        return str(k)
+    if k is None:
+        return None
+    if isinstance(k, (_dt.date, _dt.datetime)):
+        return k.isoformat()
+    raise ScenarioError([(None, f"a key must be a name or a number, got {_kind(k)}", line, label)], label)
+
+
+def _plain(node, path: tuple, label: str, locs: dict, line):
+    """ruamel round-trip objects (or any dict/list) -> plain Python, recording key lines."""
+    from ruamel.yaml.comments import TaggedScalar
+    from ruamel.yaml.scalarbool import ScalarBoolean
+
+    if _tag_of(node) is not None and not isinstance(node, (bool, int, float, str)):
+        raise ScenarioError([(_dotted(path) or None, f"YAML tags such as '{_tag_of(node)}' are not supported", line, label)], label)
+    if isinstance(node, TaggedScalar):
+        raise ScenarioError([(_dotted(path) or None, f"YAML tags such as '{node.tag}' are not supported", line, label)], label)
+    if isinstance(node, dict):
+        out = {}
+        lc = getattr(node, "lc", None)
+        for k, v in node.items():
+            kline = line
+            if lc is not None:
+                try:
+                    kline = lc.key(k)[0] + 1
+                except (KeyError, TypeError, AttributeError):
+                    kline = line  # a key merged in with '<<:' has no line of its own here
+            key = _plain_key(k, label, kline)
+            if key in out:
+                raise ScenarioError([(_dotted(path + (key,)), "duplicate key", kline, label)], label)
+            p = path + (key,)
+            locs[p] = (label, kline)
+            out[key] = _plain(v, p, label, locs, kline)
+        return out
+    if isinstance(node, (list, tuple)):
+        out = []
+        lc = getattr(node, "lc", None)
+        for i, v in enumerate(node):
+            iline = line
+            if lc is not None:
+                try:
+                    iline = lc.item(i)[0] + 1
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    iline = line
+            p = path + (i,)
+            locs[p] = (label, iline)
+            out.append(_plain(v, p, label, locs, iline))
+        return out
+    if isinstance(node, (bool, ScalarBoolean)):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if node is None:
+        return None
+    if isinstance(node, (_dt.date, _dt.datetime)):
+        return node.isoformat()
+    try:  # numpy scalars in dict sources
+        import numpy as np
+
+        if isinstance(node, np.generic):
+            return _plain(node.item(), path, label, locs, line)
+        if isinstance(node, np.ndarray):
+            return _plain(node.tolist(), path, label, locs, line)
+    except ImportError:  # pragma: no cover
+        pass
+    raise ScenarioError([(_dotted(path) or None, f"unsupported value of type {type(node).__name__}", line, label)], label)
+
+
+# ----------------------------------------------------------------------------- key paths
+
+
+def _dotted(path) -> str:
+    out = ""
+    for k in path:
+        if isinstance(k, int) and not isinstance(k, bool):
+            out += f"[{k}]"
+        else:
+            out += ("." if out else "") + str(k)
+    return out
+
+
+_TOKEN = re.compile(r"\[(\s*-?\d+\s*)\]")
+
+
+def _split_key_path(text: str) -> list:
+    """``"a.b[0].c"`` / ``"a.b.0.c"`` -> ``["a", "b", 0, "c"]`` (digits become ints)."""
+    out: list = []
+    for part in text.split("."):
+        part = part.strip()
+        head, _, _ = part.partition("[")
+        rest = part[len(head):]
+        if head:
+            out.append(int(head) if re.fullmatch(r"-?\d+", head) else head)
+        elif not rest:
+            raise ValueError("empty key (two dots in a row, or a dot at the start or end)")
+        while rest:
+            m = _TOKEN.match(rest)
+            if not m:
+                raise ValueError(f"cannot read '{part}' (a list index is written [0])")
+            out.append(int(m.group(1)))
+            rest = rest[m.end():]
+    return out
+
+
+def _locate(locs: dict, path: tuple, default_file) -> tuple:
+    for n in range(len(path), 0, -1):
+        hit = locs.get(path[:n])
+        if hit is not None:
+            return hit
+    return (default_file, None)
+
+
+# ----------------------------------------------------------------------------- schema walk
+
+
+def _unwrap_optional(ann):
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap_optional(args[0])
+    return ann
+
+
+def _is_model(ann) -> bool:
+    return isinstance(ann, type) and issubclass(ann, BaseModel)
+
+
+def _node_of_annotation(ann):
+    """Schema node: ("model", cls) | ("list", node) | ("dict", keys, node) | ("scalar", ann)."""
+    ann = _unwrap_optional(ann)
+    if _is_model(ann):
+        return ("model", ann)
+    origin = typing.get_origin(ann)
+    if origin is list:
+        (inner,) = typing.get_args(ann) or (typing.Any,)
+        return ("list", _node_of_annotation(inner))
+    if origin is dict:
+        kt, vt = typing.get_args(ann) or (typing.Any, typing.Any)
+        keys = typing.get_args(kt) if typing.get_origin(kt) is typing.Literal else None
+        return ("dict", keys, _node_of_annotation(vt))
+    return ("scalar", ann)
+
+
+def _field_node(model, name):
+    f = model.model_fields.get(name) if isinstance(name, str) else None
+    if f is None:
+        return None
+    kind = (f.json_schema_extra or {}).get("value_kind") if isinstance(f.json_schema_extra, dict) else None
+    if kind in ("param", "profile"):
+        return ("value", kind)
+    return _node_of_annotation(f.annotation)
+
+
+def _child_node(node, key):
+    if node is None:
+        return None
+    if node[0] == "model":
+        return _field_node(node[1], key)
+    if node[0] == "list":
+        return node[1] if isinstance(key, int) else None
+    if node[0] == "dict":
+        return node[2]
+    if node[0] == "value":
+        return node
+    return None
+
+
+def _schema_node(path) -> tuple | None:
+    node = ("model", Scenario)
+    for k in path:
+        node = _child_node(node, k)
+        if node is None:
+            return None
+    return node
+
+
+def _valid_keys(node) -> list:
+    if node is None:
+        return []
+    if node[0] == "model":
+        return list(node[1].model_fields)
+    if node[0] == "dict" and node[1] is not None:
+        return list(node[1])
+    return []
+
+
+def _canonical(data, node=("model", Scenario)):
+    """Order the keys of schema sections as the schema declares them (values are kept as written)."""
+    if node is None or node[0] in ("value", "scalar"):
+        return data
+    if node[0] == "model" and isinstance(data, dict):
+        order = list(node[1].model_fields)
+        keys = sorted(data, key=lambda k: (order.index(k) if k in order else len(order), 0))
+        return {k: _canonical(data[k], _field_node(node[1], k)) for k in keys}
+    if node[0] == "dict" and isinstance(data, dict):
+        order = list(node[1] or ())
+        keys = sorted(data, key=lambda k: order.index(k) if k in order else len(order))
+        return {k: _canonical(data[k], node[2]) for k in keys}
+    if node[0] == "list" and isinstance(data, list):
+        return [_canonical(v, node[1]) for v in data]
+    return data
+
+
+# ----------------------------------------------------------------------------- extends
+
+
+def _deep_merge(parent, child, node=("model", Scenario)):
+    """The child over the parent: sections (mappings of schema keys) merge key by key, recursively;
+    anything else in the child replaces the parent's value whole: numbers, text, lists, and every
+    parameter or age profile however it is written (a schedule ``{2025: x, 2030: y}`` is not
+    merged year by year, and ``{value: x}`` over ``{dist: ..}`` is not mixed with it)."""
+    if isinstance(parent, dict) and isinstance(child, dict) and node is not None and node[0] in ("model", "dict"):
+        out = dict(parent)
+        for k, v in child.items():
+            out[k] = _deep_merge(parent[k], v, _child_node(node, k)) if k in parent else v
+        return out
+    return child
+
+
+def _merge_locations(merged, child_locs: dict, parent_locs: dict) -> dict:
+    out: dict = {}
+
+    def walk(node, path):
+        if path:
+            hit = child_locs.get(path) or parent_locs.get(path)
+            if hit is not None:
+                out[path] = hit
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path + (i,))
+
+    walk(merged, ())
+    return out
+
+
+def _resolve(src: _Source, stack: tuple) -> tuple[dict, dict, tuple, dict]:
+    """Data, locations and chain of ``src`` with its ``extends`` resolved, and its own data."""
+    data, locs = _read_source(src)
+    chain = (src.label,)
+    ref = data.get("extends")
+    if ref is None:
+        return data, locs, chain, data
+    eline = locs.get(("extends",), (src.label, None))[1]
+    if not isinstance(ref, str) or not ref.strip():
+        raise ScenarioError([("extends", f"must be a built-in scenario name or a file path, got {_kind(ref)}",
+                              eline, src.label)], src.label)
+    parent_src, why = _resolve_ref(ref.strip(), src.base)
+    if parent_src is None:
+        raise ScenarioError([("extends", why, eline, src.label)], src.label)
+    idents = [s.ident for s in stack] + [src.ident]
+    if parent_src.ident in idents:
+        names = [s.label for s in stack] + [src.label]
+        loop = names[idents.index(parent_src.ident):] + [parent_src.label]
+        raise ScenarioError([("extends", "extends cycle: " + " -> ".join(loop), eline, src.label)], src.label)
+    try:
+        pdata, plocs, pchain, _ = _resolve(parent_src, stack + (src,))
+    except ScenarioError as e:
+        if parent_src.kind == "file" and any(p[1] == "file not found" and p[3] == parent_src.label for p in e.problems):
+            raise ScenarioError([("extends", f"file not found: {parent_src.label}", eline, src.label)], src.label) from None
+        raise
+    merged = _deep_merge(pdata, data)
+    return merged, _merge_locations(merged, locs, plocs), chain + pchain, data
+
+
+# ----------------------------------------------------------------------------- overrides
+
+
+def _override_error(path_text, msg) -> ScenarioError:
+    return ScenarioError([(path_text or None, msg, None, OVERRIDE_FILE)], OVERRIDE_FILE)
+
+
+def _parse_flow_value(text: str, path_text: str):
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    if not text.strip():
+        raise _override_error(path_text, "no value after '=' (write null to clear an optional value)")
+    try:
+        value = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as e:
+        problem = (getattr(e, "problem", None) or str(e)).strip()
+        raise _override_error(path_text, f"cannot read the value {text!r} as YAML: {problem}") from None
+    return _plain(value, (), OVERRIDE_FILE, {}, None)
+
+
+def parse_override(text: str) -> tuple[list, object]:
+    """``"a.b[0].c=VALUE"`` -> (``["a", "b", 0, "c"]``, parsed VALUE)."""
+    if not isinstance(text, str) or "=" not in text:
+        raise _override_error(None, f"expected KEY.PATH=VALUE, got {text!r}")
+    key_text, value_text = text.split("=", 1)
+    key_text = key_text.strip()
+    if not key_text:
+        raise _override_error(None, f"no key path before '=' in {text!r}")
+    try:
+        tokens = _split_key_path(key_text)
+    except ValueError as e:
+        raise _override_error(key_text, str(e)) from None
+    return tokens, _parse_flow_value(value_text, key_text)
+
+
+def _is_meta_mapping(v) -> bool:
+    return isinstance(v, dict) and any(k in v for k in ("value", "dist", "table", "schedule"))
+
+
+def _list_index(node_list, tok, shown, item_kind="item"):
+    n = len(node_list)
+    if isinstance(tok, int):
+        if not -n <= tok < n:
+            raise _override_error(shown, f"index {tok} is out of range (the list has {n} {item_kind}s)")
+        return tok % n
+    names = [d.get("name") for d in node_list if isinstance(d, dict)]
+    if tok in names:
+        return names.index(tok)
+    hint = _did_you_mean(str(tok), [str(x) for x in names if x is not None], "names")
+    raise _override_error(shown, f"no list item with index or name '{tok}'{hint}")
+
+
+def _apply_override(data: dict, locs: dict, text: str) -> None:
+    tokens, value = parse_override(text)
+    if tokens[0] == "extends":
+        raise _override_error("extends", "extends cannot be overridden with --set")
+    node = data
+    schema = ("model", Scenario)
+    path: tuple = ()
+    for i, tok in enumerate(tokens):
+        last = i == len(tokens) - 1
+        here = _dotted(path + (tok,))
+        where = _dotted(path) or "the top level"
+        kind = schema[0]
+        if kind == "model":
+            fields = list(schema[1].model_fields)
+            if not isinstance(tok, str) or tok not in fields:
+                raise _override_error(here, f"unknown key '{tok}'{suggest(tok, fields)}")
+            key, child = tok, _field_node(schema[1], tok)
+        elif kind == "dict":
+            keys = schema[1]
+            if keys is not None and tok not in keys:
+                raise _override_error(here, f"unknown key '{tok}'{suggest(tok, keys)}")
+            key, child = tok, schema[2]
+        elif kind == "list":
+            if not isinstance(node, list):
+                raise _override_error(here, f"'{where}' is not a list in the scenario")
+            key, child = _list_index(node, tok, here), schema[1]
+            here = _dotted(path + (key,))
+        elif kind == "value":
+            child = schema
+            if isinstance(node, list):
+                key = _list_index(node, tok, here, "value")
+            elif isinstance(node, dict):
+                key = tok
+                if isinstance(tok, int) and tok not in node and str(tok) in node:
+                    key = str(tok)
+                if key not in node:
+                    if not last:
+                        raise _override_error(here, f"'{where}' has no key '{tok}'{suggest(tok, node.keys())}")
+                    _check_new_value_key(node, key, here, schema[1])
+            else:
+                raise _override_error(here, f"'{where}' is a single value ({_kind(node)}), it has no key '{tok}'")
+        else:
+            raise _override_error(here, f"'{where}' is a single value, it has no key '{tok}'")
+
+        if kind in ("model", "dict") and not isinstance(node, dict):
+            raise _override_error(here, f"'{where}' is {_kind(node)} in the scenario, not a mapping")
+        path = path + (key,)
+        if last:
+            break
+        nxt = node[key] if (isinstance(node, list) or key in node) else None
+        if nxt is None:
+            if child is not None and child[0] in ("model", "dict"):
+                node[key] = nxt = {}  # a section the scenario leaves at its defaults
+            else:
+                raise _override_error(here, f"'{here}' is not set in the scenario, so it has no key '{tokens[i + 1]}'")
+        node, schema = nxt, child
+
+    new = value
+    if child is not None and child[0] == "value" and schema[0] != "value" and value is not None:
+        # a whole parameter or profile replaced: keep where the value came from
+        src = f"command-line override ({OVERRIDE_FILE} {_dotted(path)})"
+        if _is_meta_mapping(value):
+            new = dict(value)
+            new.setdefault("source", src)
+        else:
+            new = {"value": value, "source": src}
+    node[key] = copy.deepcopy(new)
+    for p in [p for p in locs if p[: len(path)] == path]:
+        del locs[p]
+    locs[path] = (OVERRIDE_FILE, None)
+
+
+def _check_new_value_key(node: dict, key, shown, kind) -> None:
+    """A key added inside a parameter or profile must make sense there."""
+    if _is_meta_mapping(node) or (node and all(isinstance(k, str) and k in (PARAM_KEYS | PROFILE_KEYS) for k in node)):
+        valid = PARAM_KEYS if kind == "param" else PROFILE_KEYS
+        if key not in valid:
+            raise _override_error(shown, f"unknown key '{key}'{suggest(key, valid)}")
+    elif node and all(isinstance(k, int) and not isinstance(k, bool) for k in node):
+        if not isinstance(key, int):
+            raise _override_error(shown, f"'{key}' is not a year (this is a schedule by year)")
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _validation_problems(err: ValidationError, locs: dict, top_label: str) -> list:
+    found = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e.get("loc", ()))
+        etype = e.get("type", "")
+        msg = str(e.get("msg", ""))
+        for p in _PREFIXES:
+            if msg.startswith(p):
+                msg = msg[len(p):]
+        inp = e.get("input")
+        unknown = False
+        if loc and loc[-1] == "[key]":  # a bad key of a dict[Literal[...], ...]
+            loc = loc[:-1]
+            keys = _valid_keys(_schema_node(loc[:-1]))
+            msg, unknown = f"unknown key '{loc[-1]}'{suggest(loc[-1], keys)}", True
+        elif etype == "extra_forbidden":
+            keys = _valid_keys(_schema_node(loc[:-1]))
+            msg, unknown = f"unknown key '{loc[-1]}'{suggest(loc[-1], keys)}", True
+        elif etype == "missing":
+            msg = "required key is missing"
+        elif etype in ("model_type", "model_attributes_type", "dict_type"):
+            msg = f"expected a mapping of keys, got {_kind(inp)}"
+        elif etype == "list_type":
+            msg = f"expected a list, got {_kind(inp)}"
+        elif etype not in ("value_error", "assertion_error") and not isinstance(inp, (dict, list)):
+            msg += f", got {_kind(inp)}"
+        found.append((loc, msg, unknown))
+    unknown_locs = [loc for loc, _, u in found if u]
+    problems: list = []
+    for loc, msg, u in found:
+        if not u and any(loc[: len(x)] == x for x in unknown_locs):
+            continue  # problems inside a key that is itself unknown are noise
+        file, line = _locate(locs, loc, top_label)
+        prob = (_dotted(loc) or None, msg, line, file)
+        if prob not in problems:
+            problems.append(prob)
+    files = list(dict.fromkeys(p[3] for p in problems))
+    return sorted(problems, key=lambda p: (files.index(p[3]), p[2] if p[2] is not None else float("inf")))
+
+
+# ----------------------------------------------------------------------------- YAML output
+
+
+def _scalar_text_len(v) -> int:
+    return len(repr(v)) if not isinstance(v, str) else len(v) + 2
+
+
+def _to_yaml_node(v):
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    if isinstance(v, dict):
+        m = CommentedMap()
+        for k, x in v.items():
+            m[k] = _to_yaml_node(x)
+        if v and _flow_ok(v.values(), sum(_scalar_text_len(k) + 2 for k in v)):
+            m.fa.set_flow_style()
+        else:
+            m.fa.set_block_style()
+        return m
+    if isinstance(v, (list, tuple)):
+        s = CommentedSeq(_to_yaml_node(x) for x in v)
+        if not v or _flow_ok(v, 0):
+            s.fa.set_flow_style()
+        else:
+            s.fa.set_block_style()
+        return s
+    if isinstance(v, str) and "\n" in v.rstrip("\n"):
+        return LiteralScalarString(v)
+    return v
+
+
+def _flow_ok(values, extra: int) -> bool:
+    """Leaf containers in flow style: always when they hold only numbers (schedules, age bands,
+    matrix rows), otherwise when they fit on a short line."""
+    values = list(values)
+    if any(isinstance(x, (dict, list, tuple)) or (isinstance(x, str) and "\n" in x) for x in values):
+        return False
+    if not any(isinstance(x, str) for x in values):
+        return True
+    return extra + sum(_scalar_text_len(x) + 2 for x in values) <= 100
+
+
+def dump_yaml(data) -> str:
+    """Deterministic YAML of plain data: keys in the given order, short leaf mappings and lists
+    in flow style (``{2025: 0.045, 2030: 0.04}``), multi-line text as literal blocks, no
+    anchors.  Loading the text gives back equal data."""
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt", pure=True)
+    y.width = 4096
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.allow_unicode = True
+    y.representer.ignore_aliases = lambda *_: True
+    buf = io.StringIO()
+    y.dump(_to_yaml_node(data), buf)
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario:
+    """Load, resolve and validate a scenario.
+
+    Parameters
+    ----------
+    source : None, str, path, dict or LoadedScenario
+        ``None`` (the built-in ``baseline``), a built-in name (:func:`list_builtin_scenarios`),
+        a path to a YAML file, an already parsed dict, or a loaded scenario (returned as it is
+        when there are no overrides).
+    overrides : iterable of str
+        ``"key.path=VALUE"`` strings applied after ``extends`` (the CLI's ``--set``).
+    base_dir : path, optional
+        Folder that relative paths in ``source`` (and ``extends`` of a dict) resolve against;
+        the working directory by default.
+
+    Raises
+    ------
+    ScenarioError
+        One error listing every problem, each with its file, key path and line.
+    """
+    if isinstance(overrides, str):
+        overrides = (overrides,)
+    overrides = tuple(overrides or ())
+    if isinstance(source, LoadedScenario):
+        if not overrides:
+            return source
+        source = copy.deepcopy(source.data)
+    src = _top_source(source, base_dir)
+    data, locs, chain, own = _resolve(src, ())
+    if "extends" in own and "name" not in own:
+        data.pop("name", None)  # a name is never inherited: the child must name itself
+        locs.pop(("name",), None)
+    for text in overrides:
+        _apply_override(data, locs, text)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(_validation_problems(e, locs, src.label), src.label) from None
+    except (ValueError, TypeError, KeyError, IndexError) as e:  # a validator that failed outside pydantic
+        raise ScenarioError([(None, f"{type(e).__name__}: {e}", None, src.label)], src.label) from None
+    data = _canonical(data)
+    text = dump_yaml(data)
+    return LoadedScenario(scenario=scenario, data=data, origin=src.origin, text=text,
+                          hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), chain=chain,
+                          locations=dict(locs))

@@ -1,0 +1,144 @@
+"""Reductions over paths (MODEL.md section 13): quantiles, means with Monte Carlo standard errors,
+event years and warning-band probabilities with binomial standard errors.
+
+Only the pooled funds (``employee_pooled``, ``resident``) and their combination take part in
+warning bands and event years: individual accounts belong to their members and cannot cover a
+pooled deficit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .results import POOLED_FUNDS
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: warning bands of reserve months: (name, lower, upper)
+BANDS = (("below_0", -np.inf, 0.0), ("0_3", 0.0, 3.0), ("3_6", 3.0, 6.0), ("6_9", 6.0, 9.0),
+         ("9_15", 9.0, 15.0), ("above_15", 15.0, np.inf))
+
+
+def _pooled_view(ds: xr.Dataset) -> xr.Dataset:
+    """Reserve months, balances and current balances for each pooled fund and their combination."""
+    p = ds.sel(fund=list(POOLED_FUNDS))
+    rm = p["reserve_months"]
+    combined_rm = ds["combined_pooled_reserve_months"].expand_dims(fund=["pooled_combined"])
+    bal = xr.concat([p["balance"], ds["combined_pooled_balance"].expand_dims(fund=["pooled_combined"])], dim="fund")
+    cur = xr.concat([p["current_balance"], p["current_balance"].sum("fund").expand_dims(fund=["pooled_combined"])], dim="fund")
+    return xr.Dataset({"reserve_months": xr.concat([rm, combined_rm], dim="fund"), "balance": bal, "current_balance": cur})
+
+
+def _first_year(flag: xr.DataArray, first_projection_year) -> xr.DataArray:
+    """First calendar year (from the first projection year) where ``flag`` holds; NaN if never."""
+    f = flag.sel(year=slice(first_projection_year, None)).transpose(..., "year")
+    years = f["year"].values.astype(float)
+    a = f.values
+    res = np.where(a.any(axis=-1), years[a.argmax(axis=-1)], np.nan) if a.shape[-1] else np.full(a.shape[:-1], np.nan)
+    dims = f.dims[:-1]
+    return xr.DataArray(res, dims=dims, coords={d: f[d] for d in dims})
+
+
+def event_years(ds: xr.Dataset) -> xr.Dataset:
+    """Per path and pooled fund: first current-deficit year (income < expenditure, as the
+    bulletins show it) and exhaustion year (balance below zero), from the first projection year."""
+    v = _pooled_view(ds)
+    y1 = int(ds["year"].values[1]) if ds.sizes["year"] > 1 else int(ds["year"].values[0])
+    return xr.Dataset({
+        "first_deficit_year": _first_year(v["current_balance"] < 0, y1),
+        "exhaustion_year": _first_year(v["balance"] < 0, y1),
+    })
+
+
+def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
+    """Summaries over paths: a Dataset with a ``quantile`` dimension and probabilities.
+
+    * ``reserve_months_quantile`` (fund, year, quantile), ``reserve_months_mean`` and
+      ``reserve_months_mean_se`` (Monte Carlo standard error of the mean);
+    * ``band_probability`` (fund, year, band) with ``band_probability_se`` (binomial);
+    * ``deficit_probability_by_year`` / ``exhaustion_probability_by_year``: share of paths whose
+      event happened in or before each year, with binomial standard errors;
+    * ``first_deficit_year_quantile`` / ``exhaustion_year_quantile`` over paths where the event
+      happens within the horizon, and ``*_within_horizon`` the share of such paths;
+    * means and quantiles of income, expenditure and balance by fund.
+    """
+    n = ds.sizes["path"]
+    q = list(quantiles)
+    v = _pooled_view(ds)
+    rm = v["reserve_months"]
+    out = xr.Dataset(attrs={k: ds.attrs[k] for k in ("scenario_name", "seed", "paths", "software_version") if k in ds.attrs})
+    out["reserve_months_quantile"] = rm.quantile(q, dim="path")
+    out["reserve_months_mean"] = rm.mean("path")
+    out["reserve_months_mean_se"] = rm.std("path", ddof=1) / np.sqrt(n) if n > 1 else rm.mean("path") * np.nan
+    probs = []
+    for name, lo, hi in BANDS:
+        probs.append(((rm >= lo) & (rm < hi)).mean("path").expand_dims(band=[name]))
+    bp = xr.concat(probs, dim="band")
+    out["band_probability"] = bp
+    out["band_probability_se"] = np.sqrt(bp * (1 - bp) / n)
+    ev = event_years(ds)
+    years = ds["year"]
+    for name in ("first_deficit_year", "exhaustion_year"):
+        e = ev[name]
+        by_year = (e <= years).mean("path")
+        key = "deficit" if name == "first_deficit_year" else "exhaustion"
+        out[f"{key}_probability_by_year"] = by_year
+        out[f"{key}_probability_by_year_se"] = np.sqrt(by_year * (1 - by_year) / n)
+        out[f"{name}_within_horizon"] = e.notnull().mean("path")
+        out[f"{name}_quantile"] = e.quantile(q, dim="path", skipna=True)
+    for var in ("income", "expenditure", "balance"):
+        out[f"{var}_quantile"] = ds[var].quantile(q, dim="path")
+        out[f"{var}_mean"] = ds[var].mean("path")
+    for name in out.data_vars:
+        base = name.split("_quantile")[0].split("_mean")[0]
+        if "reserve_months" in name:
+            out[name].attrs["units"] = "months"
+        elif "probability" in name or "within_horizon" in name:
+            out[name].attrs["units"] = "fraction of paths"
+        elif name.endswith("year_quantile"):
+            out[name].attrs["units"] = "calendar year"
+        elif base in ds:
+            out[name].attrs["units"] = ds[base].attrs.get("units", "")
+    return out
+
+
+def _fmt_year(x):
+    return "-" if not np.isfinite(x) else f"{int(round(x))}"
+
+
+def format_summary(ds: xr.Dataset, s: xr.Dataset | None = None, step: int = 5) -> str:
+    """The summary table ``fundsim run`` prints."""
+    s = summarize(ds) if s is None else s
+    years = ds["year"].values
+    show = [y for y in years if (y - years[0]) % step == 0]
+    if years[-1] not in show:
+        show.append(years[-1])
+    lines = []
+    a = ds.attrs
+    lines.append(f"Scenario {a.get('scenario_name', '?')}: {a.get('paths', ds.sizes['path'])} paths, seed {a.get('seed', '?')}, "
+                 f"years {years[0]}-{years[-1]}")
+    band_names = [b[0] for b in BANDS]
+    for fund in s["fund"].values:
+        label = {"employee_pooled": "Employee pooled fund (统筹基金)", "resident": "Resident fund (居民医保基金)",
+                 "pooled_combined": "Both pooled funds combined"}.get(str(fund), str(fund))
+        lines.append("")
+        lines.append(label)
+        head = f"  {'year':>4}  {'reserve months: median':>22} {'[5%, 95%]':>18}  " + " ".join(f"{b:>8}" for b in band_names)
+        lines.append(head)
+        lines.append("  " + " " * 48 + "probability of each warning band (months)")
+        for y in show:
+            qv = s["reserve_months_quantile"].sel(fund=fund, year=y)
+            med, lo, hi = (float(qv.sel(quantile=k)) for k in (0.5, 0.05, 0.95))
+            bp = s["band_probability"].sel(fund=fund, year=y)
+            lines.append(f"  {y:>4}  {med:>22.1f} {f'[{lo:.1f}, {hi:.1f}]':>18}  "
+                         + " ".join(f"{float(bp.sel(band=b)):>8.3f}" for b in band_names))
+        for name, what in (("first_deficit_year", "first current deficit (income < expenditure)"),
+                           ("exhaustion_year", "exhaustion (balance < 0)")):
+            p = float(s[f"{name}_within_horizon"].sel(fund=fund))
+            qv = s[f"{name}_quantile"].sel(fund=fund)
+            if p > 0:
+                lines.append(f"  {what}: probability {p:.3f} by {years[-1]}; year median {_fmt_year(float(qv.sel(quantile=0.5)))} "
+                             f"[5%: {_fmt_year(float(qv.sel(quantile=0.05)))}, 95%: {_fmt_year(float(qv.sel(quantile=0.95)))}] among those paths")
+            else:
+                lines.append(f"  {what}: not within the horizon in any path (probability 0 by {years[-1]})")
+    return "\n".join(lines)
