@@ -45,8 +45,16 @@ def _kernel(use_reference: bool):
 
 def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=()) -> tuple[LoadedScenario, Compiled]:
     """Load, validate and compile a scenario (a built-in name, a path, a dict or a LoadedScenario)."""
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, overrides)
-    compiled = compile_scenario(loaded.scenario, paths=paths, seed=seed, horizon=horizon, file=loaded.origin)
+    # paths, seed and horizon become part of the resolved scenario, so that the text stored in a
+    # result file is exactly what ran
+    extra = [f"{k}={v}" for k, v in (("simulation.paths", paths), ("simulation.seed", seed), ("horizon", horizon))
+             if v is not None]
+    if isinstance(scenario, LoadedScenario) and not overrides and not extra:
+        loaded = scenario
+    else:
+        src = scenario.data if isinstance(scenario, LoadedScenario) else scenario
+        loaded = load_scenario(src, list(overrides) + extra)
+    compiled = compile_scenario(loaded.scenario, file=loaded.origin)
     return loaded, compiled
 
 

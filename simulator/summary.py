@@ -8,6 +8,8 @@ pooled deficit.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -85,7 +87,9 @@ def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
         out[f"{key}_probability_by_year"] = by_year
         out[f"{key}_probability_by_year_se"] = np.sqrt(by_year * (1 - by_year) / n)
         out[f"{name}_within_horizon"] = e.notnull().mean("path")
-        out[f"{name}_quantile"] = e.quantile(q, dim="path", skipna=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no path has the event: NaN quantiles
+            out[f"{name}_quantile"] = e.quantile(q, dim="path", skipna=True)
     for var in ("income", "expenditure", "balance"):
         out[f"{var}_quantile"] = ds[var].quantile(q, dim="path")
         out[f"{var}_mean"] = ds[var].mean("path")

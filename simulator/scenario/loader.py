@@ -854,7 +854,12 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(_validation_problems(e, locs, src.label), src.label) from None
+        problems = _validation_problems(e, locs, src.label)
+        missing_top = [p for p in problems if p[1] == "required key is missing" and p[0] and "." not in p[0]]
+        if "extends" not in data and len(missing_top) >= 3:
+            problems.append((None, "hint: a policy variant is usually written as a diff over the built-in scenario: "
+                             "start the file with 'extends: baseline' and a 'name:'", None, src.label))
+        raise ScenarioError(problems, src.label) from None
     except (ValueError, TypeError, KeyError, IndexError) as e:  # a validator that failed outside pydantic
         raise ScenarioError([(None, f"{type(e).__name__}: {e}", None, src.label)], src.label) from None
     data = _canonical(data)
