@@ -43,8 +43,13 @@ def _kernel(use_reference: bool):
     return run_kernel
 
 
-def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=()) -> tuple[LoadedScenario, Compiled]:
-    """Load, validate and compile a scenario (a built-in name, a path, a dict or a LoadedScenario)."""
+def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), assumption_set=None,
+            assumption_quantile=0.9) -> tuple[LoadedScenario, Compiled]:
+    """Load, validate and compile a scenario (a built-in name, a path, a dict or a LoadedScenario).
+
+    ``assumption_set`` (``"central"``, ``"low_cost"``, ``"high_cost"``) makes the run
+    deterministic at that set (MODEL.md 13; see :mod:`simulator.scenario.assumption_sets`).
+    """
     # paths, seed and horizon become part of the resolved scenario, so that the text stored in a
     # result file is exactly what ran
     extra = [f"{k}={v}" for k, v in (("simulation.paths", paths), ("simulation.seed", seed), ("horizon", horizon))
@@ -54,12 +59,18 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=())
     else:
         src = scenario.data if isinstance(scenario, LoadedScenario) else scenario
         loaded = load_scenario(src, list(overrides) + extra)
-    compiled = compile_scenario(loaded.scenario, file=loaded.origin)
+    scn = loaded.scenario
+    if assumption_set is not None:
+        from .scenario.assumption_sets import assumption_set as make_set
+        scn = make_set(scn, assumption_set, assumption_quantile)
+    compiled = compile_scenario(scn, file=loaded.origin)
+    compiled.assumption_set = assumption_set
     return loaded, compiled
 
 
 def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,
-        chunk_size=DEFAULT_CHUNK, progress=None, use_reference=False, check_finite=True) -> xr.Dataset:
+        chunk_size=DEFAULT_CHUNK, progress=None, use_reference=False, check_finite=True,
+        assumption_set=None, assumption_quantile=0.9) -> xr.Dataset:
     """Run a scenario and return the results as an ``xarray.Dataset`` (MODEL.md section 14).
 
     Parameters
@@ -78,8 +89,13 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
         Called after each chunk.
     use_reference : bool
         Run the plain-NumPy reference instead of the numba kernel (slow; for checks).
+    assumption_set : {"central", "low_cost", "high_cost"}, optional
+        Run deterministically at that assumption set: every sigma zero, uncertain values at their
+        mean (central) or at ``assumption_quantile`` in their cost direction, epidemics at their
+        expected cost.
     """
-    loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides)
+    loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides,
+                               assumption_set=assumption_set, assumption_quantile=assumption_quantile)
     return run_compiled(loaded, compiled, threads=threads, chunk_size=chunk_size, progress=progress,
                         use_reference=use_reference, check_finite=check_finite)
 
@@ -131,6 +147,7 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
         "calibration": json.dumps(compiled.calibration, sort_keys=True, default=float),
         "calibration_warnings": "\n".join(compiled.warnings),
         "engine": "numpy reference" if use_reference else "numba kernel",
+        "assumption_set": str(getattr(compiled, "assumption_set", None) or "stochastic"),
         "kernel_seconds": float(elapsed),
         "conventions": "mid-year stocks; flows during the year; balances at year end; money in nominal yuan",
     }

@@ -86,6 +86,7 @@ class Compiled:
     uncertain_rows: dict           # row -> (key path, Distribution)
     calibration: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    assumption_set: str | None = None
 
     def draw_shifts(self, path_ids) -> np.ndarray:
         return _draw_shifts(self.inputs.seed, path_ids, self.uncertain_rows, self.inputs.sched, len(self.row_names))
@@ -124,7 +125,8 @@ def _draw_shifts(seed, path_ids, uncertain_rows, sched, K):
     shift = np.zeros((path_ids.shape[0], K))
     for row, (key, dist) in uncertain_rows.items():
         u = rng.uniform(seed, rng.stream_id("param:" + key), path_ids, 0)
-        shift[:, row] = dist.ppf(u) - dist.mean
+        # the draw is not clipped here: the row's bounds (which include min/max) clip the value
+        shift[:, row] = dist.ppf(u, clip=False) - dist.mean
     return shift
 
 

@@ -135,3 +135,20 @@ def test_reserve_months_fall_with_ageing_in_the_baseline(baseline_run):
     """A sanity check of direction: retirees grow faster than workers, so the dependency ratio rises."""
     oad = baseline_run["old_age_dependency"].median("path")
     assert float(oad.isel(year=-1)) > float(oad.isel(year=0)) * 1.3
+
+
+def test_uncertain_schedule_is_shifted_around_its_schedule_and_clipped_as_a_value(baseline_data):
+    """An uncertain schedule with min: the median path follows the schedule; min bounds the value."""
+    set_path(baseline_data, "population.fertility.tfr",
+             {"dist": "normal", "mean": 0.0, "sd": 0.3, "min": 0.9, "cost_direction": "decreases_cost",
+              "schedule": {2024: 1.0, 2040: 1.2}})
+    compiled = compile_scenario(load_scenario(baseline_data).scenario, paths=400, seed=2, horizon=16)
+    shift = compiled.inputs.shift[:, L.TFR]
+    assert abs(np.median(shift)) < 0.05 and 0.25 < shift.std() < 0.35
+    ds = simulator.run_compiled(load_scenario(baseline_data), compiled)
+    births = ds["births"].sel(year=2040)
+    det = simulator.run(baseline_data, assumption_set="central", paths=1, horizon=16)
+    assert abs(float(births.median()) / float(det["births"].sel(year=2040)[0]) - 1) < 0.05
+    tfr_2040 = 1.2 + shift
+    np.testing.assert_allclose(ds["births"].sel(year=2040).values / float(det["births"].sel(year=2040)[0]),
+                               np.maximum(tfr_2040, 0.9) / 1.2, rtol=5e-3)  # mortality paths differ slightly

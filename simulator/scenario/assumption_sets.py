@@ -25,7 +25,7 @@ def _fixed(p: Param, which: str, quantile: float) -> Param:
         value = p.dist.mean
     else:
         up = (which == "high_cost") == (p.dist.cost_direction == "increases_cost")
-        value = p.dist.quantile(quantile if up else 1 - quantile)
+        value = p.dist.quantile(quantile if up else 1 - quantile, clip=not p.is_schedule)
     if p.is_schedule:
         shift = value - p.dist.mean
         return Param(tuple((y, v + shift) for y, v in p.central), None, p.source, p.note)

@@ -103,8 +103,12 @@ class Distribution:
             return (a["low"] + a["high"]) / 2
         return (a["low"] + a["mode"] + a["high"]) / 3
 
-    def ppf(self, u):
-        """Quantile function (vectorised, scipy), then the ``min``/``max`` clip."""
+    def ppf(self, u, clip=True):
+        """Quantile function (vectorised, scipy), then (with ``clip``) the ``min``/``max`` clip.
+
+        For an uncertain schedule the clip bounds the *value* in each year (schedule + shift),
+        not the drawn shift, so the shift is drawn with ``clip=False`` and the engine clips.
+        """
         from scipy import stats
 
         a = self.args
@@ -133,12 +137,14 @@ class Distribution:
                 x = np.full_like(u, lo)
             else:
                 x = stats.triang.ppf(u, (mo - lo) / (hi - lo), loc=lo, scale=hi - lo)
+        if not clip:
+            return x
         lo = -np.inf if self.clip_min is None else self.clip_min
         hi = np.inf if self.clip_max is None else self.clip_max
         return np.clip(x, lo, hi)
 
-    def quantile(self, q: float) -> float:
-        return float(self.ppf(np.array([q]))[0])
+    def quantile(self, q: float, clip=True) -> float:
+        return float(self.ppf(np.array([q]), clip=clip)[0])
 
 
 @dataclass(frozen=True)
