@@ -64,7 +64,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     Rt = rt0.copy()
     newN = np.empty((NA, NS))
     m = np.empty((NA, NS))
-    m_prev = np.zeros((NA, NS))
+    e_surv = np.empty((NA, NS))       # exp(-m) of this year
+    e_prev = np.ones((NA, NS))        # exp(-m) of last year
     Pi_ret = np.empty((NA, NS))
     Pi_prev = np.empty((NA, NS))
     A = np.empty((NA, NS))
@@ -162,16 +163,18 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         if t > 0:
             mig_total = par[L.MIG_TOTAL]
             for s in range(NS):
-                newN[0, s] = births_prev[s] * math.exp(-m_prev[0, s] / 2)
+                # exp(-(m1 + m2)/2) = sqrt(exp(-m1) * exp(-m2)): one exp per cell instead of three
+                newN[0, s] = births_prev[s] * math.sqrt(e_prev[0, s])
                 for a in range(1, NA):
-                    newN[a, s] = N[a - 1, s] * math.exp(-(m_prev[a - 1, s] + m_prev[a, s]) / 2)
-                newN[NA - 1, s] += N[NA - 1, s] * math.exp(-m_prev[NA - 1, s])
+                    newN[a, s] = N[a - 1, s] * math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
+                newN[NA - 1, s] += N[NA - 1, s] * e_prev[NA - 1, s]
                 for a in range(NA):
                     v = newN[a, s] + mig_total * mig_prof[a, s]
                     N[a, s] = v if v > 0.0 else 0.0
         for a in range(NA):
             for s in range(NS):
                 m[a, s] = m0[a, s] * math.exp(-ri[a, s] * kappa)
+                e_surv[a, s] = math.exp(-m[a, s])
 
         # ---- 3. membership
         _retired_share(track, t + 1, par[L.WOMEN50], Pi_ret)
@@ -182,9 +185,9 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         buyback_persons = 0.0
         if t > 0:
             for s in range(NS):
-                top = Rt[NA - 1, s] * math.exp(-m_prev[NA - 1, s])
+                top = Rt[NA - 1, s] * e_prev[NA - 1, s]
                 for a in range(NA - 1, 0, -1):
-                    Rt[a, s] = Rt[a - 1, s] * math.exp(-m_prev[a - 1, s])
+                    Rt[a, s] = Rt[a - 1, s] * e_prev[a - 1, s]
                 Rt[0, s] = 0.0
                 Rt[NA - 1, s] += top
         n_emp = 0.0
@@ -413,7 +416,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         for a in range(NA):
             for s in range(NS):
                 pop_sum += N[a, s]
-                deaths += N[a, s] * (1 - math.exp(-m[a, s]))
+                deaths += N[a, s] * (1 - e_surv[a, s])
         o[L.O_POP] = pop_sum
         o[L.O_EMPLOYEES] = n_emp
         o[L.O_FLEXIBLE] = n_flex
@@ -450,7 +453,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         births_prev[1] = births_all / (1 + srb)
         for a in range(NA):
             for s in range(NS):
-                m_prev[a, s] = m[a, s]
+                e_prev[a, s] = e_surv[a, s]
         for f in range(3):
             bal[f] = new_bal[f]
             inc_prev2[f] = inc_prev[f]
