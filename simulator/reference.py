@@ -148,10 +148,11 @@ def project(inp, horizon=None):
         bb = par[:, L.BUYBACK][:, None, None]
         retiring = N * dPi * cov
         if t > 0:
-            surv = Rt * np.exp(-m_prev)  # (1 - q) with q = 1 - exp(-m)
+            # retirees survive as their cohort does (section 3's mid-year survival), not at
+            # (1 - q[t-1, a-1]) as section 4 writes it, which would let them outlive their cohort
             newRt = np.zeros_like(Rt)
-            newRt[:, 1:, :] = surv[:, :-1, :]
-            newRt[:, 100, :] += surv[:, 100, :]
+            newRt[:, 1:, :] = Rt[:, :-1, :] * np.exp(-(m_prev[:, :-1, :] + m_prev[:, 1:, :]) / 2)
+            newRt[:, 100, :] += Rt[:, 100, :] * np.exp(-m_prev[:, 100, :])
             Rt = newRt + retiring * (vest + (1 - vest) * bb)
         buyback_persons = (retiring * (1 - vest) * bb).sum(axis=(1, 2))
         if flags[L.FLAG_PI_SHARE]:
@@ -222,7 +223,9 @@ def project(inp, horizon=None):
             ratio = np.where(theta_prev > 0, theta / np.where(theta_prev > 0, theta_prev, 1.0), 1.0)
             by_payment = np.where(theta_prev[:, None] > 0, pay_prev * ratio[:, None] * (1 + par[:, L.GB])[:, None], demand)
             by_income = (inc_prev[:, [0, 2]] - eo_prev) * (1 + gi) * (1 - par[:, L.MS])[:, None]
-            budget = np.minimum(by_payment, by_income)
+            # floored at zero: once spending outside the budget exceeds income the income cap would
+            # turn negative (MODEL.md 8 is silent); a budget cannot be below nothing
+            budget = np.maximum(0.0, np.minimum(by_payment, by_income))
             pay = np.where(demand > budget, budget + par[:, L.ETA_O][:, None] * (demand - budget),
                            demand + par[:, L.ETA_S][:, None] * (budget - demand))
         else:

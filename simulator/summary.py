@@ -8,8 +8,6 @@ pooled deficit.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import xarray as xr
 
@@ -28,7 +26,9 @@ def _pooled_view(ds: xr.Dataset) -> xr.Dataset:
     combined_rm = ds["combined_pooled_reserve_months"].expand_dims(fund=["pooled_combined"])
     bal = xr.concat([p["balance"], ds["combined_pooled_balance"].expand_dims(fund=["pooled_combined"])], dim="fund")
     cur = xr.concat([p["current_balance"], p["current_balance"].sum("fund").expand_dims(fund=["pooled_combined"])], dim="fund")
-    return xr.Dataset({"reserve_months": xr.concat([rm, combined_rm], dim="fund"), "balance": bal, "current_balance": cur})
+    op = xr.concat([p["operating_balance"], p["operating_balance"].sum("fund").expand_dims(fund=["pooled_combined"])], dim="fund")
+    return xr.Dataset({"reserve_months": xr.concat([rm, combined_rm], dim="fund"), "balance": bal,
+                       "current_balance": cur, "operating_balance": op})
 
 
 def _first_year(flag: xr.DataArray, first_projection_year) -> xr.DataArray:
@@ -41,15 +41,24 @@ def _first_year(flag: xr.DataArray, first_projection_year) -> xr.DataArray:
     return xr.DataArray(res, dims=dims, coords={d: f[d] for d in dims})
 
 
+#: event name -> what it means (per path and pooled fund, from the first projection year)
+EVENTS = {
+    "first_deficit_year": "first current deficit: income (with interest) < expenditure, as the bulletins show it",
+    "first_operating_deficit_year": "first operating deficit: contribution income < expenditure (interest left out)",
+    "exhaustion_year": "exhaustion: balance below zero",
+}
+
+
 def event_years(ds: xr.Dataset) -> xr.Dataset:
-    """Per path and pooled fund: first current-deficit year (income < expenditure, as the
-    bulletins show it) and exhaustion year (balance below zero), from the first projection year."""
+    """Per path and pooled fund, the calendar year of each event in :data:`EVENTS` (NaN when it
+    does not happen within the horizon)."""
     v = _pooled_view(ds)
     y1 = int(ds["year"].values[1]) if ds.sizes["year"] > 1 else int(ds["year"].values[0])
-    return xr.Dataset({
-        "first_deficit_year": _first_year(v["current_balance"] < 0, y1),
-        "exhaustion_year": _first_year(v["balance"] < 0, y1),
-    })
+    flags = {"first_deficit_year": v["current_balance"] < 0,
+             "first_operating_deficit_year": v["operating_balance"] < 0,
+             "exhaustion_year": v["balance"] < 0}
+    return xr.Dataset({k: _first_year(f, y1).assign_attrs(long_name=EVENTS[k], units="calendar year")
+                       for k, f in flags.items()})
 
 
 def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
@@ -80,33 +89,44 @@ def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
     out["band_probability_se"] = np.sqrt(bp * (1 - bp) / n)
     ev = event_years(ds)
     years = ds["year"]
-    for name in ("first_deficit_year", "exhaustion_year"):
+    for name in EVENTS:
         e = ev[name]
         by_year = (e <= years).mean("path")
-        key = "deficit" if name == "first_deficit_year" else "exhaustion"
+        key = name.replace("_year", "").replace("first_", "")
         out[f"{key}_probability_by_year"] = by_year
         out[f"{key}_probability_by_year_se"] = np.sqrt(by_year * (1 - by_year) / n)
-        out[f"{name}_within_horizon"] = e.notnull().mean("path")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # no path has the event: NaN quantiles
-            out[f"{name}_quantile"] = e.quantile(q, dim="path", skipna=True)
+        within = e.notnull().mean("path")
+        out[f"{name}_within_horizon"] = within
+        out[f"{name}_within_horizon_se"] = np.sqrt(within * (1 - within) / n)
+        # quantiles over all paths, "not within the horizon" counting as later than any year
+        # (+inf): a median of +inf means the event happens in fewer than half of the paths
+        filled = e.fillna(np.inf).transpose("path", ...)
+        qv = np.quantile(filled.values, q, axis=0, method="inverted_cdf")
+        out[f"{name}_quantile"] = xr.DataArray(qv, dims=("quantile",) + filled.dims[1:],
+                                               coords={"quantile": q, **{d: filled[d] for d in filled.dims[1:]}},
+                                               attrs={"long_name": EVENTS[name] + "; +inf: not within the horizon"})
     for var in ("income", "expenditure", "balance"):
         out[f"{var}_quantile"] = ds[var].quantile(q, dim="path")
         out[f"{var}_mean"] = ds[var].mean("path")
+        out[f"{var}_mean_se"] = ds[var].std("path", ddof=1) / np.sqrt(n) if n > 1 else ds[var].mean("path") * np.nan
     for name in out.data_vars:
         base = name.split("_quantile")[0].split("_mean")[0]
+        if "units" in out[name].attrs:
+            continue
         if "reserve_months" in name:
             out[name].attrs["units"] = "months"
         elif "probability" in name or "within_horizon" in name:
             out[name].attrs["units"] = "fraction of paths"
         elif name.endswith("year_quantile"):
-            out[name].attrs["units"] = "calendar year"
+            out[name].attrs["units"] = "calendar year (+inf: not within the horizon)"
         elif base in ds:
             out[name].attrs["units"] = ds[base].attrs.get("units", "")
     return out
 
 
 def _fmt_year(x):
+    if np.isposinf(x):
+        return "not within horizon"
     return "-" if not np.isfinite(x) else f"{int(round(x))}"
 
 
@@ -137,12 +157,10 @@ def format_summary(ds: xr.Dataset, s: xr.Dataset | None = None, step: int = 5) -
             lines.append(f"  {y:>4}  {med:>22.1f} {f'[{lo:.1f}, {hi:.1f}]':>18}  "
                          + " ".join(f"{float(bp.sel(band=b)):>8.3f}" for b in band_names))
         for name, what in (("first_deficit_year", "first current deficit (income < expenditure)"),
+                           ("first_operating_deficit_year", "first operating deficit (contributions < expenditure)"),
                            ("exhaustion_year", "exhaustion (balance < 0)")):
             p = float(s[f"{name}_within_horizon"].sel(fund=fund))
             qv = s[f"{name}_quantile"].sel(fund=fund)
-            if p > 0:
-                lines.append(f"  {what}: probability {p:.3f} by {years[-1]}; year median {_fmt_year(float(qv.sel(quantile=0.5)))} "
-                             f"[5%: {_fmt_year(float(qv.sel(quantile=0.05)))}, 95%: {_fmt_year(float(qv.sel(quantile=0.95)))}] among those paths")
-            else:
-                lines.append(f"  {what}: not within the horizon in any path (probability 0 by {years[-1]})")
+            lines.append(f"  {what}: probability {p:.3f} by {years[-1]}; year median {_fmt_year(float(qv.sel(quantile=0.5)))} "
+                         f"[5%: {_fmt_year(float(qv.sel(quantile=0.05)))}, 95%: {_fmt_year(float(qv.sel(quantile=0.95)))}]")
     return "\n".join(lines)

@@ -82,3 +82,17 @@ def test_non_finite_results_are_reported_with_path_year_and_variable(ds, monkeyp
     monkeypatch.setattr(api, "_kernel", poisoned)
     with pytest.raises(NonFiniteResultError, match=r"first at path 1, year 2026, variable 'contribution_income'"):
         simulator.run("baseline", paths=3, horizon=5)
+
+
+def test_event_quantiles_count_not_within_horizon_as_a_category(ds):
+    s = summarize(ds)
+    within = float(s["exhaustion_year_within_horizon"].sel(fund="resident"))
+    med = float(s["exhaustion_year_quantile"].sel(fund="resident", quantile=0.5))
+    assert np.isposinf(med) == (within < 0.5)
+    q95 = float(s["exhaustion_year_quantile"].sel(fund="employee_pooled", quantile=0.95))
+    assert np.isposinf(q95) == (float(s["exhaustion_year_within_horizon"].sel(fund="employee_pooled")) < 0.95)
+
+
+def test_dip_budget_is_never_negative(ds):
+    b = ds["dip_budget"].values
+    assert np.all(b[np.isfinite(b)] >= 0)

@@ -187,7 +187,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             for s in range(NS):
                 top = Rt[NA - 1, s] * e_prev[NA - 1, s]
                 for a in range(NA - 1, 0, -1):
-                    Rt[a, s] = Rt[a - 1, s] * e_prev[a - 1, s]
+                    Rt[a, s] = Rt[a - 1, s] * math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
                 Rt[0, s] = 0.0
                 Rt[NA - 1, s] += top
         n_emp = 0.0
@@ -324,7 +324,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                 else:
                     by_payment = demand[mi]
                 by_income = (inc_prev[f] - eo_prev[mi]) * (1 + gi) * (1 - par[L.MS])
-                bg = min(by_payment, by_income)
+                bg = max(0.0, min(by_payment, by_income))
                 budget[mi] = bg
                 if demand[mi] > bg:
                     pay[mi] = bg + par[L.ETA_O] * (demand[mi] - bg)

@@ -28,7 +28,9 @@ def _fixed(p: Param, which: str, quantile: float) -> Param:
         value = p.dist.quantile(quantile if up else 1 - quantile, clip=not p.is_schedule)
     if p.is_schedule:
         shift = value - p.dist.mean
-        return Param(tuple((y, v + shift) for y, v in p.central), None, p.source, p.note)
+        lo = -float("inf") if p.dist.clip_min is None else p.dist.clip_min
+        hi = float("inf") if p.dist.clip_max is None else p.dist.clip_max
+        return Param(tuple((y, min(max(v + shift, lo), hi)) for y, v in p.central), None, p.source, p.note)
     return Param(value, None, p.source, p.note)
 
 
