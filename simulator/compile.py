@@ -462,6 +462,14 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
     cost_ret = _group_cost_per_member(inputs, rt0, 2)
     cal["retiree_to_employee_cost_ratio"] = float(cost_ret / cost_emp) if cost_emp > 0 else float("nan")
     cal["checks"] = checks
+    hist = scn.economy.excess_cost_history
+    if hist is not None:
+        dec = excess_cost_decomposition(scn, c0h, wdis, members_scheme)
+        cal["excess_cost_decomposition"] = dec
+        gap = sched[L.MU[L.D_EXCESS], min(1, T - 1)] - dec["implied_mean"]
+        if abs(gap) > 0.0025:
+            warn.append(f"calibration: the mean of excess_cost_growth ({sched[L.MU[L.D_EXCESS], min(1, T - 1)]:+.4f}) differs from "
+                        f"the historical excess net of ageing and disease ({dec['implied_mean']:+.4f}) by {gap:+.4f}")
     tol = scn.calibration.member_tolerance
     for name, c in checks.items():
         if name.startswith("members") and not c["fitted"] and abs(c["relative_error"]) > tol:
@@ -486,3 +494,36 @@ def _group_cost_per_member(inp: ModelInputs, members, g):
         tot += (members * inp.c0h[0, j]).sum() * mult
     n = members.sum()
     return tot / n if n > 0 else 0.0
+
+
+def excess_cost_decomposition(scn: Scenario, c0h, wdis, members_scheme) -> dict:
+    """Split the historical excess of health spending over wages into its parts (MODEL.md 5).
+
+    * ageing: growth of the cost per person implied by the cost curves on the populations of the
+      period's first and last years (each scheme's curves weighted by its base-year spending);
+    * disease: the disease groups' prevalence and intensity trends of the base year, weighted by
+      their cost shares on the last year's population;
+    * implied mean of excess cost growth: (1 + excess) / ((1 + ageing)(1 + disease)) - 1, the
+      residual the model must add, since it produces ageing and the disease spectrum itself.
+    """
+    hist = scn.economy.excess_cost_history
+    n0, n1 = hist.start_population.values, hist.end_population.values
+    years = hist.end_year - hist.start_year
+    spend = np.array([(c0h[m] * members_scheme[m][None]).sum() for m in range(2)])
+    weights = spend / spend.sum()
+    ageing = 0.0
+    disease = 0.0
+    for m in range(2):
+        h = c0h[m]  # c0 * h by line: the line mix and the age curve together
+        i0 = (n0[None] * h).sum() / n0.sum()
+        i1 = (n1[None] * h).sum() / n1.sum()
+        ageing += weights[m] * ((i1 / i0) ** (1.0 / years) - 1)
+        cost1 = (n1[None] * h).sum()
+        for d, grp in enumerate(scn.expenditure.disease_groups):
+            share = (n1[None] * h * wdis[d]).sum() / cost1
+            trend = grp.prevalence_trend.evaluate([scn.base_year])[0] + grp.intensity_trend.evaluate([scn.base_year])[0]
+            disease += weights[m] * share * (math.exp(trend) - 1)
+    excess = float(hist.excess_growth.central)
+    implied = (1 + excess) / ((1 + ageing) * (1 + disease)) - 1
+    return {"period": [hist.start_year, hist.end_year], "historical_excess": excess, "ageing_effect": float(ageing),
+            "disease_effect": float(disease), "implied_mean": float(implied)}

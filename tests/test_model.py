@@ -152,3 +152,14 @@ def test_uncertain_schedule_is_shifted_around_its_schedule_and_clipped_as_a_valu
     tfr_2040 = 1.2 + shift
     np.testing.assert_allclose(ds["births"].sel(year=2040).values / float(det["births"].sel(year=2040)[0]),
                                np.maximum(tfr_2040, 0.9) / 1.2, rtol=5e-3)  # mortality paths differ slightly
+
+
+def test_baseline_excess_cost_mean_equals_its_derivation(baseline_loaded):
+    """MODEL.md 5: the default mean of excess cost growth is the historical excess net of ageing and
+    disease, computed by the calibration from the scenario's own curves; the shipped number must match."""
+    _, compiled = simulator.prepare(baseline_loaded, paths=1)
+    dec = compiled.calibration["excess_cost_decomposition"]
+    assert 0.005 < dec["ageing_effect"] < 0.03 and 0 < dec["disease_effect"] < 0.02
+    mean = compiled.inputs.sched[L.MU[L.D_EXCESS], 1]
+    assert abs(mean - dec["implied_mean"]) < 0.0005
+    assert not [w for w in compiled.warnings if "excess_cost_growth" in w]

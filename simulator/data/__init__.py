@@ -20,6 +20,10 @@ SEXES = ("male", "female")
 
 #: table name -> (file, default value column, description)
 TABLES = {
+    "china_population_2017": ("china_population_2017.csv", "population",
+                              "UN WPP 2024, China, population on 1 July 2017 by single age and sex (persons)"),
+    "china_population_2023": ("china_population_2023.csv", "population",
+                              "UN WPP 2024, China, population on 1 July 2023 by single age and sex (persons)"),
     "china_population_2024": ("china_population_2024.csv", "population",
                               "UN WPP 2024, China, population on 1 July 2024 by single age and sex (persons)"),
     "china_mortality_2023": ("china_mortality_2023.csv", "mx",

@@ -200,6 +200,21 @@ def _identity():
     return Correlation(matrix=np.eye(len(DRIVERS)).tolist())
 
 
+class ExcessCostHistory(Section):
+    excess_growth: Param = param("historical growth of health spending over wage growth in the period (contains ageing and disease change)",
+                                 "fraction per year", -0.5, 0.5, schedule=False, uncertain=False)
+    start_year: int = Field(description="first year of the period", json_schema_extra={"unit": "year"})
+    end_year: int = Field(description="last year of the period", json_schema_extra={"unit": "year"})
+    start_population: Profile = profile("population of the first year by age and sex", "persons", 0, None)
+    end_population: Profile = profile("population of the last year by age and sex", "persons", 0, None)
+
+    @model_validator(mode="after")
+    def _years(self):
+        if self.end_year <= self.start_year:
+            raise ValueError("end_year must be after start_year")
+        return self
+
+
 class Economy(Section):
     base_wage: Param = reported("average annual wage of the base year W[0] (urban non-private units)", "yuan per year", 0)
     previous_wage: Param = reported("average annual wage of the year before the base year (maternity allowance of the base year)", "yuan per year", 0)
@@ -207,6 +222,7 @@ class Economy(Section):
     wage_age_relativity: Profile = profile("wage by age and sex relative to the average (wp)", "ratio", 0, None, 1.0, symbol="wp")
     drivers: Drivers
     correlation: Correlation = Field(default_factory=_identity, description="correlation of the drivers' innovations")
+    excess_cost_history: Optional[ExcessCostHistory] = Field(None, description="historical excess of health spending over wages, decomposed at calibration into ageing (the populations weighted by the cost curves), disease trends and the residual that the mean of excess_cost_growth should be (MODEL.md 5)")
     cost_share_ceiling: Optional[Param] = param("ceiling Smax of the cost-to-wage share for the long-run bend of excess cost growth (off when absent)", "fraction", 0, 10, None, schedule=False, symbol="Smax")
 
 
