@@ -288,6 +288,14 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
         tau = np.minimum(1.0, tau * k)
         cal["participation_scale"] = k
 
+    # MODEL.md 4: employee-scheme members cannot exceed the participating population
+    over = np.maximum(A0 + F0 + rt0 - pop0 * tau, 0.0)
+    cal["members_above_participation"] = float(over.sum())
+    if over.sum() > 1e-6 * pop0.sum():
+        ages = sorted({int(a) for a in np.argwhere(over > 0)[:, 0]})
+        warn.append(f"calibration: employee-scheme members exceed participation x population by {over.sum():,.0f} persons "
+                    f"at ages {ages[0]}-{ages[-1]} in the base year (A + F + Rt <= N * tau fails; residents there are 0)")
+
     # ---- cost tables
     exp_ = scn.expenditure
     h = np.zeros((2, 3, L.N_AGES, L.N_SEXES))
