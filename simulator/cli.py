@@ -108,6 +108,13 @@ def run(scenario, paths, seed, horizon, overrides, out, threads, step, quiet):
                    f"(kernel {ds.attrs['kernel_seconds']:.2f} s)" + (f"; results written to {out}" if out else ""))
 
 
+# commands defined in their own modules register themselves on the group
+from . import cli_library, cli_report  # noqa: E402
+
+cli_report.register(cli)
+cli_library.register(cli)
+
+
 def main():
     cli(prog_name="fundsim")
 
