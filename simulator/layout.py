@@ -101,6 +101,15 @@ GI = _row("reform.drg_dip.global_budget.income_growth")
 MS = _row("reform.drg_dip.global_budget.surplus_margin")
 ETA_O = _row("reform.drg_dip.global_budget.overrun_share")
 ETA_S = _row("reform.drg_dip.global_budget.savings_share")
+TRIG_LOWER = _row("policy.rate_trigger.lower_months")
+TRIG_UPPER = _row("policy.rate_trigger.upper_months")
+TRIG_STEP_E = _row("policy.rate_trigger.employer_step")
+TRIG_CAP_E = _row("policy.rate_trigger.employer_cap")
+TRIG_FLOOR_E = _row("policy.rate_trigger.employer_floor")
+TRIG_STEP_P = _row("policy.rate_trigger.premium_step")
+TRIG_CAP_P = _row("policy.rate_trigger.premium_cap")
+TRIG_FLOOR_P = _row("policy.rate_trigger.premium_floor")
+BACKSTOP_MONTHS = _row("policy.fiscal_backstop.minimum_months")
 N_FIXED_ROWS = len(_rows)
 FIXED_ROW_NAMES = tuple(_rows)
 # disease rows follow: for disease d, row N_FIXED_ROWS + 4*d + k
@@ -116,7 +125,9 @@ FLAG_CII_SHARE = 4       # critical-illness premium as a share of Pi + Ps (else 
 FLAG_SMAX = 5            # long-run bend of excess cost growth on
 FLAG_DIP_START = 6       # calendar year DRG/DIP started
 FLAG_BASE_YEAR = 7       # calendar year of t = 0
-N_FLAGS = 8
+FLAG_TRIGGER = 8         # rate-adjustment trigger on (MODEL.md 10)
+FLAG_BACKSTOP = 9        # fiscal backstop on (MODEL.md 10)
+N_FLAGS = 10
 
 # ---- random streams: index into the stream-id array (ids are hashes of these names)
 S_MORTALITY = 0
@@ -188,5 +199,9 @@ O_RESINC_GROWTH = _o("resident_income_growth")
 O_EPIDEMIC = _o("epidemic")
 O_KAPPA = _o("mortality_index")
 O_DEATHS = _o("deaths")
+O_TRANSFER = tuple(_o(f"fiscal_transfer.{f}") for f in ("employee_pooled", "employee_accounts", "resident"))
+O_BREAKEVEN_RATE = _o("breakeven_rate")
+O_BREAKEVEN_PREMIUM = _o("breakeven_premium")
+O_CONTRIB_BASE = _o("contribution_base")
 N_OUT = len(_out)
 OUT_NAMES = tuple(_out)

@@ -84,6 +84,9 @@ def project(inp, horizon=None):
     births_prev = np.zeros((P, L.N_SEXES))
     S_prev = np.full(P, base[L.B_S0])
     par_prev = params(0, True)
+    off_e = np.zeros(P)  # rate-trigger offsets (MODEL.md 10): employer rate, resident premium
+    off_p = np.zeros(P)
+    trigger = bool(flags[L.FLAG_TRIGGER])
 
     for t in range(T):
         year = base_year + t
@@ -159,6 +162,16 @@ def project(inp, horizon=None):
             Pi_prem = par[:, L.PI_SHARE] * Y
         else:
             Pi_prem = par[:, L.PI]
+        cer = par[:, L.CER]
+        cfl = par[:, L.CFL]
+        if trigger and t > 0:
+            # the offsets persist on top of the schedules, bounded so that the rates stay within
+            # [floor, cap] (no wind-up beyond the bounds)
+            off_e = np.clip(off_e, par[:, L.TRIG_FLOOR_E] - cer, par[:, L.TRIG_CAP_E] - cer)
+            off_p = np.clip(off_p, par[:, L.TRIG_FLOOR_P] - Pi_prem, par[:, L.TRIG_CAP_P] - Pi_prem)
+            cer = cer + off_e
+            cfl = np.clip(cfl + off_e, 0.0, 1.0)
+            Pi_prem = Pi_prem + off_p
         Ps = par[:, L.PS]
         if flags[L.FLAG_PS_CAP]:
             Ps = np.minimum(Ps, par[:, L.PS_CAP] * Pi_prem)
@@ -252,14 +265,15 @@ def project(inp, horizon=None):
         # ---- 5. income
         relief = 1 - par[:, L.EPI_RELIEF] * epi
         base_emp = (A * wp[None]).sum(axis=(1, 2)) * W * par[:, L.BETA] * par[:, L.GAMMA_C]
-        employer = base_emp * par[:, L.CER] * relief
+        employer = base_emp * cer * relief
         employee = base_emp * par[:, L.CEE] * relief
-        flex = F.sum(axis=(1, 2)) * par[:, L.BETA_F] * W * par[:, L.GAMMA_F] * par[:, L.CFL] * relief
+        flex = F.sum(axis=(1, 2)) * par[:, L.BETA_F] * W * par[:, L.GAMMA_F] * cfl * relief
         n_ret = Rt.sum(axis=(1, 2))
         retiree = n_ret * W * par[:, L.PENSION_RATIO] * par[:, L.CRE]
-        buyback = buyback_persons * par[:, L.BUYBACK_YEARS] * par[:, L.BETA_F] * W * par[:, L.CFL]
-        credits = ((1 - par[:, L.PPO]) * base_emp * (np.minimum(par[:, L.CEE], par[:, L.CEE_IA]) + par[:, L.ALPHA_E] * par[:, L.CER]) * relief
-                   + 12.0 * par[:, L.QR] * n_ret * (1 - par[:, L.PPO]))
+        buyback = buyback_persons * par[:, L.BUYBACK_YEARS] * par[:, L.BETA_F] * W * cfl
+        credits_fixed = ((1 - par[:, L.PPO]) * base_emp * np.minimum(par[:, L.CEE], par[:, L.CEE_IA]) * relief
+                         + 12.0 * par[:, L.QR] * n_ret * (1 - par[:, L.PPO]))
+        credits = credits_fixed + (1 - par[:, L.PPO]) * base_emp * par[:, L.ALPHA_E] * cer * relief
         if t == 0:
             recov = par[:, L.RECOV][:, None] * leak * base[[L.B_EXP_RATIO_PREV + 0, L.B_EXP_RATIO_PREV + 2]][None, :]
         else:
@@ -278,12 +292,39 @@ def project(inp, horizon=None):
         bal_open = bal if t > 0 else np.broadcast_to(base[L.B_BAL_PREV:L.B_BAL_PREV + 3][None, :], (P, 3))
         exp[:, L.F_ACC] = np.minimum(bal_open[:, L.F_ACC] + credits,
                                      par[:, L.XI_F] * credits + par[:, L.XI_B] * bal_open[:, L.F_ACC])
+        transfer = np.zeros((P, 3))
         if t == 0:
             J = np.broadcast_to(base[L.B_J0:L.B_J0 + 3][None, :], (P, 3)).copy()
             new_bal = np.broadcast_to(base[L.B_BAL0:L.B_BAL0 + 3][None, :], (P, 3)).copy()
         else:
             J = i_rate[:, None] * bal_open + (i_rate[:, None] / 2) * (inc_c - exp)
             new_bal = bal_open + inc_c + J - exp
+            if flags[L.FLAG_BACKSTOP]:
+                for f in (L.F_POOL, L.F_RES):
+                    need = par[:, L.BACKSTOP_MONTHS] * exp[:, f] / 12.0 - new_bal[:, f]
+                    transfer[:, f] = np.maximum(need, 0.0)
+                    new_bal[:, f] += transfer[:, f]
+        if trigger:
+            # year t's end state sets year t+1's offsets (one year of lag)
+            for f, off, step in ((L.F_POOL, "e", L.TRIG_STEP_E), (L.F_RES, "p", L.TRIG_STEP_P)):
+                rm = new_bal[:, f] / (exp[:, f] / 12.0)
+                delta = np.where(rm < par[:, L.TRIG_LOWER], par[:, step], np.where(rm > par[:, L.TRIG_UPPER], -par[:, step], 0.0))
+                if off == "e":
+                    off_e = off_e + delta
+                else:
+                    off_p = off_p + delta
+
+        # ---- pay-as-you-go break-even (MODEL.md 12): employer rate, resident premium
+        ltc_share = par[:, L.LTC]
+        a_rate = base_emp * relief * (1 - (1 - par[:, L.PPO]) * par[:, L.ALPHA_E])
+        b_fixed = employee + flex + retiree - credits_fixed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            be_rate = ((medical[:, 0] + maternity + ltc_share * (buyback + recov[:, 0]) - b_fixed * (1 - ltc_share))
+                       / (a_rate * (1 - ltc_share)))
+        be_rate = np.where(a_rate * (1 - ltc_share) > 0, be_rate, np.nan)
+        res_parts = (inp_np[:, 1], inp_pd[:, 1], med[:, 1, L.OUT], med[:, 1, L.CHR], demand[:, 1], budget[:, 1])
+        be_prem = _breakeven_premium(par, flags, t, Y, base[L.B_PSI0], enrol, n_res, res_parts, theta,
+                                     1 + par[:, L.EPI_COST] * epi, recov[:, 1], Pi_prem)
 
         # ---- outputs
         o = out[:, t]
@@ -292,6 +333,7 @@ def project(inp, horizon=None):
             o[:, L.O_J[f]] = J[:, f]
             o[:, L.O_EXP[f]] = exp[:, f]
             o[:, L.O_BAL[f]] = new_bal[:, f]
+            o[:, L.O_TRANSFER[f]] = transfer[:, f]
         for mi in range(2):
             for j in range(3):
                 o[:, L.O_MED[mi][j]] = med[:, mi, j]
@@ -320,7 +362,10 @@ def project(inp, horizon=None):
         o[:, L.O_RETIREE_CONTRIB] = retiree
         o[:, L.O_BUYBACK] = buyback
         o[:, L.O_RES_CONTRIB] = res_contrib
-        o[:, L.O_EMPLOYER_RATE] = par[:, L.CER]
+        o[:, L.O_EMPLOYER_RATE] = cer
+        o[:, L.O_BREAKEVEN_RATE] = be_rate
+        o[:, L.O_BREAKEVEN_PREMIUM] = be_prem
+        o[:, L.O_CONTRIB_BASE] = base_emp
         o[:, L.O_PREMIUM] = Pi_prem
         o[:, L.O_SUBSIDY] = Ps
         o[:, L.O_WAGE] = W
@@ -348,3 +393,53 @@ def project(inp, horizon=None):
         S_prev = base[L.B_S0] * Cm * base[L.B_W0] / W
         par_prev = par
     return out
+
+
+N_BRACKET_DOUBLINGS = 60
+N_BISECTIONS = 80
+
+
+def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mult, recov):
+    """Resident contribution income (without recoveries) minus expenditure if the premium were Pi.
+
+    Enrolment follows Pi (section 4); everything in the resident block scales with enrolment
+    except a DIP budget already set from last year; the subsidy follows its rule and the
+    critical-illness premium follows Pi + Ps (section 12).
+    """
+    inp_np, inp_pd, out, chr_, demand, budget = parts
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = (Pi / Y / psi0) ** (-par[:, L.ENROL_ELAST])
+        k = e / enrol
+    D = demand * k
+    if flags[L.FLAG_BUDGET] and t > 0:
+        pay = np.where(D > budget, budget + par[:, L.ETA_O] * (D - budget), D + par[:, L.ETA_S] * (budget - D))
+    else:
+        pay = D
+    tot = (1 - theta) * inp_np * k + inp_pd * k + pay + out * k + chr_ * k
+    medical = (tot + par[:, L.LEAK] * tot) * epi_mult
+    Ps = par[:, L.PS]
+    if flags[L.FLAG_PS_CAP]:
+        Ps = np.minimum(Ps, par[:, L.PS_CAP] * Pi)
+    p_cii = par[:, L.CII_SHARE] * (Pi + Ps) if flags[L.FLAG_CII_SHARE] else par[:, L.CII_PREMIUM]
+    members = n_res * k
+    income = par[:, L.THETA_OTHER] * members * (Pi + Ps)
+    return income - (medical + p_cii * members + par[:, L.LTC] * (income + recov))
+
+
+def _breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mult, recov, Pi_now):
+    """The premium that balances the resident fund this year: bracket by doubling, then bisection."""
+    args = (par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mult, recov)
+    lo = np.where(par[:, L.ENROL_ELAST] > 0, 1e-6, 0.0)
+    hi = np.maximum(Pi_now, 1.0) * 2.0
+    for _ in range(N_BRACKET_DOUBLINGS):
+        grow = ~(resident_gap(hi, *args) > 0)
+        if not grow.any():
+            break
+        hi = np.where(grow, hi * 2.0, hi)
+    ok = (n_res > 0) & (resident_gap(hi, *args) > 0) & ~(resident_gap(lo, *args) > 0)
+    for _ in range(N_BISECTIONS):
+        mid = (lo + hi) / 2
+        up = resident_gap(mid, *args) > 0
+        hi = np.where(up, mid, hi)
+        lo = np.where(up, lo, mid)
+    return np.where(ok, (lo + hi) / 2, np.nan)

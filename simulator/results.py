@@ -39,7 +39,8 @@ VARIABLES = {
     "contribution_income": Var(PYF, "yuan per year", "contribution income Inc_c: contributions, premiums, subsidies, buy-backs, recoveries (accounts: credits)"),
     "interest": Var(PYF, "yuan per year", "interest income max(J, 0), J = i*Bal[t-1] + (i/2)*(Inc_c - Exp)", "simulator.results.build_dataset"),
     "borrowing_cost": Var(PYF, "yuan per year", "interest on a negative balance max(-J, 0); accumulates in the balance, outside income and expenditure", "simulator.results.build_dataset"),
-    "income": Var(PYF, "yuan per year", "income as the bulletins report it: Inc_c + interest", "simulator.results.build_dataset"),
+    "income": Var(PYF, "yuan per year", "income as the bulletins report it: Inc_c + interest + fiscal transfer", "simulator.results.build_dataset"),
+    "fiscal_transfer": Var(PYF, "yuan per year", "fiscal backstop transfer topping the balance up to the minimum reserve months (MODEL.md 10); part of income, not of Inc_c"),
     "expenditure": Var(PYF, "yuan per year", "fund expenditure Exp (pooled: medical + maternity/critical-illness premium + care carve-out; accounts: outflow)"),
     "balance": Var(PYF, "yuan", "accumulated balance at year end Bal[t] = Bal[t-1] + Inc_c + J - Exp"),
     "reserve_months": Var(PYF, "months", "reserve months Bal[t] / (Exp[t] / 12)", "simulator.results.build_dataset"),
@@ -72,7 +73,10 @@ VARIABLES = {
     "retiree_contributions": Var(PY, "yuan per year", "retirees' contributions"),
     "buyback_income": Var(PY, "yuan per year", "lump-sum buy-backs of missing contribution years (non-recurring)"),
     "resident_contributions": Var(PY, "yuan per year", "resident premiums and subsidies times the other-income factor"),
-    "employer_rate": Var(PY, "fraction", "employer contribution rate in force"),
+    "employer_rate": Var(PY, "fraction", "employer contribution rate in force (schedule plus any rate-trigger offset)"),
+    "breakeven_rate": Var(PY, "fraction", "pay-as-you-go break-even employer rate: pooled contribution income without buy-backs, recoveries and transfers equals pooled expenditure (flexible rate held; MODEL.md 12)"),
+    "breakeven_premium": Var(PY, "yuan per person per year", "pay-as-you-go break-even resident premium, subsidy by its rule, enrolment and critical-illness premium following it (MODEL.md 12); NaN when no premium balances"),
+    "contribution_base": Var(PY, "yuan per year", "employees' declared contribution base times compliance (sum of W * wp * beta * gamma_c over employees)"),
     "resident_premium": Var(PY, "yuan per person per year", "individual resident premium Pi"),
     "resident_subsidy": Var(PY, "yuan per person per year", "fiscal subsidy per resident Ps"),
     "subsidy_premium_ratio": Var(PY, "ratio", "subsidy : premium ratio Ps / Pi (plans: at most 2)", "simulator.results.build_dataset"),
@@ -109,6 +113,8 @@ _SCALARS = {  # dataset name -> kernel output index
     "average_wage": L.O_WAGE, "resident_income": L.O_RES_INCOME, "medical_cost_index": L.O_COST_INDEX,
     "wage_growth": L.O_WAGE_GROWTH, "excess_cost_growth": L.O_EXCESS, "interest_rate": L.O_INTEREST_RATE,
     "resident_income_growth": L.O_RESINC_GROWTH, "epidemic": L.O_EPIDEMIC, "mortality_index": L.O_KAPPA,
+    "breakeven_rate": L.O_BREAKEVEN_RATE, "breakeven_premium": L.O_BREAKEVEN_PREMIUM,
+    "contribution_base": L.O_CONTRIB_BASE,
 }
 _BY_SCHEME = {
     "leakage": L.O_LEAK, "recoveries": L.O_RECOV, "dip_demand": L.O_DIP_DEMAND, "dip_payment": L.O_DIP_PAY,
@@ -117,7 +123,7 @@ _BY_SCHEME = {
 }
 
 #: variables allowed to hold NaN (by construction), all others are checked for finiteness
-MAY_BE_NAN = {"dip_budget", "point_value", "point_value_ratio", "expenditure_growth_5y", "reserve_months",
+MAY_BE_NAN = {"dip_budget", "breakeven_rate", "breakeven_premium", "point_value", "point_value_ratio", "expenditure_growth_5y", "reserve_months",
               "combined_pooled_reserve_months", "subsidy_premium_ratio", "account_balance_per_member"}
 
 
@@ -137,11 +143,13 @@ def build_dataset(out: np.ndarray, years, path_ids, previous_expenditure, attrs:
     exp = out[:, :, list(L.O_EXP)]
     bal = out[:, :, list(L.O_BAL)]
     interest = np.maximum(J, 0.0)
-    income = inc_c + interest
+    transfer = out[:, :, list(L.O_TRANSFER)]
+    income = inc_c + interest + transfer
     data["contribution_income"] = inc_c
     data["interest"] = interest
     data["borrowing_cost"] = np.maximum(-J, 0.0)
     data["income"] = income
+    data["fiscal_transfer"] = transfer
     data["expenditure"] = exp
     data["balance"] = bal
     data["reserve_months"] = _safe_div(bal, exp / 12.0)

@@ -22,6 +22,10 @@ SEXES = ("male", "female")
 TABLES = {
     "china_population_2017": ("china_population_2017.csv", "population",
                               "UN WPP 2024, China, population on 1 July 2017 by single age and sex (persons)"),
+    "china_population_2021": ("china_population_2021.csv", "population",
+                              "UN WPP 2024, China, population on 1 July 2021 by single age and sex (persons)"),
+    "china_population_2022": ("china_population_2022.csv", "population",
+                              "UN WPP 2024, China, population on 1 July 2022 by single age and sex (persons)"),
     "china_population_2023": ("china_population_2023.csv", "population",
                               "UN WPP 2024, China, population on 1 July 2023 by single age and sex (persons)"),
     "china_population_2024": ("china_population_2024.csv", "population",

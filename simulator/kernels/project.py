@@ -48,6 +48,67 @@ def _se(year, start, semax, tau):
     return 0.0
 
 
+N_BRACKET_DOUBLINGS = 60
+N_BISECTIONS = 80
+
+
+@jit()
+def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
+                 epi_mult, recov):
+    """Resident contribution income (without recoveries) minus expenditure at premium Pi
+    (see :func:`simulator.reference.resident_gap`)."""
+    e = (Pi / Y / psi0) ** (-par[L.ENROL_ELAST])
+    k = e / enrol
+    D = demand * k
+    if flags[L.FLAG_BUDGET] != 0 and t > 0:
+        if D > budget:
+            pay = budget + par[L.ETA_O] * (D - budget)
+        else:
+            pay = D + par[L.ETA_S] * (budget - D)
+    else:
+        pay = D
+    tot = (1 - theta) * inp_np * k + inp_pd * k + pay + out_ * k + chr_ * k
+    medical = (tot + par[L.LEAK] * tot) * epi_mult
+    Ps = par[L.PS]
+    if flags[L.FLAG_PS_CAP] != 0:
+        Ps = min(Ps, par[L.PS_CAP] * Pi)
+    if flags[L.FLAG_CII_SHARE] != 0:
+        p_cii = par[L.CII_SHARE] * (Pi + Ps)
+    else:
+        p_cii = par[L.CII_PREMIUM]
+    members = n_res * k
+    income = par[L.THETA_OTHER] * members * (Pi + Ps)
+    return income - (medical + p_cii * members + par[L.LTC] * (income + recov))
+
+
+@jit()
+def _breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
+                       epi_mult, recov, Pi_now):
+    lo = 1e-6 if par[L.ENROL_ELAST] > 0 else 0.0
+    hi = max(Pi_now, 1.0) * 2.0
+    for _ in range(N_BRACKET_DOUBLINGS):
+        if resident_gap(hi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
+                        epi_mult, recov) > 0:
+            break
+        hi = hi * 2.0
+    if not (n_res > 0):
+        return np.nan
+    if not (resident_gap(hi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
+                         epi_mult, recov) > 0):
+        return np.nan
+    if resident_gap(lo, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
+                    epi_mult, recov) > 0:
+        return np.nan
+    for _ in range(N_BISECTIONS):
+        mid = (lo + hi) / 2
+        if resident_gap(mid, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
+                        epi_mult, recov) > 0:
+            hi = mid
+        else:
+            lo = mid
+    return (lo + hi) / 2
+
+
 @jit()
 def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof,
                  track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, out):
@@ -113,6 +174,10 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     theta_prev = 0.0
     S_prev = base[L.B_S0]
     _param(sched, shift, lo, hi, p, 0, True, par_prev)
+    off_e = 0.0  # rate-trigger offsets: employer rate, resident premium
+    off_p = 0.0
+    trigger = flags[L.FLAG_TRIGGER] != 0
+    transfer = np.zeros(3)
 
     for t in range(T):
         year = base_year + t
@@ -221,6 +286,14 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             Pi_prem = par[L.PI_SHARE] * Y
         else:
             Pi_prem = par[L.PI]
+        cer = par[L.CER]
+        cfl = par[L.CFL]
+        if trigger and t > 0:
+            off_e = min(max(off_e, par[L.TRIG_FLOOR_E] - cer), par[L.TRIG_CAP_E] - cer)
+            off_p = min(max(off_p, par[L.TRIG_FLOOR_P] - Pi_prem), par[L.TRIG_CAP_P] - Pi_prem)
+            cer = cer + off_e
+            cfl = min(max(cfl + off_e, 0.0), 1.0)
+            Pi_prem = Pi_prem + off_p
         Ps = par[L.PS]
         if flags[L.FLAG_PS_CAP] != 0:
             Ps = min(Ps, par[L.PS_CAP] * Pi_prem)
@@ -361,13 +434,14 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             for s in range(NS):
                 wage_sum += A[a, s] * wp[a, s]
         base_emp = wage_sum * W * par[L.BETA] * par[L.GAMMA_C]
-        employer = base_emp * par[L.CER] * relief
+        employer = base_emp * cer * relief
         employee = base_emp * par[L.CEE] * relief
-        flex = n_flex * par[L.BETA_F] * W * par[L.GAMMA_F] * par[L.CFL] * relief
+        flex = n_flex * par[L.BETA_F] * W * par[L.GAMMA_F] * cfl * relief
         retiree = n_ret * W * par[L.PENSION_RATIO] * par[L.CRE]
-        buyback = buyback_persons * par[L.BUYBACK_YEARS] * par[L.BETA_F] * W * par[L.CFL]
-        credits = ((1 - par[L.PPO]) * base_emp * (min(par[L.CEE], par[L.CEE_IA]) + par[L.ALPHA_E] * par[L.CER]) * relief
-                   + 12.0 * par[L.QR] * n_ret * (1 - par[L.PPO]))
+        buyback = buyback_persons * par[L.BUYBACK_YEARS] * par[L.BETA_F] * W * cfl
+        credits_fixed = ((1 - par[L.PPO]) * base_emp * min(par[L.CEE], par[L.CEE_IA]) * relief
+                         + 12.0 * par[L.QR] * n_ret * (1 - par[L.PPO]))
+        credits = credits_fixed + (1 - par[L.PPO]) * base_emp * par[L.ALPHA_E] * cer * relief
         for mi in range(2):
             if t == 0:
                 recov[mi] = par[L.RECOV] * leak[mi] * base[L.B_EXP_RATIO_PREV + (0 if mi == 0 else 2)]
@@ -392,6 +466,36 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             else:
                 J[f] = i_rate * bal[f] + (i_rate / 2) * (inc_c[f] - exp[f])
                 new_bal[f] = bal[f] + inc_c[f] + J[f] - exp[f]
+            transfer[f] = 0.0
+            if t > 0 and flags[L.FLAG_BACKSTOP] != 0 and f != L.F_ACC:
+                need = par[L.BACKSTOP_MONTHS] * exp[f] / 12.0 - new_bal[f]
+                if need > 0.0:
+                    transfer[f] = need
+                    new_bal[f] += need
+        if trigger:
+            rm = new_bal[L.F_POOL] / (exp[L.F_POOL] / 12.0)
+            if rm < par[L.TRIG_LOWER]:
+                off_e += par[L.TRIG_STEP_E]
+            elif rm > par[L.TRIG_UPPER]:
+                off_e -= par[L.TRIG_STEP_E]
+            rm = new_bal[L.F_RES] / (exp[L.F_RES] / 12.0)
+            if rm < par[L.TRIG_LOWER]:
+                off_p += par[L.TRIG_STEP_P]
+            elif rm > par[L.TRIG_UPPER]:
+                off_p -= par[L.TRIG_STEP_P]
+
+        # ---- pay-as-you-go break-even (MODEL.md 12)
+        ltc_share = par[L.LTC]
+        a_rate = base_emp * relief * (1 - (1 - par[L.PPO]) * par[L.ALPHA_E])
+        b_fixed = employee + flex + retiree - credits_fixed
+        if a_rate * (1 - ltc_share) > 0:
+            be_rate = ((medical[0] + maternity + ltc_share * (buyback + recov[0]) - b_fixed * (1 - ltc_share))
+                       / (a_rate * (1 - ltc_share)))
+        else:
+            be_rate = np.nan
+        be_prem = _breakeven_premium(par, flags, t, Y, base[L.B_PSI0], enrol, n_res, inp_np[1], inp_pd[1],
+                                     med[1, L.OUT], med[1, L.CHR], demand[1], budget[1], theta, epi_mult,
+                                     recov[1], Pi_prem)
 
         # ---- outputs
         o = out[p, t]
@@ -400,6 +504,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             o[L.O_J[f]] = J[f]
             o[L.O_EXP[f]] = exp[f]
             o[L.O_BAL[f]] = new_bal[f]
+            o[L.O_TRANSFER[f]] = transfer[f]
         for mi in range(2):
             for j in range(3):
                 o[L.O_MED[mi][j]] = med[mi, j]
@@ -433,7 +538,10 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         o[L.O_RETIREE_CONTRIB] = retiree
         o[L.O_BUYBACK] = buyback
         o[L.O_RES_CONTRIB] = res_contrib
-        o[L.O_EMPLOYER_RATE] = par[L.CER]
+        o[L.O_EMPLOYER_RATE] = cer
+        o[L.O_BREAKEVEN_RATE] = be_rate
+        o[L.O_BREAKEVEN_PREMIUM] = be_prem
+        o[L.O_CONTRIB_BASE] = base_emp
         o[L.O_PREMIUM] = Pi_prem
         o[L.O_SUBSIDY] = Ps
         o[L.O_WAGE] = W

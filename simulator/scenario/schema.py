@@ -407,6 +407,36 @@ class Reform(Section):
     drg_dip: DrgDip = DrgDip()
 
 
+class RateTrigger(Section):
+    enabled: bool = Field(False, description="rate-adjustment trigger (费率调整触发机制): reserve months below lower_months raise next year's rate by a step, above upper_months lower it",
+                          json_schema_extra={"unit": "flag"})
+    lower_months: Param = param("lower threshold L of reserve months (the fund's target band)", "months", 0, 240, 6.0, symbol="L")
+    upper_months: Param = param("upper threshold U of reserve months", "months", 0, 240, 9.0, symbol="U")
+    employer_step: Param = param("step Δ of the employer rate (the flexible rate moves by the same offset)", "fraction", 0, 1, 0.005, symbol="Δ")
+    employer_cap: Param = param("cap on the employer rate the trigger may reach", "fraction", 0, 1, 0.12)
+    employer_floor: Param = param("floor of the employer rate the trigger may reach", "fraction", 0, 1, 0.04)
+    premium_step: Param = param("step of the resident individual premium", "yuan per person per year", 0, None, 30.0)
+    premium_cap: Param = param("cap on the resident premium the trigger may reach", "yuan per person per year", 0, None, 1e9)
+    premium_floor: Param = param("floor of the resident premium the trigger may reach", "yuan per person per year", 0, None, 0.0)
+
+    @model_validator(mode="after")
+    def _band(self):
+        if self.enabled and (self.lower_months.evaluate([0]) > self.upper_months.evaluate([0])).any():
+            raise ValueError("lower_months must not exceed upper_months")
+        return self
+
+
+class FiscalBackstop(Section):
+    enabled: bool = Field(False, description="the government tops each pooled fund's balance up to minimum_months at year end (a transfer, part of income but not of contribution income)",
+                          json_schema_extra={"unit": "flag"})
+    minimum_months: Param = param("reserve months Bmin the backstop restores", "months", 0, 240, 0.0, symbol="Bmin")
+
+
+class Policy(Section):
+    rate_trigger: RateTrigger = RateTrigger()
+    fiscal_backstop: FiscalBackstop = FiscalBackstop()
+
+
 class FundFigures(Section):
     income: Param = reported("reported income (contributions + interest + other)", "yuan per year", 0)
     expenditure: Param = reported("reported expenditure", "yuan per year", 0)
@@ -471,6 +501,7 @@ class Scenario(Section):
     critical_illness: CriticalIllness = CriticalIllness()
     long_term_care: LongTermCare = LongTermCare()
     reform: Reform = Reform()
+    policy: Policy = Policy()
     reported: Reported
     calibration: Calibration = Calibration()
 
