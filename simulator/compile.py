@@ -217,6 +217,7 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
     flags[L.FLAG_BASE_YEAR] = scn.base_year
     flags[L.FLAG_TRIGGER] = int(scn.policy.rate_trigger.enabled)
     flags[L.FLAG_BACKSTOP] = int(scn.policy.fiscal_backstop.enabled)
+    flags[L.FLAG_TRIGGER_PROJECTED] = int(scn.policy.rate_trigger.mode == "projected")
     if scn.critical_illness.premium_share is None and scn.critical_illness.premium is None:
         warn.append("critical_illness: neither premium_share nor premium is set; the critical-illness premium is 0")
     # rows with a default where the scenario leaves them unset

@@ -127,7 +127,8 @@ FLAG_DIP_START = 6       # calendar year DRG/DIP started
 FLAG_BASE_YEAR = 7       # calendar year of t = 0
 FLAG_TRIGGER = 8         # rate-adjustment trigger on (MODEL.md 10)
 FLAG_BACKSTOP = 9        # fiscal backstop on (MODEL.md 10)
-N_FLAGS = 10
+FLAG_TRIGGER_PROJECTED = 10  # trigger reads next year's projected reserve months 2*RM[t] - RM[t-1]
+N_FLAGS = 11
 
 # ---- random streams: index into the stream-id array (ids are hashes of these names)
 S_MORTALITY = 0

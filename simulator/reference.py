@@ -308,11 +308,17 @@ def project(inp, horizon=None):
             # year t's end state sets year t+1's offsets (one year of lag)
             for f, off, step in ((L.F_POOL, "e", L.TRIG_STEP_E), (L.F_RES, "p", L.TRIG_STEP_P)):
                 rm = new_bal[:, f] / (exp[:, f] / 12.0)
-                delta = np.where(rm < par[:, L.TRIG_LOWER], par[:, step], np.where(rm > par[:, L.TRIG_UPPER], -par[:, step], 0.0))
+                if flags[L.FLAG_TRIGGER_PROJECTED] and t > 0:
+                    rm = 2 * rm - rm_last[:, f]
+                low = rm < par[:, L.TRIG_LOWER]
+                high = rm > par[:, L.TRIG_UPPER]
+                delta = np.where(low, par[:, step], np.where(high, -par[:, step], 0.0))
                 if off == "e":
                     off_e = off_e + delta
                 else:
                     off_p = off_p + delta
+
+        rm_last = new_bal / (exp / 12.0)
 
         # ---- pay-as-you-go break-even (MODEL.md 12): employer rate, resident premium
         ltc_share = par[:, L.LTC]

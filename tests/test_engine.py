@@ -43,11 +43,17 @@ def randomised_variant(data, rng):
         data["critical_illness"] = {"premium": {2024: 60, 2040: float(u(60, 200))}}
     set_path(data, "economy.drivers.excess_cost_growth.sd", float(u(0, 0.04)))
     set_path(data, "population.mortality.kappa_sd", float(u(0, 1.5)))
+    if rng.integers(0, 2):
+        data["policy"] = {"rate_trigger": {"enabled": True, "mode": ["threshold", "projected"][int(rng.integers(0, 2))],
+                                           "lower_months": float(u(3, 8)), "upper_months": float(u(9, 20)),
+                                           "employer_step": float(u(0.001, 0.01)), "premium_step": float(u(5, 50))}}
+    if rng.integers(0, 2):
+        data.setdefault("policy", {})["fiscal_backstop"] = {"enabled": True, "minimum_months": float(u(0, 6))}
     set_path(data, "membership.women_track_50_share", {"dist": "beta", "mean": 0.5, "sd": 0.1, "cost_direction": "increases_cost"})
     return data
 
 
-@pytest.mark.parametrize("case", range(4))
+@pytest.mark.parametrize("case", range(6))
 def test_kernel_matches_reference_on_randomised_scenarios(baseline_data, case):
     rng = np.random.default_rng(1000 + case)
     data = randomised_variant(baseline_data, rng)

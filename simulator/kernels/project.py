@@ -177,6 +177,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     off_e = 0.0  # rate-trigger offsets: employer rate, resident premium
     off_p = 0.0
     trigger = flags[L.FLAG_TRIGGER] != 0
+    rm_last_pool = 0.0
+    rm_last_res = 0.0
     transfer = np.zeros(3)
 
     for t in range(T):
@@ -473,16 +475,23 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                     transfer[f] = need
                     new_bal[f] += need
         if trigger:
+            projected = flags[L.FLAG_TRIGGER_PROJECTED] != 0 and t > 0
             rm = new_bal[L.F_POOL] / (exp[L.F_POOL] / 12.0)
+            if projected:
+                rm = 2 * rm - rm_last_pool
             if rm < par[L.TRIG_LOWER]:
                 off_e += par[L.TRIG_STEP_E]
             elif rm > par[L.TRIG_UPPER]:
                 off_e -= par[L.TRIG_STEP_E]
             rm = new_bal[L.F_RES] / (exp[L.F_RES] / 12.0)
+            if projected:
+                rm = 2 * rm - rm_last_res
             if rm < par[L.TRIG_LOWER]:
                 off_p += par[L.TRIG_STEP_P]
             elif rm > par[L.TRIG_UPPER]:
                 off_p -= par[L.TRIG_STEP_P]
+        rm_last_pool = new_bal[L.F_POOL] / (exp[L.F_POOL] / 12.0)
+        rm_last_res = new_bal[L.F_RES] / (exp[L.F_RES] / 12.0)
 
         # ---- pay-as-you-go break-even (MODEL.md 12)
         ltc_share = par[L.LTC]

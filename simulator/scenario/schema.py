@@ -410,6 +410,8 @@ class Reform(Section):
 class RateTrigger(Section):
     enabled: bool = Field(False, description="rate-adjustment trigger (费率调整触发机制): reserve months below lower_months raise next year's rate by a step, above upper_months lower it",
                           json_schema_extra={"unit": "flag"})
+    mode: Literal["threshold", "projected"] = Field("threshold", description="threshold: MODEL.md 10 as written (a step whenever this year's reserve months are outside the band); projected: a step when next year's reserve months, projected from this year's change (2*RM[t] - RM[t-1]), would be outside the band, which avoids the overshoot of a pure threshold rule",
+                                                 json_schema_extra={"unit": "choice"})
     lower_months: Param = param("lower threshold L of reserve months (the fund's target band)", "months", 0, 240, 6.0, symbol="L")
     upper_months: Param = param("upper threshold U of reserve months", "months", 0, 240, 9.0, symbol="U")
     employer_step: Param = param("step Δ of the employer rate (the flexible rate moves by the same offset)", "fraction", 0, 1, 0.005, symbol="Δ")
