@@ -433,8 +433,24 @@ def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mul
 
 
 def _breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mult, recov, Pi_now):
-    """The premium that balances the resident fund this year: bracket by doubling, then bisection."""
+    """The premium that balances the resident fund this year.
+
+    Without an enrolment response, expenditure does not depend on the premium and income is
+    linear in X = Pi + Ps (piecewise where the subsidy cap binds): a closed form. Otherwise a
+    bracket by doubling, then bisection.
+    """
     args = (par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mult, recov)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap0 = resident_gap(np.zeros_like(Pi_now), *args)
+        share = par[:, L.CII_SHARE] if flags[L.FLAG_CII_SHARE] else 0.0
+        slope = n_res * (par[:, L.THETA_OTHER] * (1 - par[:, L.LTC]) - share)
+        Ps = par[:, L.PS]
+        Ps0 = np.minimum(Ps, 0.0) if flags[L.FLAG_PS_CAP] else Ps
+        x_star = Ps0 - gap0 / slope
+        closed = x_star - Ps
+        if flags[L.FLAG_PS_CAP]:
+            closed = np.where(Ps > par[:, L.PS_CAP] * closed, x_star / (1 + par[:, L.PS_CAP]), closed)
+    closed = np.where((n_res > 0) & (slope > 0), closed, np.nan)
     lo = np.where(par[:, L.ENROL_ELAST] > 0, 1e-6, 0.0)
     hi = np.maximum(Pi_now, 1.0) * 2.0
     for _ in range(N_BRACKET_DOUBLINGS):
@@ -448,4 +464,5 @@ def _breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_m
         up = resident_gap(mid, *args) > 0
         hi = np.where(up, mid, hi)
         lo = np.where(up, lo, mid)
-    return np.where(ok, (lo + hi) / 2, np.nan)
+    bisected = np.where(ok, (lo + hi) / 2, np.nan)
+    return np.where(par[:, L.ENROL_ELAST] == 0.0, closed, bisected)

@@ -48,6 +48,25 @@ def _se(year, start, semax, tau):
     return 0.0
 
 
+@jit()
+def _weighted_sums(mem, cost, dm_cm, dm_pd, with_pd):
+    """(sum mem*cost*dm_cm, sum mem*cost*dm_pd, sum mem) over cells: the hot loop of the expenditure."""
+    s_cm = 0.0
+    s_pd = 0.0
+    n = 0.0
+    if with_pd:
+        for c in range(mem.shape[0]):
+            x = mem[c] * cost[c]
+            s_cm += x * dm_cm[c]
+            s_pd += x * dm_pd[c]
+            n += mem[c]
+    else:
+        for c in range(mem.shape[0]):
+            s_cm += mem[c] * cost[c] * dm_cm[c]
+            n += mem[c]
+    return s_cm, s_pd, n
+
+
 N_BRACKET_DOUBLINGS = 60
 N_BISECTIONS = 80
 
@@ -84,6 +103,27 @@ def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_,
 @jit()
 def _breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
                        epi_mult, recov, Pi_now):
+    if not (n_res > 0):
+        return np.nan
+    if par[L.ENROL_ELAST] == 0.0:
+        # enrolment does not follow the premium: expenditure is fixed and income linear in
+        # X = Pi + Ps (piecewise, where the subsidy cap binds) -- a closed form
+        gap0 = resident_gap(0.0, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget,
+                            theta, epi_mult, recov)
+        share = par[L.CII_SHARE] if flags[L.FLAG_CII_SHARE] != 0 else 0.0
+        slope = n_res * (par[L.THETA_OTHER] * (1 - par[L.LTC]) - share)  # d gap / d X
+        if not (slope > 0):
+            return np.nan
+        Ps = par[L.PS]
+        if flags[L.FLAG_PS_CAP] != 0:
+            Ps0 = min(Ps, 0.0)  # the subsidy at Pi = 0
+        else:
+            Ps0 = Ps
+        x_star = Ps0 - gap0 / slope  # gap(X) = gap0 + slope * (X - X(0)), X(0) = Ps0
+        Pi = x_star - Ps
+        if flags[L.FLAG_PS_CAP] != 0 and Ps > par[L.PS_CAP] * Pi:
+            Pi = x_star / (1 + par[L.PS_CAP])
+        return Pi
     lo = 1e-6 if par[L.ENROL_ELAST] > 0 else 0.0
     hi = max(Pi_now, 1.0) * 2.0
     for _ in range(N_BRACKET_DOUBLINGS):
@@ -316,44 +356,37 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             chr_members[mi] = 0.0
             for j in range(3):
                 med[mi, j] = 0.0
+        NC = NA * NS
+        dmc = dm_cm.reshape(NC)
+        dmp = dm_pd.reshape(NC)
         for j in range(3):
             vbp = 1 - par[L.DRUG[j]] * par[L.VP] * par[L.PRICE_CUT] * (1 - par[L.REBOUND])
-            for a in range(NA):
-                for s in range(NS):
-                    dm_cm[a, s] = 1.0
-                    dm_pd[a, s] = 0.0
+            for c in range(NC):
+                dmc[c] = 1.0
+                dmp[c] = 0.0
             for d in range(D):
                 li = lamiota[d]
+                w = wdis[d, j].reshape(NC)
                 if j == L.INP and perdiem[d] > 0:
-                    for a in range(NA):
-                        for s in range(NS):
-                            w = wdis[d, j, a, s]
-                            dm_cm[a, s] -= w
-                            dm_pd[a, s] += w * li
+                    for c in range(NC):
+                        dmc[c] -= w[c]
+                        dmp[c] += w[c] * li
                 else:
-                    for a in range(NA):
-                        for s in range(NS):
-                            dm_cm[a, s] += wdis[d, j, a, s] * (li - 1.0)
+                    lm1 = li - 1.0
+                    for c in range(NC):
+                        dmc[c] += w[c] * lm1
             for g in range(L.N_GROUPS):
                 mi = L.SCH_RES if g == L.RES else L.SCH_EMP
                 mult = (1 + par[L.ZETA[j]] * (1.0 if g == L.RET else 0.0)) * par[L.RR[g][j]] * (1 - par[L.LIMIT[g][j]]) * vbp
-                s_cm = 0.0
-                s_pd = 0.0
-                n_g = 0.0
-                for a in range(NA):
-                    for s in range(NS):
-                        if g == L.EMP:
-                            mem = A[a, s]
-                        elif g == L.FLX:
-                            mem = F[a, s]
-                        elif g == L.RET:
-                            mem = Rt[a, s]
-                        else:
-                            mem = Rs[a, s]
-                        c = mem * c0h[mi, j, a, s]
-                        s_cm += c * dm_cm[a, s]
-                        s_pd += c * dm_pd[a, s]
-                        n_g += mem
+                if g == L.EMP:
+                    mem = A.reshape(NC)
+                elif g == L.FLX:
+                    mem = F.reshape(NC)
+                elif g == L.RET:
+                    mem = Rt.reshape(NC)
+                else:
+                    mem = Rs.reshape(NC)
+                s_cm, s_pd, n_g = _weighted_sums(mem, c0h[mi, j].reshape(NC), dmc, dmp, j == L.INP)
                 s_cm = s_cm * Cm * mult
                 if j == L.INP:
                     inp_np[mi] += s_cm
