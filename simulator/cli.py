@@ -168,10 +168,11 @@ def breakeven(scenario, levers, target_months, probability, start_year, horizon,
 
 
 # commands defined in their own modules register themselves on the group
-from . import cli_library, cli_report  # noqa: E402
+from . import cli_library, cli_report, cli_sweep  # noqa: E402
 
 cli_report.register(cli)
 cli_library.register(cli)
+cli_sweep.register(cli)
 
 
 def main():
