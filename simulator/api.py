@@ -21,12 +21,12 @@ from . import layout as L
 from .compile import Compiled, compile_scenario
 from .data import data_versions
 from .errors import NonFiniteResultError
-from .results import build_dataset, first_nonfinite
+from .results import assemble, derive, first_nonfinite, select_variables
 from .scenario import LoadedScenario, load_scenario
 from .summary import format_summary, summarize  # noqa: F401  (re-exported)
 
-#: paths per kernel call; bounds the scratch of one call and gives progress steps
-DEFAULT_CHUNK = 20000
+#: paths per kernel call; bounds the kernel's buffer (about 24 KB per path) and gives progress steps
+DEFAULT_CHUNK = 5000
 
 
 def _kernel(use_reference: bool):
@@ -70,7 +70,7 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
 
 def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,
         chunk_size=DEFAULT_CHUNK, progress=None, use_reference=False, check_finite=True,
-        assumption_set=None, assumption_quantile=0.9) -> xr.Dataset:
+        assumption_set=None, assumption_quantile=0.9, variables="all") -> xr.Dataset:
     """Run a scenario and return the results as an ``xarray.Dataset`` (MODEL.md section 14).
 
     Parameters
@@ -93,20 +93,34 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
         Run deterministically at that assumption set: every sigma zero, uncertain values at their
         mean (central) or at ``assumption_quantile`` in their cost direction, epidemics at their
         expected cost.
+    variables : "all", "core" or a list of names
+        Output variables to keep (``simulator.results.VARIABLES``); "core" keeps what summaries
+        and break-even analysis need, for large runs (memory grows with paths x years x variables).
     """
     loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides,
                                assumption_set=assumption_set, assumption_quantile=assumption_quantile)
     return run_compiled(loaded, compiled, threads=threads, chunk_size=chunk_size, progress=progress,
-                        use_reference=use_reference, check_finite=check_finite)
+                        use_reference=use_reference, check_finite=check_finite, variables=variables)
 
 
 def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, chunk_size=DEFAULT_CHUNK,
-                 progress=None, use_reference=False, check_finite=True, path_ids=None) -> xr.Dataset:
-    """Run an already compiled scenario (for repeated runs: sweeps, break-even searches)."""
+                 progress=None, use_reference=False, check_finite=True, path_ids=None, variables="all") -> xr.Dataset:
+    """Run an already compiled scenario (for repeated runs: sweeps, break-even searches).
+
+    Paths run in chunks of ``chunk_size``; each chunk's kernel output is turned into the kept
+    variables at once, so memory is the kept variables plus one chunk's buffer.
+    """
     inp = compiled.inputs
     all_ids = inp.path_ids if path_ids is None else np.asarray(path_ids, dtype=np.int64)
     P, T = all_ids.shape[0], inp.sched.shape[1]
-    out = np.empty((P, T, L.N_OUT))
+    names = select_variables(variables)
+    scn = compiled.scenario
+    rep_prev = scn.reported.previous_year
+    prev_exp = [rep_prev.employee_pooled.expenditure.central, rep_prev.employee_accounts.expenditure.central,
+                rep_prev.resident.expenditure.central]
+    chunk_size = max(1, int(chunk_size))
+    buf = np.empty((min(chunk_size, P), T, L.N_OUT))
+    arrays = {}
     kernel = _kernel(use_reference)
     old_threads = None
     if threads is not None and not use_reference:
@@ -114,13 +128,21 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
         old_threads = numba.get_num_threads()
         numba.set_num_threads(int(threads))
     started = time.perf_counter()
+    kernel_time = 0.0
     try:
-        chunk_size = max(1, int(chunk_size))
         for start in range(0, P, chunk_size):
             ids = all_ids[start:start + chunk_size]
             shift = compiled.draw_shifts(ids)
-            view = out[start:start + len(ids)]
+            view = buf[:len(ids)]
+            k0 = time.perf_counter()
             kernel(inp.with_paths(ids, shift), view)
+            kernel_time += time.perf_counter() - k0
+            part = derive(view, prev_exp)
+            for name in names:
+                if name not in arrays:
+                    arrays[name] = np.empty((P,) + part[name].shape[1:])
+                arrays[name][start:start + len(ids)] = part[name]
+            del part
             if progress is not None:
                 progress(start + len(ids), P)
     finally:
@@ -128,10 +150,6 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
             import numba
             numba.set_num_threads(old_threads)
     elapsed = time.perf_counter() - started
-    scn = compiled.scenario
-    rep_prev = scn.reported.previous_year
-    prev_exp = [rep_prev.employee_pooled.expenditure.central, rep_prev.employee_accounts.expenditure.central,
-                rep_prev.resident.expenditure.central]
     attrs = {
         "title": f"fundsim projection of scenario {scn.name}",
         "scenario_name": scn.name,
@@ -148,10 +166,11 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
         "calibration_warnings": "\n".join(compiled.warnings),
         "engine": "numpy reference" if use_reference else "numba kernel",
         "assumption_set": str(getattr(compiled, "assumption_set", None) or "stochastic"),
-        "kernel_seconds": float(elapsed),
+        "kernel_seconds": float(kernel_time),
+        "run_seconds": float(elapsed),
         "conventions": "mid-year stocks; flows during the year; balances at year end; money in nominal yuan",
     }
-    ds = build_dataset(out, compiled.years[:T], all_ids, prev_exp, attrs)
+    ds = assemble(arrays, compiled.years[:T], all_ids, attrs)
     if check_finite:
         bad = first_nonfinite(ds)
         if bad is not None:

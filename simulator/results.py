@@ -132,11 +132,53 @@ def _safe_div(a, b):
         return np.where(b != 0, a / np.where(b != 0, b, 1.0), np.nan)
 
 
-def build_dataset(out: np.ndarray, years, path_ids, previous_expenditure, attrs: dict) -> xr.Dataset:
+#: the variables kept with ``variables="core"``: what summaries, break-even and the actuarial
+#: balance need, for runs too large to keep everything (about a third of the memory of "all")
+CORE = ("income", "contribution_income", "interest", "borrowing_cost", "fiscal_transfer", "expenditure", "balance",
+        "reserve_months", "combined_pooled_balance", "combined_pooled_reserve_months", "employer_rate",
+        "resident_premium", "resident_subsidy", "breakeven_rate", "breakeven_premium", "contribution_base",
+        "population", "employees", "flexible", "retirees", "residents", "interest_rate")
+
+
+def select_variables(variables="all") -> tuple:
+    """Names of the variables to keep: ``"all"``, ``"core"`` or an iterable of names."""
+    if variables == "all":
+        return tuple(VARIABLES)
+    if variables == "core":
+        return CORE
+    names = tuple(variables)
+    unknown = [n for n in names if n not in VARIABLES]
+    if unknown:
+        from .errors import SimulatorError
+        from .scenario.values import suggest
+        raise SimulatorError(f"unknown output variable(s) {', '.join(unknown)}{suggest(unknown[0], VARIABLES)}")
+    return names
+
+
+def build_dataset(out: np.ndarray, years, path_ids, previous_expenditure, attrs: dict, variables="all") -> xr.Dataset:
     """Label the kernel output ``out[path, year, var]`` and derive the remaining variables."""
-    years = np.asarray(years)
-    coords = {"path": np.asarray(path_ids, dtype=np.int64), "year": years, "fund": list(FUNDS),
+    names = select_variables(variables)
+    data = derive(out, previous_expenditure)
+    return assemble({n: data[n] for n in names}, years, path_ids, attrs)
+
+
+def assemble(data: dict, years, path_ids, attrs: dict) -> xr.Dataset:
+    """A Dataset from arrays of declared variables (checked for units and long names)."""
+    coords = {"path": np.asarray(path_ids, dtype=np.int64), "year": np.asarray(years), "fund": list(FUNDS),
               "scheme": list(SCHEMES), "line": list(LINES)}
+    ds = xr.Dataset(coords=coords, attrs=dict(attrs))
+    for name, arr in data.items():
+        var = VARIABLES[name]
+        ds[name] = (var.dims, arr, {"units": var.units, "long_name": var.long_name, "computed_in": var.computed_in})
+    missing = [n for n in ds.data_vars if not {"units", "long_name"} <= set(ds[n].attrs)]
+    assert not missing, f"variables without units/long_name: {missing}"
+    ds["year"].attrs.update(units="calendar year", long_name="calendar year (mid-year stocks, flows during the year, balances at year end)")
+    ds["path"].attrs.update(long_name="Monte Carlo path index (draws depend only on seed and this index)")
+    return ds
+
+
+def derive(out: np.ndarray, previous_expenditure) -> dict:
+    """Every declared variable, as arrays, from the kernel output of some paths."""
     data = {}
     inc_c = out[:, :, list(L.O_INC_C)]
     J = out[:, :, list(L.O_J)]
@@ -180,20 +222,13 @@ def build_dataset(out: np.ndarray, years, path_ids, previous_expenditure, attrs:
     active = data["employees"] + data["flexible"]
     data["old_age_dependency"] = _safe_div(data["retirees"], active)
     data["account_balance_per_member"] = _safe_div(bal[:, :, 1], data["employees"] + data["retirees"])
-    ds = xr.Dataset(coords=coords, attrs=dict(attrs))
-    for name, var in VARIABLES.items():
-        ds[name] = (var.dims, data[name], {"units": var.units, "long_name": var.long_name, "computed_in": var.computed_in})
-    missing = [n for n in ds.data_vars if not {"units", "long_name"} <= set(ds[n].attrs)]
-    assert not missing, f"variables without units/long_name: {missing}"
-    ds["year"].attrs.update(units="calendar year", long_name="calendar year (mid-year stocks, flows during the year, balances at year end)")
-    ds["path"].attrs.update(long_name="Monte Carlo path index (draws depend only on seed and this index)")
-    return ds
+    return data
 
 
 def first_nonfinite(ds: xr.Dataset):
     """(path, year, variable) of the first non-finite value outside MAY_BE_NAN, or None."""
     for name in VARIABLES:
-        if name in MAY_BE_NAN:
+        if name in MAY_BE_NAN or name not in ds:
             continue
         v = ds[name].values
         bad = ~np.isfinite(v)

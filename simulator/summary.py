@@ -22,6 +22,9 @@ BANDS = (("below_0", -np.inf, 0.0), ("0_3", 0.0, 3.0), ("3_6", 3.0, 6.0), ("6_9"
 def _pooled_view(ds: xr.Dataset) -> xr.Dataset:
     """Reserve months, balances and current balances for each pooled fund and their combination."""
     p = ds.sel(fund=list(POOLED_FUNDS))
+    if "current_balance" not in p:  # a "core" run keeps fewer variables
+        p = p.assign(current_balance=p["income"] - p["expenditure"],
+                     operating_balance=p["contribution_income"] - p["expenditure"])
     rm = p["reserve_months"]
     combined_rm = ds["combined_pooled_reserve_months"].expand_dims(fund=["pooled_combined"])
     bal = xr.concat([p["balance"], ds["combined_pooled_balance"].expand_dims(fund=["pooled_combined"])], dim="fund")

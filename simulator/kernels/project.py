@@ -278,9 +278,16 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                 for a in range(NA):
                     v = newN[a, s] + mig_total * mig_prof[a, s]
                     N[a, s] = v if v > 0.0 else 0.0
-        for a in range(NA):
-            for s in range(NS):
-                m[a, s] = m0[a, s] * math.exp(-ri[a, s] * kappa)
+        for s in range(NS):
+            # improvement rates repeat within age groups: one exp per distinct rate
+            last_ri = np.nan
+            factor = 1.0
+            for a in range(NA):
+                r = ri[a, s]
+                if r != last_ri:
+                    factor = math.exp(-r * kappa)
+                    last_ri = r
+                m[a, s] = m0[a, s] * factor
                 e_surv[a, s] = math.exp(-m[a, s])
 
         # ---- 3. membership
