@@ -123,3 +123,20 @@ def test_numpy_and_numba_random_numbers_are_identical():
         np.testing.assert_allclose(z, [krng.normal(seed, stream, int(p), t) for p in paths], rtol=1e-14, atol=1e-15)
     z = rng.normal(seed, stream, np.arange(200000), 3)
     assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01
+
+
+@pytest.mark.parametrize("kind, args, scipy_dist", [
+    ("normal", {"mean": 1.0, "sd": 2.0}, lambda st: st.norm(1, 2)),
+    ("lognormal", {"mean": 2.0, "sd": 0.5}, lambda st: st.lognorm(s=np.sqrt(np.log1p(0.0625)), scale=2 / np.sqrt(1.0625))),
+    ("beta", {"mean": 0.3, "sd": 0.1}, lambda st: st.beta(6.0, 14.0)),
+    ("triangular", {"low": 0.0, "mode": 0.3, "high": 1.0}, lambda st: st.triang(0.3, 0, 1)),
+    ("uniform", {"low": -1.0, "high": 3.0}, lambda st: st.uniform(-1, 4)),
+])
+def test_quantile_functions_match_scipy_stats(kind, args, scipy_dist):
+    from scipy import stats
+
+    from simulator.scenario.values import Distribution
+    u = np.linspace(0.0005, 0.9995, 400)
+    np.testing.assert_allclose(Distribution(kind, args).ppf(u), scipy_dist(stats).ppf(u), rtol=1e-12, atol=1e-12)
+    mean = Distribution(kind, args).ppf(np.random.default_rng(0).uniform(size=200000)).mean()
+    assert mean == pytest.approx(Distribution(kind, args).mean, rel=0.01)
