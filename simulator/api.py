@@ -54,11 +54,15 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
     # result file is exactly what ran
     extra = [f"{k}={v}" for k, v in (("simulation.paths", paths), ("simulation.seed", seed), ("horizon", horizon))
              if v is not None]
-    if isinstance(scenario, LoadedScenario) and not overrides and not extra:
+    if isinstance(scenario, LoadedScenario) and not overrides:
         loaded = scenario
     else:
         src = scenario.data if isinstance(scenario, LoadedScenario) else scenario
-        loaded = load_scenario(src, list(overrides) + extra)
+        # validate the file and the user's overrides first, so that their errors name the file
+        loaded = load_scenario(src, list(overrides))
+    if extra:
+        import dataclasses
+        loaded = dataclasses.replace(load_scenario(loaded.data, extra), origin=loaded.origin)
     scn = loaded.scenario
     if assumption_set is not None:
         from .scenario.assumption_sets import assumption_set as make_set
