@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 import time
 from pathlib import Path
 
@@ -193,8 +193,10 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
     """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, then a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    # a unique temporary name in the same folder (so the rename is atomic), created with the
+    # usual permissions (mkstemp would leave the result readable by its owner only)
+    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         ds.to_netcdf(tmp, engine="netcdf4")
         with open(tmp, "rb") as fh:

@@ -1,5 +1,204 @@
-"""Commands: fundsim plot and fundsim report."""
+"""Commands: fundsim plot and fundsim report.
+
+``fundsim plot RESULTS --kind fan -o fan.png`` draws one figure of :mod:`simulator.plots` from a
+results file (``fundsim run --out``; a sweep or sensitivity file for ``heatmap`` and ``tornado``)
+and ``fundsim report RESULTS -o report.html`` writes the self-contained report of
+:mod:`simulator.report`. Both write their output atomically. Bad input (a missing or unreadable
+file, an unknown kind, a fund not in the file, a wrong extension) exits with code 2 and one line.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+
+from .errors import EXIT_BAD_INPUT, SimulatorError
+
+#: figure kinds of ``fundsim plot`` -> (function name in simulator.plots, what it needs)
+PLOT_KINDS = {
+    "fan": "fan chart of reserve months per pooled fund over the warning bands",
+    "flows": "income and expenditure per fund",
+    "bands": "probability of each warning band, of exhaustion and of a first deficit by year",
+    "breakeven": "pay-as-you-go break-even employer rate and resident premium",
+    "pyramid": "population pyramid (shipped estimates) and retirees per active member",
+    "heatmap": "a summary metric over two swept keys (a sweep results file)",
+    "tornado": "one-at-a-time sensitivity (a file with low, high, base over 'parameter')",
+}
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
+#: options of ``fundsim plot`` and the kinds they apply to
+_OPTION_KINDS = {
+    "fund": ("fan", "flows", "bands", "heatmap"),
+    "scenario": ("fan", "flows", "bands", "breakeven", "pyramid"),
+    "year": ("pyramid", "heatmap"),
+    "metric": ("heatmap",),
+    "x": ("heatmap",),
+    "y": ("heatmap",),
+}
+
+
+class InputFileError(SimulatorError):
+    """A results file that is missing or cannot be read, or an output path that cannot be used."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class OptionError(SimulatorError):
+    """A command-line option that does not fit (an unknown kind, an option the kind does not take)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def load_results(path):
+    """Open a results file (netCDF) fully into memory; :class:`InputFileError` if it cannot be."""
+    import xarray as xr
+
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"{path}: results file not found")
+    if p.is_dir():
+        raise InputFileError(f"{path}: is a directory, not a results file")
+    try:
+        with xr.open_dataset(p, engine="netcdf4") as f:
+            return f.load()
+    except (OSError, ValueError, RuntimeError, KeyError) as e:
+        raise InputFileError(f"{path}: cannot be read as a results file (netCDF written by fundsim run --out): "
+                             f"{type(e).__name__}: {e}") from e
+
+
+def _atomic_target(out: Path):
+    """A temporary path next to ``out`` (same folder, so that the rename is atomic)."""
+    if out.exists() and out.is_dir():
+        raise InputFileError(f"{out}: is a directory; give a file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputFileError(f"{out}: cannot create its folder: {e}") from e
+    return parent / f".{out.name}.{secrets.token_hex(6)}.tmp{out.suffix}"
+
+
+def save_figure(fig, out, dpi: int = 150) -> Path:
+    """Save ``fig`` to ``out`` (.png, .svg or .pdf) atomically: a temporary file, then a rename."""
+    out = Path(out)
+    fmt = out.suffix.lower()
+    if fmt not in FIGURE_FORMATS:
+        raise OptionError(f"-o/--out: '{out}' must end in .png, .svg or .pdf")
+    tmp = _atomic_target(out)
+    try:
+        fig.savefig(tmp, format=fmt[1:], dpi=dpi, bbox_inches="tight", facecolor="white")
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return out
+
+
+def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=None, y=None):
+    """The figure ``kind`` of ``ds`` with the command-line options applied (used by ``fundsim plot``)."""
+    from . import plots
+
+    kind = str(kind).lower()
+    if kind not in PLOT_KINDS:
+        raise OptionError(f"--kind: unknown kind '{kind}'; choose one of {', '.join(PLOT_KINDS)}")
+    given = {"fund": bool(funds), "scenario": scenario is not None, "year": bool(years), "metric": metric is not None,
+             "x": x is not None, "y": y is not None}
+    for opt, on in given.items():
+        if on and kind not in _OPTION_KINDS[opt]:
+            raise OptionError(f"--{opt} does not apply to --kind {kind} "
+                              f"(it applies to {', '.join(_OPTION_KINDS[opt])})")
+    funds = list(funds) or None
+    if kind in ("fan", "flows", "bands", "breakeven", "pyramid") and "reserve_months" not in ds:
+        raise InputFileError(f"--kind {kind} needs the results of a run (fundsim run --out); this file has no "
+                             "reserve_months (sweep and sensitivity files take --kind heatmap or tornado)")
+    if "fund" in ds.coords and funds and kind in ("fan", "bands", "flows"):
+        allowed = list(plots.POOLED_VIEW) if kind != "flows" else [str(f) for f in ds["fund"].values] + ["pooled_combined"]
+        for f in funds:
+            if f not in allowed:
+                raise OptionError(f"--fund: '{f}' is not a fund --kind {kind} can show; "
+                                  f"choose from {', '.join(allowed)}")
+    if kind == "fan":
+        return plots.fan_chart(ds, funds, scenario=scenario)
+    if kind == "flows":
+        return plots.flows(ds, funds, scenario=scenario)
+    if kind == "bands":
+        return plots.band_probabilities(ds, funds, scenario=scenario)
+    if kind == "breakeven":
+        return plots.breakeven(ds, scenario=scenario)
+    if kind == "pyramid":
+        if len(years) > 2:
+            raise OptionError("--year: a pyramid shows one or two years")
+        return plots.pyramid(ds, years=list(years) or None, scenario=scenario)
+    if kind == "heatmap":
+        if funds and len(funds) > 1:
+            raise OptionError("--fund: a heatmap shows one fund")
+        if len(years) > 1:
+            raise OptionError("--year: a heatmap shows one year")
+        pick = {}
+        if funds:
+            pick["fund"] = funds[0]
+        if years:
+            pick["year"] = years[0]
+        return plots.heatmap(ds, metric or "exhaustion_probability_by_year", x, y, **pick)
+    return plots.tornado(ds)
 
 
 def register(group):
     """Add this module's commands to the ``fundsim`` click group."""
+    from .cli import _handle_errors  # here, not at the top: cli.py imports this module at its end
+
+    kinds_help = "; ".join(f"{k}: {v}" for k, v in PLOT_KINDS.items())
+
+    @group.command()
+    @click.argument("results", metavar="RESULTS")
+    @click.option("--kind", "-k", default="fan", show_default=True, metavar="|".join(PLOT_KINDS),
+                  help=f"Which figure. {kinds_help}.")
+    @click.option("--fund", "-f", "funds", multiple=True, metavar="FUND",
+                  help="Fund(s) to show (repeatable): employee_pooled, resident, pooled_combined; flows also "
+                       "employee_accounts. Default: the pooled funds (and their combination).")
+    @click.option("--scenario", help="One scenario of a file with a 'scenario' dimension (fan: default compares all).")
+    @click.option("--year", "years", type=int, multiple=True,
+                  help="pyramid: one or two years of the shipped population estimates; heatmap: the year of the metric.")
+    @click.option("--metric", help="heatmap: the summary variable to show (default exhaustion_probability_by_year).")
+    @click.option("--x", "x_key", metavar="KEY", help="heatmap: swept key on the horizontal axis.")
+    @click.option("--y", "y_key", metavar="KEY", help="heatmap: swept key on the vertical axis.")
+    @click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True, help="Resolution of a PNG.")
+    @click.option("--out", "-o", required=True, help="Output file: .png, .svg or .pdf (written atomically).")
+    @_handle_errors
+    def plot(results, kind, funds, scenario, years, metric, x_key, y_key, dpi, out):
+        """Draw one figure of RESULTS (a file written by fundsim run --out)."""
+        kind = str(kind).lower()
+        if kind not in PLOT_KINDS:
+            raise OptionError(f"--kind: unknown kind '{kind}'; choose one of {', '.join(PLOT_KINDS)}")
+        if Path(out).suffix.lower() not in FIGURE_FORMATS:
+            raise OptionError(f"-o/--out: '{out}' must end in .png, .svg or .pdf")
+        ds = load_results(results)
+        fig = make_figure(ds, kind, funds=funds, scenario=scenario, years=years, metric=metric, x=x_key, y=y_key)
+        path = save_figure(fig, out, dpi=dpi)
+        click.echo(f"wrote {path}")
+
+    @group.command()
+    @click.argument("results", metavar="RESULTS")
+    @click.option("--out", "-o", required=True, help="Output HTML file (self-contained; written atomically).")
+    @click.option("--step", type=click.IntRange(min=1), default=5, show_default=True,
+                  help="Years between rows of the summary tables.")
+    @_handle_errors
+    def report(results, out, step):
+        """Write one self-contained HTML report of RESULTS: assumptions, summary tables, calibration, figures."""
+        from .report import write_report
+
+        if Path(out).suffix.lower() not in (".html", ".htm"):
+            raise OptionError(f"-o/--out: '{out}' must end in .html")
+        if Path(out).is_dir():
+            raise InputFileError(f"{out}: is a directory; give a file name")
+        ds = load_results(results)
+        if "reserve_months" not in ds:
+            raise InputFileError(f"{results}: not the results of a run (no reserve_months); a report covers one run")
+        path = write_report(ds, out, step=step)
+        click.echo(f"wrote {path}")

@@ -1,0 +1,535 @@
+"""One self-contained HTML report of a run: ``write_report(ds, "report.html")``.
+
+The file needs nothing else to be read (figures are embedded as base64 PNG, styles inline) and
+holds, in this order:
+
+* ``#run``: what was run (scenario, years, paths, seed, assumption set, engine, version);
+* ``#summary``: the summary tables of :func:`simulator.format_summary` (reserve months: median and
+  5-95%, the probability of each warning band, and the first-deficit, operating-deficit and
+  exhaustion events) for each pooled fund and both together;
+* ``#figures``: fan chart, warning-band probabilities, income and expenditure, break-even paths
+  (when the results have them), population and old-age dependency;
+* ``#assumptions``: the main policy levers and drivers of the scenario with their units and
+  sources (parsed from ``ds.attrs["scenario_yaml"]``), and the whole resolved scenario;
+* ``#calibration``: the base-year calibration report (``ds.attrs["calibration"]``): checks of
+  modelled against reported figures, fitted factors, warnings;
+* ``#provenance``: hashes of the scenario and of every shipped data file.
+
+The file is written atomically (a temporary file in the same folder, then a rename).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from . import plots
+from .plots import PlotInputError
+from .summary import BANDS, EVENTS, format_summary, summarize  # noqa: F401  (format_summary: same content)
+
+#: sections of the report, in order: (id, heading)
+SECTIONS = (
+    ("run", "The run"),
+    ("summary", "Summary"),
+    ("figures", "Figures"),
+    ("assumptions", "Key assumptions"),
+    ("calibration", "Calibration"),
+    ("provenance", "Provenance"),
+)
+
+#: the main policy levers and drivers shown in the assumptions table: (key path, label)
+KEY_ASSUMPTIONS = (
+    ("Policy levers", (
+        ("employee.employer_rate", "employer contribution rate"),
+        ("employee.employee_rate", "employee contribution rate"),
+        ("employee.flexible_rate", "flexible workers' contribution rate"),
+        ("employee.retiree_rate", "retirees' contribution rate (on the average pension)"),
+        ("accounts.employer_share", "employer share credited to individual accounts"),
+        ("resident.premium", "resident individual premium"),
+        ("resident.subsidy", "resident fiscal subsidy"),
+        ("resident.premium_income_share", "resident premium as a share of income"),
+        ("resident.subsidy_cap_ratio", "cap on subsidy : premium"),
+        ("membership.retirement_override.men", "retirement age, men (override)"),
+        ("membership.retirement_override.women_50", "retirement age, women on the 50 track (override)"),
+        ("membership.retirement_override.women_55", "retirement age, women on the 55 track (override)"),
+        ("membership.women_track_50_share", "share of insured women on the 50 track"),
+        ("reform.drg_dip.coverage", "DRG/DIP coverage of inpatient spending"),
+        ("reform.drg_dip.coding_creep", "DRG/DIP coding creep per year"),
+        ("reform.drg_dip.creep_cap", "bound on cumulative coding creep"),
+        ("reform.drg_dip.efficiency_max", "long-run hospital efficiency gain"),
+        ("reform.drg_dip.global_budget.enabled", "regional global budget"),
+        ("reform.drg_dip.global_budget.budget_growth", "budgeted growth of covered spending"),
+        ("reform.procurement.coverage", "volume-based procurement coverage of drug spending"),
+        ("reform.procurement.price_cut", "procurement price cut"),
+        ("reform.fraud.leakage", "fraud and abuse leakage"),
+        ("policy.rate_trigger.enabled", "rate-adjustment trigger"),
+        ("policy.rate_trigger.lower_months", "trigger: lower threshold"),
+        ("policy.rate_trigger.upper_months", "trigger: upper threshold"),
+        ("policy.rate_trigger.employer_step", "trigger: employer rate step"),
+        ("policy.rate_trigger.premium_step", "trigger: resident premium step"),
+        ("policy.fiscal_backstop.enabled", "fiscal backstop"),
+        ("policy.fiscal_backstop.minimum_months", "backstop: minimum reserve months"),
+        ("long_term_care.carve_out_share", "long-term-care carve-out"),
+    )),
+    ("Economic and demographic drivers", (
+        ("economy.drivers.wage_growth.mean", "wage growth: mean"),
+        ("economy.drivers.wage_growth.sd", "wage growth: year-to-year sd"),
+        ("economy.drivers.excess_cost_growth.mean", "excess medical cost growth: mean"),
+        ("economy.drivers.excess_cost_growth.sd", "excess medical cost growth: year-to-year sd"),
+        ("economy.drivers.interest_rate.mean", "interest rate the funds earn: mean"),
+        ("economy.drivers.resident_income_growth.mean", "resident income growth: mean"),
+        ("economy.cost_share_ceiling", "ceiling of the cost-to-wage share (long-run bend)"),
+        ("economy.base_wage", "base-year average wage"),
+        ("population.base", "base-year population"),
+        ("population.fertility.tfr", "total fertility rate"),
+        ("population.mortality.kappa_sd", "mortality index sd"),
+        ("population.migration.net_total", "net migration"),
+        ("epidemic.probability", "epidemic probability per year"),
+        ("epidemic.cost_add", "epidemic cost (share of a year's spending)"),
+        ("epidemic.contribution_relief", "epidemic contribution relief"),
+    )),
+)
+
+_NPC_RULE = ("2024 NPC Standing Committee decision, in force 2025, over fifteen years: men 60 to 63, "
+             "women 50 to 55 and 55 to 58 (by birth cohort)")
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "PingFang SC",
+       "Microsoft YaHei", sans-serif; color: #1f2d3d; margin: 0; background: #f6f7f9; line-height: 1.45; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
+h1 { font-size: 1.7em; margin: 0.2em 0 0.1em; }
+h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 2px solid #08306b; padding-bottom: 0.2em; }
+h3 { font-size: 1.05em; margin-top: 1.5em; }
+p.lead { color: #444; margin-top: 0.2em; }
+nav ol { columns: 3; font-size: 0.95em; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.86em; }
+th, td { padding: 3px 8px; border-bottom: 1px solid #e3e6ea; vertical-align: top; text-align: left; }
+th { background: #eef2f7; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.src { color: #555; max-width: 460px; }
+td.key { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.95em; white-space: nowrap; }
+tr.hi td { background: #fff5f0; }
+figure { margin: 1.2em 0 2em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #e3e6ea; }
+figcaption { font-size: 0.88em; color: #444; margin-top: 0.3em; }
+pre { background: #f4f5f7; padding: 10px; overflow-x: auto; font-size: 0.8em; }
+.note { color: #666; font-size: 0.88em; }
+.warn { color: #8a3b12; }
+details summary { cursor: pointer; color: #08306b; }
+"""
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def _e(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _num(v, digits=4) -> str:
+    """A number for a table: integers with thousands separators, others to ``digits`` figures."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not np.isfinite(f):
+        return "not within horizon" if f > 0 else "-"
+    if f == int(f) and abs(f) >= 1000:
+        return f"{int(f):,}"
+    if abs(f) >= 1e5:
+        return f"{f:,.0f}"
+    return f"{f:.{digits}g}"
+
+
+def _table(header, rows, num_cols=(), row_class=None) -> str:
+    num_cols = set(num_cols)
+    out = ["<table>", "<thead><tr>"]
+    out += [f'<th{" class=num" if i in num_cols else ""}>{_e(h)}</th>' for i, h in enumerate(header)]
+    out.append("</tr></thead><tbody>")
+    for r, row in enumerate(rows):
+        cls = row_class(r, row) if row_class else None
+        out.append(f'<tr{f" class={cls}" if cls else ""}>')
+        for i, cell in enumerate(row):
+            klass = "num" if i in num_cols else None
+            if isinstance(cell, tuple):  # (html, class)
+                cell, klass = cell
+            else:
+                cell = _e(cell)
+            out.append(f'<td{f" class={klass}" if klass else ""}>{cell}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _figure_html(fig, caption: str, dpi: int = 110) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
+
+
+def _scenario_data(ds) -> dict:
+    text = ds.attrs.get("scenario_yaml") or ""
+    if not text:
+        return {}
+    from ruamel.yaml import YAML
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except Exception as e:  # the report still shows the rest
+        return {"__error__": f"the stored scenario text could not be parsed: {e}"}
+    return data if isinstance(data, dict) else {}
+
+
+def _get(data, dotted):
+    node = data
+    for k in dotted.split("."):
+        if not isinstance(node, dict) or k not in node:
+            return None
+        node = node[k]
+    return node
+
+
+@lru_cache(maxsize=1)
+def _schema_units() -> list:
+    """(regex of a key path, unit) for every value key of the scenario schema."""
+    try:
+        from .scenario.reference_doc import iter_fields
+    except Exception:  # pragma: no cover - the report works without units
+        return []
+    out = []
+    for path, _field, meta, section in iter_fields():
+        if section or not meta.get("unit"):
+            continue
+        rx = re.escape(path).replace(r"\[i\]", r"\.\d+")
+        rx = re.sub(r"\\\{([^}]*)\\\}", lambda m: "(?:" + m.group(1).replace("\\|", "|") + ")", rx)
+        out.append((re.compile(rx + "$"), meta["unit"]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _schema_defaults() -> dict:
+    """Key path -> default of every value key whose default is a plain number or flag."""
+    try:
+        from .scenario.reference_doc import iter_fields
+    except Exception:  # pragma: no cover
+        return {}
+    return {path: field.default for path, field, _meta, section in iter_fields()
+            if not section and isinstance(field.default, (bool, int, float))}
+
+
+def _schema_default(dotted):
+    return _schema_defaults().get(dotted)
+
+
+def _unit(dotted) -> str:
+    for rx, unit in _schema_units():
+        if rx.match(dotted):
+            return unit
+    return ""
+
+
+def _fmt_schedule(d) -> str:
+    items = sorted(d.items(), key=lambda kv: str(kv[0]))
+    return ", ".join(f"{k}: {_num(v)}" for k, v in items)
+
+
+def _fmt_value(node) -> tuple[str, str]:
+    """(value text, source) of a scenario value in any of its forms."""
+    if not isinstance(node, dict):
+        return (_num(node) if not isinstance(node, str) else node), ""
+    source = str(node.get("source", ""))
+    if "dist" in node:
+        params = ", ".join(f"{k} {_num(node[k])}" for k in ("mean", "sd", "low", "mode", "high", "min", "max")
+                           if k in node)
+        text = f"{node['dist']}({params}) drawn once per path"
+        if isinstance(node.get("schedule"), dict):
+            text = f"schedule {_fmt_schedule(node['schedule'])}, shifted by a {text}"
+        if node.get("cost_direction"):
+            text += f"; {node['cost_direction'].replace('_', ' ')}"
+        return text, source
+    if "table" in node:
+        col = f", column {node['column']}" if node.get("column") else ""
+        return f"table {node['table']}{col}", source
+    if "value" in node:
+        v = node["value"]
+        if isinstance(v, dict):
+            if all(isinstance(x, dict) for x in v.values()):  # by sex, by line
+                return "; ".join(f"{k}: {_fmt_schedule(x)}" for k, x in v.items()), source
+            return _fmt_schedule(v), source
+        return (_num(v) if not isinstance(v, str) else v), source
+    body = {k: v for k, v in node.items() if k != "source"}
+    return _fmt_schedule(body) if body else "", source
+
+
+def key_assumptions(ds) -> list[tuple[str, list[tuple[str, str, str, str, str]]]]:
+    """The main policy levers and drivers of the run's scenario:
+    ``[(group, [(key path, label, value, unit, source), ...]), ...]``. A key the scenario does not
+    set is shown at its schema default when that is a plain number or flag, and left out otherwise;
+    the settings of a policy rule that is off are left out; the statutory retirement rule is named
+    when no override is set."""
+    data = _scenario_data(ds)
+    groups = []
+    for group, keys in KEY_ASSUMPTIONS:
+        rows = []
+        for dotted, label in keys:
+            node = _get(data, dotted)
+            if node is None:
+                default = _schema_default(dotted)
+                if default is None:
+                    continue
+                node = {"value": default, "source": "default (not set in the scenario)"}
+            if dotted.startswith("policy.") and not dotted.endswith(".enabled"):
+                section = dotted.rsplit(".", 1)[0]
+                if not _get(data, section + ".enabled"):
+                    continue  # a rule that is off: its settings do not matter
+            value, source = _fmt_value(node)
+            rows.append((dotted, label, value, _unit(dotted), source))
+        if group == "Policy levers" and not any(r[0].startswith("membership.retirement_override") for r in rows):
+            rows.insert(4, ("(membership.retirement_override absent)", "statutory retirement age", _NPC_RULE,
+                            "years of age", "built-in rule (MODEL.md 4)"))
+        groups.append((group, rows))
+    return groups
+
+
+def _flatten(d, prefix=""):
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _flatten(v, key + ".")
+        else:
+            yield key, v
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def _section_run(ds, data) -> str:
+    a = ds.attrs
+    years = ds["year"].values
+    rows = [
+        ("scenario", a.get("scenario_name", "?")),
+        ("description", str(data.get("description", "")).strip()),
+        ("region", data.get("region", "")),
+        ("population basis", data.get("population_basis", "")),
+        ("years", f"{years[0]}-{years[-1]} (base year {years[0]}, horizon {len(years) - 1} years)"),
+        ("Monte Carlo paths", _num(a.get("paths", ds.sizes.get("path")))),
+        ("seed", a.get("seed", "?")),
+        ("assumption set", a.get("assumption_set", "stochastic")),
+        ("engine", a.get("engine", "")),
+        ("software version", f"fundsim {a.get('software_version', '?')}"),
+        ("scenario file", a.get("scenario_origin", "")),
+        ("conventions", a.get("conventions", "")),
+    ]
+    return _table(("", ""), [r for r in rows if str(r[1]) != ""])
+
+
+def _summary_tables(ds, s, step) -> str:
+    years = ds["year"].values
+    show = [y for y in years if (y - years[0]) % step == 0]
+    if years[-1] not in show:
+        show.append(years[-1])
+    labels = {"employee_pooled": "Employee pooled fund (统筹基金)", "resident": "Resident fund (居民医保基金)",
+              "pooled_combined": "Both pooled funds combined"}
+    band_names = [b[0] for b in BANDS]
+    band_heads = {"below_0": "below 0", "0_3": "0-3", "3_6": "3-6", "6_9": "6-9", "9_15": "9-15",
+                  "above_15": "above 15"}
+    out = ['<p class="note">Reserve months are the balance over a month of expenditure. Quantiles and '
+           "probabilities are over Monte Carlo paths; band columns give the probability of each warning band "
+           "(months) in that year. Individual accounts belong to their members and take no part.</p>"]
+    for fund in s["fund"].values:
+        fund = str(fund)
+        out.append(f"<h3>{_e(labels.get(fund, fund))}</h3>")
+        rows = []
+        for y in show:
+            qv = s["reserve_months_quantile"].sel(fund=fund, year=y)
+            bp = s["band_probability"].sel(fund=fund, year=y)
+            rows.append([int(y), f"{float(qv.sel(quantile=0.5)):.1f}",
+                         f"[{float(qv.sel(quantile=0.05)):.1f}, {float(qv.sel(quantile=0.95)):.1f}]"]
+                        + [f"{float(bp.sel(band=b)):.3f}" for b in band_names])
+        head = ["year", "reserve months: median", "[5%, 95%]"] + [band_heads[b] for b in band_names]
+        out.append(_table(head, rows, num_cols=range(len(head)),
+                          row_class=lambda r, row: "hi" if float(row[3]) >= 0.05 else None))
+        ev_rows = []
+        for name, what in (("first_deficit_year", "first current deficit (income < expenditure)"),
+                           ("first_operating_deficit_year", "first operating deficit (contributions < expenditure)"),
+                           ("exhaustion_year", "exhaustion (balance < 0)")):
+            p = float(s[f"{name}_within_horizon"].sel(fund=fund))
+            qv = s[f"{name}_quantile"].sel(fund=fund)
+            ev_rows.append([what, f"{p:.3f}"] + [_year(float(qv.sel(quantile=k))) for k in (0.05, 0.5, 0.95)])
+        out.append(_table(["event", f"probability by {years[-1]}", "year: 5%", "median", "95%"], ev_rows,
+                          num_cols=(1, 2, 3, 4)))
+    out.append('<p class="note">Rows shaded: a balance below 0 in that year on at least 5% of paths. '
+               '"not within horizon": the event happens on fewer paths than the quantile needs.</p>')
+    return "".join(out)
+
+
+def _pct(err) -> str:
+    if err is None:
+        return "-"
+    v = 100 * float(err)
+    return "0.00%" if abs(v) < 0.005 else f"{v:+.2f}%"
+
+
+def _year(x) -> str:
+    if np.isposinf(x):
+        return "not within horizon"
+    return "-" if not np.isfinite(x) else str(int(round(x)))
+
+
+def _section_figures(ds, s) -> str:
+    out = []
+    specs = [
+        (plots.fan_chart, {"summary": s}, "Reserve months of the pooled funds: median, 25-75% and 5-95% of paths, "
+                                          "over the warning bands (the funds' target is 6-9 months)."),
+        (plots.band_probabilities, {"summary": s}, "Probability of each warning band by year, and the probability "
+                                                   "that the fund is exhausted or has run a current deficit by then."),
+        (plots.flows, {"summary": s}, "Income (contributions, premiums, subsidies, interest) and expenditure, "
+                                      "billion yuan, nominal: median and 5-95% of paths."),
+        (plots.breakeven, {}, "Pay-as-you-go break-even employer rate and resident premium against those in force."),
+        (plots.pyramid, {}, "Population by age and sex (UN WPP 2024 estimates, not projections: the results hold "
+                            "population totals only), and the employee scheme's retirees per active member."),
+    ]
+    for fn, kw, caption in specs:
+        try:
+            fig = fn(ds, **kw)
+        except PlotInputError as e:
+            out.append(f'<p class="note">{_e(fn.__name__)}: not drawn ({_e(e)}).</p>')
+            continue
+        out.append(_figure_html(fig, caption))
+    return "".join(out)
+
+
+def _section_assumptions(ds, data) -> str:
+    out = ['<p class="note">The main policy levers and drivers of the scenario as it ran (after <code>extends</code> '
+           "and overrides), with their sources. Schedules are linear between years and flat outside; an "
+           "uncertain value is drawn once per path. The whole resolved scenario follows.</p>"]
+    if "__error__" in data:
+        out.append(f'<p class="warn">{_e(data["__error__"])}</p>')
+    for group, rows in key_assumptions(ds):
+        out.append(f"<h3>{_e(group)}</h3>")
+        out.append(_table(["key", "meaning", "value", "unit", "source"],
+                          [[(_e(r[0]), "key"), r[1], r[2], r[3], (_e(r[4]), "src")] for r in rows]))
+    text = ds.attrs.get("scenario_yaml", "")
+    out.append("<details><summary>The whole resolved scenario (YAML; "
+               f"SHA-256 {_e(ds.attrs.get('scenario_sha256', '?'))})</summary><pre>{_e(text)}</pre></details>")
+    return "".join(out)
+
+
+def _section_calibration(ds) -> str:
+    raw = ds.attrs.get("calibration")
+    if not raw:
+        return '<p class="note">The results hold no calibration report.</p>'
+    try:
+        cal = json.loads(raw)
+    except ValueError as e:
+        return f'<p class="warn">The calibration report could not be read: {_e(e)}</p>'
+    out = ['<p class="note">Base-year calibration (MODEL.md 11), with central values, once for all paths. '
+           "A check on a fitted quantity is no check: the last column says which were fitted.</p>"]
+    checks = cal.get("checks", {})
+    if checks:
+        rows = []
+        for name, c in checks.items():
+            err = c.get("relative_error")
+            rows.append([name, _num(c.get("reported")), _num(c.get("modelled")),
+                         _pct(err), "fitted" if c.get("fitted") else "check"])
+        out.append("<h3>Modelled against reported base-year figures</h3>")
+        out.append(_table(["quantity", "reported", "modelled", "difference", "kind"], rows, num_cols=(1, 2, 3)))
+    rest = {k: v for k, v in cal.items() if k not in ("checks",)}
+    rows = [[(_e(k), "key"), (", ".join(map(str, v)) if isinstance(v, list) else _num(v))]
+            for k, v in _flatten(rest)]
+    out.append("<h3>Fitted factors, decompositions and other outputs</h3>")
+    out.append(_table(["item", "value"], rows, num_cols=(1,)))
+    warnings = ds.attrs.get("calibration_warnings", "")
+    if warnings:
+        out.append("<h3>Warnings</h3><ul>" + "".join(f'<li class="warn">{_e(w)}</li>'
+                                                      for w in str(warnings).splitlines() if w.strip()) + "</ul>")
+    return "".join(out)
+
+
+def _section_provenance(ds) -> str:
+    a = ds.attrs
+    rows = [["scenario SHA-256", a.get("scenario_sha256", "?")], ["software version", a.get("software_version", "?")],
+            ["seed", a.get("seed", "?")], ["paths", a.get("paths", "?")]]
+    try:
+        versions = json.loads(a.get("data_versions", "{}"))
+    except ValueError:
+        versions = {}
+    rows += [[f"data file {k}", v] for k, v in sorted(versions.items())]
+    return ('<p class="note">A result can be reproduced from its file alone: the resolved scenario text '
+            "(with paths and seed) is stored in it, and the shipped data files are identified by hash.</p>"
+            + _table(["item", "value"], rows))
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def render_report(ds: xr.Dataset, *, summary: xr.Dataset | None = None, step: int = 5) -> str:
+    """The report as an HTML string (see :func:`write_report`)."""
+    if not isinstance(ds, xr.Dataset) or "reserve_months" not in ds:
+        raise PlotInputError("a report needs the results of one run (an xarray.Dataset with reserve_months)")
+    if "scenario" in ds.dims:
+        raise PlotInputError("a report covers one run; this Dataset has a 'scenario' dimension "
+                             "(select one with ds.isel(scenario=k))")
+    s = summarize(ds) if summary is None else summary
+    data = _scenario_data(ds)
+    name = ds.attrs.get("scenario_name", "?")
+    years = ds["year"].values
+    body = {
+        "run": _section_run(ds, data),
+        "summary": _summary_tables(ds, s, step),
+        "figures": _section_figures(ds, s),
+        "assumptions": _section_assumptions(ds, data),
+        "calibration": _section_calibration(ds),
+        "provenance": _section_provenance(ds),
+    }
+    nav = "<nav><ol>" + "".join(f'<li><a href="#{sid}">{_e(h)}</a></li>' for sid, h in SECTIONS) + "</ol></nav>"
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>fundsim report: {_e(name)}</title><style>{_CSS}</style></head><body><main>",
+             f"<h1>China's medical insurance funds: scenario {_e(name)}</h1>",
+             f'<p class="lead">Monte Carlo projection {years[0]}-{years[-1]}, '
+             f"{_num(ds.attrs.get('paths', ds.sizes['path']))} paths, seed {_e(ds.attrs.get('seed', '?'))}; "
+             "money in nominal yuan.</p>", nav]
+    for sid, heading in SECTIONS:
+        parts.append(f'<section id="{sid}"><h2>{_e(heading)}</h2>{body[sid]}</section>')
+    parts.append(f'<p class="note">Generated by fundsim {_e(ds.attrs.get("software_version", "?"))}.</p>')
+    parts.append("</main></body></html>")
+    return "\n".join(parts)
+
+
+def write_report(ds: xr.Dataset, path, *, summary: xr.Dataset | None = None, step: int = 5) -> Path:
+    """Write one self-contained HTML report of the run ``ds`` to ``path`` (atomically: a temporary
+    file in the same folder, then a rename) and return the path. ``step`` is the number of years
+    between rows of the summary tables."""
+    text = render_report(ds, summary=summary, step=step)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # os.open with mode 0o666 honours the umask (tempfile.mkstemp would leave the report 0600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
