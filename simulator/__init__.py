@@ -7,17 +7,31 @@ The public API::
     s = simulator.summarize(ds)                          # quantiles, band and event probabilities
     print(simulator.format_summary(ds, s))
 
-See ``MODEL`` documentation in the README for the equations and ``simulator.results.VARIABLES``
-for every output variable with its units.
+``simulator.results.VARIABLES`` lists every output variable with its units. The names below are
+imported on first use, so that ``fundsim --help`` and an early Ctrl-C stay quick and clean.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .api import calibration_report, prepare, run, run_compiled, write_netcdf  # noqa: E402
-from .errors import CalibrationError, NonFiniteResultError, ScenarioError, SimulatorError  # noqa: E402
-from .scenario import load_scenario  # noqa: E402
-from .summary import event_years, format_summary, summarize  # noqa: E402
+_LAZY = {
+    "run": "api", "run_compiled": "api", "prepare": "api", "write_netcdf": "api", "calibration_report": "api",
+    "summarize": "summary", "format_summary": "summary", "event_years": "summary",
+    "load_scenario": "scenario", "ScenarioError": "errors", "CalibrationError": "errors",
+    "NonFiniteResultError": "errors", "SimulatorError": "errors",
+}
 
-__all__ = ["run", "run_compiled", "prepare", "summarize", "format_summary", "event_years", "load_scenario",
-           "write_netcdf", "calibration_report", "ScenarioError", "CalibrationError", "NonFiniteResultError",
-           "SimulatorError", "__version__"]
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

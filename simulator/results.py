@@ -123,7 +123,7 @@ _BY_SCHEME = {
 }
 
 #: variables allowed to hold NaN (by construction), all others are checked for finiteness
-MAY_BE_NAN = {"dip_budget", "breakeven_rate", "breakeven_premium", "point_value", "point_value_ratio", "expenditure_growth_5y", "reserve_months",
+MAY_BE_NAN = {"dip_budget", "breakeven_rate", "breakeven_premium", "old_age_dependency", "point_value", "point_value_ratio", "expenditure_growth_5y", "reserve_months",
               "combined_pooled_reserve_months", "subsidy_premium_ratio", "account_balance_per_member"}
 
 
