@@ -217,6 +217,16 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     off_e = 0.0  # rate-trigger offsets: employer rate, resident premium
     off_p = 0.0
     trigger = flags[L.FLAG_TRIGGER] != 0
+    # flat views over the age x sex cells, made once per path (reshape inside the year loop costs)
+    NC = NA * NS
+    A_flat = A.reshape(NC)
+    F_flat = F.reshape(NC)
+    Rt_flat = Rt.reshape(NC)
+    Rs_flat = Rs.reshape(NC)
+    dmc = dm_cm.reshape(NC)
+    dmp = dm_pd.reshape(NC)
+    c0h_flat = c0h.reshape(2, 3, NC)
+    wdis_flat = wdis.reshape(wdis.shape[0], 3, NC)
     rm_last_pool = 0.0
     rm_last_res = 0.0
     transfer = np.zeros(3)
@@ -363,9 +373,6 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             chr_members[mi] = 0.0
             for j in range(3):
                 med[mi, j] = 0.0
-        NC = NA * NS
-        dmc = dm_cm.reshape(NC)
-        dmp = dm_pd.reshape(NC)
         for j in range(3):
             vbp = 1 - par[L.DRUG[j]] * par[L.VP] * par[L.PRICE_CUT] * (1 - par[L.REBOUND])
             for c in range(NC):
@@ -373,7 +380,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                 dmp[c] = 0.0
             for d in range(D):
                 li = lamiota[d]
-                w = wdis[d, j].reshape(NC)
+                w = wdis_flat[d, j]
                 if j == L.INP and perdiem[d] > 0:
                     for c in range(NC):
                         dmc[c] -= w[c]
@@ -386,14 +393,14 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                 mi = L.SCH_RES if g == L.RES else L.SCH_EMP
                 mult = (1 + par[L.ZETA[j]] * (1.0 if g == L.RET else 0.0)) * par[L.RR[g][j]] * (1 - par[L.LIMIT[g][j]]) * vbp
                 if g == L.EMP:
-                    mem = A.reshape(NC)
+                    mem = A_flat
                 elif g == L.FLX:
-                    mem = F.reshape(NC)
+                    mem = F_flat
                 elif g == L.RET:
-                    mem = Rt.reshape(NC)
+                    mem = Rt_flat
                 else:
-                    mem = Rs.reshape(NC)
-                s_cm, s_pd, n_g = _weighted_sums(mem, c0h[mi, j].reshape(NC), dmc, dmp, j == L.INP)
+                    mem = Rs_flat
+                s_cm, s_pd, n_g = _weighted_sums(mem, c0h_flat[mi, j], dmc, dmp, j == L.INP)
                 s_cm = s_cm * Cm * mult
                 if j == L.INP:
                     inp_np[mi] += s_cm
