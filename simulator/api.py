@@ -62,7 +62,10 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
         loaded = load_scenario(src, list(overrides))
     if extra:
         import dataclasses
-        loaded = dataclasses.replace(load_scenario(loaded.data, extra), origin=loaded.origin)
+        # the resolved data keeps relative `extends:` paths: resolve them against the file's folder
+        origin = str(loaded.origin)
+        base = Path(origin).parent if origin.endswith((".yaml", ".yml")) else None
+        loaded = dataclasses.replace(load_scenario(loaded.data, extra, base_dir=base), origin=loaded.origin)
     scn = loaded.scenario
     if assumption_set is not None:
         from .scenario.assumption_sets import assumption_set as make_set
