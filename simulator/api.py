@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import time
 from pathlib import Path
 
@@ -193,22 +191,9 @@ def calibration_report(ds: xr.Dataset) -> dict:
 
 
 def write_netcdf(ds: xr.Dataset, path) -> Path:
-    """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a unique temporary name in the same folder (so the rename is atomic), created with the
-    # usual permissions (mkstemp would leave the result readable by its owner only)
-    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
+    """Write ``ds`` to ``path`` atomically (:func:`simulator.io.atomic_path`)."""
+    from .io import atomic_path
+
+    with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return Path(path)

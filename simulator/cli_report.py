@@ -9,8 +9,6 @@ file, an unknown kind, a fund not in the file, a wrong extension) exits with cod
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import click
@@ -68,35 +66,19 @@ def load_results(path):
                              f"{type(e).__name__}: {e}") from e
 
 
-def _atomic_target(out: Path):
-    """A temporary path next to ``out`` (same folder, so that the rename is atomic)."""
-    if out.exists() and out.is_dir():
-        raise InputFileError(f"{out}: is a directory; give a file name")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.exists():
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputFileError(f"{out}: cannot create its folder: {e}") from e
-    return parent / f".{out.name}.{secrets.token_hex(6)}.tmp{out.suffix}"
-
-
 def save_figure(fig, out, dpi: int = 150) -> Path:
     """Save ``fig`` to ``out`` (.png, .svg or .pdf) atomically: a temporary file, then a rename."""
     out = Path(out)
     fmt = out.suffix.lower()
     if fmt not in FIGURE_FORMATS:
         raise OptionError(f"-o/--out: '{out}' must end in .png, .svg or .pdf")
-    tmp = _atomic_target(out)
+    from .io import OutputPathError, atomic_path
+
     try:
-        fig.savefig(tmp, format=fmt[1:], dpi=dpi, bbox_inches="tight", facecolor="white")
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        with atomic_path(out, suffix=out.suffix) as tmp:
+            fig.savefig(tmp, format=fmt[1:], dpi=dpi, bbox_inches="tight", facecolor="white")
+    except OutputPathError as e:
+        raise InputFileError(str(e)) from None
     return out
 
 

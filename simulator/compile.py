@@ -33,7 +33,7 @@ from . import layout as L
 from . import rng
 from .data import load_fertility_table
 from .errors import CalibrationError, ScenarioError
-from .scenario.schema import DRIVERS, GROUPS, LINES, SCHEMES, Scenario
+from .scenario.schema import DRIVERS, LINES, SCHEMES, Scenario
 
 
 class ModelInputs(NamedTuple):

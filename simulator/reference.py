@@ -87,6 +87,7 @@ def project(inp, horizon=None):
     off_e = np.zeros(P)  # rate-trigger offsets (MODEL.md 10): employer rate, resident premium
     off_p = np.zeros(P)
     trigger = bool(flags[L.FLAG_TRIGGER])
+    rm_last = np.zeros((P, 3))  # last year's reserve months (the projected trigger's slope)
 
     for t in range(T):
         year = base_year + t

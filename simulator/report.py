@@ -24,9 +24,7 @@ import base64
 import html
 import io
 import json
-import os
 import re
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -515,21 +513,9 @@ def write_report(ds: xr.Dataset, path, *, summary: xr.Dataset | None = None, ste
     file in the same folder, then a rename) and return the path. ``step`` is the number of years
     between rows of the summary tables."""
     text = render_report(ds, summary=summary, step=step)
+    from .io import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    # os.open with mode 0o666 honours the umask (tempfile.mkstemp would leave the report 0600)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path

@@ -7,7 +7,6 @@ import pkgutil
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 

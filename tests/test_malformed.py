@@ -8,7 +8,6 @@ YAML. Over 1,000 cases run in CI.
 
 import os
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -172,7 +172,6 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     A = np.empty((NA, NS))
     F = np.empty((NA, NS))
     Rs = np.empty((NA, NS))
-    retiring = np.empty((NA, NS))
     dm_cm = np.empty((NA, NS))
     dm_pd = np.empty((NA, NS))
     x = np.zeros(L.N_DRIVERS)
