@@ -46,7 +46,7 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
     """Load, validate and compile a scenario (a built-in name, a path, a dict or a LoadedScenario).
 
     ``assumption_set`` (``"central"``, ``"low_cost"``, ``"high_cost"``) makes the run
-    deterministic at that set (MODEL.md 13; see :mod:`simulator.scenario.assumption_sets`).
+    deterministic at that set (specification section 13; see :mod:`simulator.scenario.assumption_sets`).
     """
     # paths, seed and horizon become part of the resolved scenario, so that the text stored in a
     # result file is exactly what ran
@@ -76,7 +76,7 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
 def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,
         chunk_size=DEFAULT_CHUNK, progress=None, use_reference=False, check_finite=True,
         assumption_set=None, assumption_quantile=0.9, variables="all") -> xr.Dataset:
-    """Run a scenario and return the results as an ``xarray.Dataset`` (MODEL.md section 14).
+    """Run a scenario and return the results as an ``xarray.Dataset`` (specification section 14).
 
     Parameters
     ----------

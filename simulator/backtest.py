@@ -311,7 +311,7 @@ def backtest_scenario(start_year: int = 2021, end_year: int = LATEST_REPORTED_YE
         "accounts": {"employer_share": {
             "value": dict(EMPLOYER_SHARE),
             "source": "assumption: the legacy employer share into active workers' accounts, about 0.3 before the 2021 outpatient mutual-aid "
-                      "reform (MODEL.md 6), phased out over 2022-2023 (the reform was implemented mostly during 2022-2023, data README) "
+                      "reform (specification section 6), phased out over 2022-2023 (the reform was implemented mostly during 2022-2023, data README) "
                       "to the baseline's 2024 remnant 0.03"}},
         "expenditure": {"reimbursement": {
             g: {"outpatient": {"value": dict(OUTPATIENT_RR[g]),

@@ -1,4 +1,4 @@
-"""Level break-even rates and the actuarial balance (MODEL.md section 12).
+"""Level break-even rates and the actuarial balance (specification section 12).
 
 :func:`breakeven` finds the constant value of a numeric lever (``employee.employer_rate``,
 ``employee.retiree_rate``, ``resident.premium``, ``resident.subsidy``, ...) from a start year such
@@ -209,7 +209,7 @@ def breakeven(scenario=None, *, lever="employee.employer_rate", target_months=6.
 
 
 def actuarial_balance(ds: xr.Dataset, target_months: float = 6.0, start_year=None) -> xr.Dataset:
-    """Actuarial balance over the horizon per path (MODEL.md 12), as social-insurance actuaries report it.
+    """Actuarial balance over the horizon per path (specification section 12), as social-insurance actuaries report it.
 
     ``(Bal[start-1] + PV(Inc_c) - PV(Exp) - PV(target ending balance)) / PV(base)``, discounting
     with each path's own interest rates (flows at mid-year, as the interest formula). The base is

@@ -3,7 +3,7 @@
 :func:`compile_scenario` evaluates every schedule at the projection years, draws the uncertain
 parameters of each path (from the counter-based streams ``param:<key path>``), builds the
 age/sex tables (population, mortality, fertility, retirement tracks, coverage, cost curves,
-disease shares) and calibrates the base year (MODEL.md section 11):
+disease shares) and calibrates the base year (specification section 11):
 
 * membership: the retiree stock is scaled to the reported count; with
   ``calibration.fit_coverage`` the working coverage and the participation rate are scaled so
@@ -291,7 +291,7 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
         tau = np.minimum(1.0, tau * k)
         cal["participation_scale"] = k
 
-    # MODEL.md 4: employee-scheme members cannot exceed the participating population
+    # specification section 4: employee-scheme members cannot exceed the participating population
     over = np.maximum(A0 + F0 + rt0 - pop0 * tau, 0.0)
     cal["members_above_participation"] = float(over.sum())
     if over.sum() > 1e-6 * pop0.sum():
@@ -508,7 +508,7 @@ def _group_cost_per_member(inp: ModelInputs, members, g):
 
 
 def excess_cost_decomposition(scn: Scenario, c0h, wdis, members_scheme) -> dict:
-    """Split the historical excess of health spending over wages into its parts (MODEL.md 5).
+    """Split the historical excess of health spending over wages into its parts (specification section 5).
 
     * ageing: growth of the cost per person implied by the cost curves on the populations of the
       period's first and last years (each scheme's curves weighted by its base-year spending);

@@ -125,8 +125,8 @@ FLAG_CII_SHARE = 4       # critical-illness premium as a share of Pi + Ps (else 
 FLAG_SMAX = 5            # long-run bend of excess cost growth on
 FLAG_DIP_START = 6       # calendar year DRG/DIP started
 FLAG_BASE_YEAR = 7       # calendar year of t = 0
-FLAG_TRIGGER = 8         # rate-adjustment trigger on (MODEL.md 10)
-FLAG_BACKSTOP = 9        # fiscal backstop on (MODEL.md 10)
+FLAG_TRIGGER = 8         # rate-adjustment trigger on (specification section 10)
+FLAG_BACKSTOP = 9        # fiscal backstop on (specification section 10)
 FLAG_TRIGGER_PROJECTED = 10  # trigger reads next year's projected reserve months 2*RM[t] - RM[t-1]
 N_FLAGS = 11
 

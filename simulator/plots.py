@@ -452,7 +452,7 @@ def breakeven(ds: xr.Dataset, variables=("breakeven_rate", "breakeven_premium"),
               sample_paths: int = 0) -> Figure:
     """Pay-as-you-go break-even paths: the employer rate (employee pooled fund) and the resident
     premium per person that would balance each year's contribution income and expenditure
-    (MODEL.md 12): median and 5-95% band over paths, against the rate and premium in force
+    (specification section 12): median and 5-95% band over paths, against the rate and premium in force
     (``employer_rate``, ``resident_premium``) when the Dataset has them.
 
     Raises :class:`PlotInputError` (a ``ValueError``) naming any of ``variables`` the Dataset lacks

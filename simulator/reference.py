@@ -4,7 +4,7 @@ Vectorised over paths and ages, looping in Python over years only.  It takes the
 :func:`simulator.kernels.project.project` (see :class:`simulator.compile.ModelInputs`) and
 returns the same ``out[path, year, variable]`` array (variables in :mod:`simulator.layout`).
 
-The year step, in the order MODEL.md section 8 prescribes (t = 0 is the calibrated base year,
+The year step, in the order specification section 8 prescribes (t = 0 is the calibrated base year,
 shifts of uncertain parameters act from t = 1):
 
 1. parameters of the year; economic drivers (AR(1), correlated by Cholesky), disease indices
@@ -84,7 +84,7 @@ def project(inp, horizon=None):
     births_prev = np.zeros((P, L.N_SEXES))
     S_prev = np.full(P, base[L.B_S0])
     par_prev = params(0, True)
-    off_e = np.zeros(P)  # rate-trigger offsets (MODEL.md 10): employer rate, resident premium
+    off_e = np.zeros(P)  # rate-trigger offsets (specification section 10): employer rate, resident premium
     off_p = np.zeros(P)
     trigger = bool(flags[L.FLAG_TRIGGER])
     rm_last = np.zeros((P, 3))  # last year's reserve months (the projected trigger's slope)
@@ -238,7 +238,7 @@ def project(inp, horizon=None):
             by_payment = np.where(theta_prev[:, None] > 0, pay_prev * ratio[:, None] * (1 + par[:, L.GB])[:, None], demand)
             by_income = (inc_prev[:, [0, 2]] - eo_prev) * (1 + gi) * (1 - par[:, L.MS])[:, None]
             # floored at zero: once spending outside the budget exceeds income the income cap would
-            # turn negative (MODEL.md 8 is silent); a budget cannot be below nothing
+            # turn negative (specification section 8 is silent); a budget cannot be below nothing
             budget = np.maximum(0.0, np.minimum(by_payment, by_income))
             pay = np.where(demand > budget, budget + par[:, L.ETA_O][:, None] * (demand - budget),
                            demand + par[:, L.ETA_S][:, None] * (budget - demand))
@@ -321,7 +321,7 @@ def project(inp, horizon=None):
 
         rm_last = new_bal / (exp / 12.0)
 
-        # ---- pay-as-you-go break-even (MODEL.md 12): employer rate, resident premium
+        # ---- pay-as-you-go break-even (specification section 12): employer rate, resident premium
         ltc_share = par[:, L.LTC]
         a_rate = base_emp * relief * (1 - (1 - par[:, L.PPO]) * par[:, L.ALPHA_E])
         b_fixed = employee + flex + retiree - credits_fixed

@@ -297,7 +297,7 @@ def key_assumptions(ds) -> list[tuple[str, list[tuple[str, str, str, str, str]]]
             rows.append((dotted, label, value, _unit(dotted), source))
         if group == "Policy levers" and not any(r[0].startswith("membership.retirement_override") for r in rows):
             rows.insert(4, ("(membership.retirement_override absent)", "statutory retirement age", _NPC_RULE,
-                            "years of age", "built-in rule (MODEL.md 4)"))
+                            "years of age", "built-in rule (specification section 4)"))
         groups.append((group, rows))
     return groups
 
@@ -434,7 +434,7 @@ def _section_calibration(ds) -> str:
         cal = json.loads(raw)
     except ValueError as e:
         return f'<p class="warn">The calibration report could not be read: {_e(e)}</p>'
-    out = ['<p class="note">Base-year calibration (MODEL.md 11), with central values, once for all paths. '
+    out = ['<p class="note">Base-year calibration (specification section 11), with central values, once for all paths. '
            "A check on a fitted quantity is no check: the last column says which were fitted.</p>"]
     checks = cal.get("checks", {})
     if checks:

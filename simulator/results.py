@@ -35,12 +35,12 @@ PYF = ("path", "year", "fund")
 PYS = ("path", "year", "scheme")
 
 VARIABLES = {
-    # funds (MODEL.md 9)
+    # funds (specification section 9)
     "contribution_income": Var(PYF, "yuan per year", "contribution income Inc_c: contributions, premiums, subsidies, buy-backs, recoveries (accounts: credits)"),
     "interest": Var(PYF, "yuan per year", "interest income max(J, 0), J = i*Bal[t-1] + (i/2)*(Inc_c - Exp)", "simulator.results.build_dataset"),
     "borrowing_cost": Var(PYF, "yuan per year", "interest on a negative balance max(-J, 0); accumulates in the balance, outside income and expenditure", "simulator.results.build_dataset"),
     "income": Var(PYF, "yuan per year", "income as the bulletins report it: Inc_c + interest + fiscal transfer", "simulator.results.build_dataset"),
-    "fiscal_transfer": Var(PYF, "yuan per year", "fiscal backstop transfer topping the balance up to the minimum reserve months (MODEL.md 10); part of income, not of Inc_c"),
+    "fiscal_transfer": Var(PYF, "yuan per year", "fiscal backstop transfer topping the balance up to the minimum reserve months (specification section 10); part of income, not of Inc_c"),
     "expenditure": Var(PYF, "yuan per year", "fund expenditure Exp (pooled: medical + maternity/critical-illness premium + care carve-out; accounts: outflow)"),
     "balance": Var(PYF, "yuan", "accumulated balance at year end Bal[t] = Bal[t-1] + Inc_c + J - Exp"),
     "reserve_months": Var(PYF, "months", "reserve months Bal[t] / (Exp[t] / 12)", "simulator.results.build_dataset"),
@@ -51,7 +51,7 @@ VARIABLES = {
     "combined_pooled_balance": Var(PY, "yuan", "balance of both pooled funds together (as the bulletins report it)", "simulator.results.build_dataset"),
     "combined_pooled_reserve_months": Var(PY, "months", "reserve months of both pooled funds together", "simulator.results.build_dataset"),
     "account_balance_per_member": Var(PY, "yuan per member", "individual-account balance per employee-scheme member (employees + retirees)", "simulator.results.build_dataset"),
-    # expenditure and reform (MODEL.md 7-8)
+    # expenditure and reform (specification section 7-8)
     "medical_expenditure": Var(("path", "year", "scheme", "line"), "yuan per year", "fund-paid medical expenditure by line after procurement, capitation, per-diem and DRG/DIP, before leakage and epidemics"),
     "leakage": Var(PYS, "yuan per year", "fraud and abuse leakage l * medical expenditure"),
     "recoveries": Var(PYS, "yuan per year", "recoveries of last year's leakage, booked as other income"),
@@ -66,7 +66,7 @@ VARIABLES = {
     "maternity": Var(PY, "yuan per year", "maternity expenditure of the employee pooled fund (birth costs and allowance)"),
     "critical_illness_premiums": Var(PY, "yuan per year", "critical-illness premiums paid by the resident fund"),
     "long_term_care": Var(PY, "yuan per year", "long-term-care carve-out from both pooled funds"),
-    # income detail (MODEL.md 6)
+    # income detail (specification section 6)
     "employer_contributions": Var(PY, "yuan per year", "employer contributions"),
     "employee_contributions": Var(PY, "yuan per year", "employee contributions"),
     "flexible_contributions": Var(PY, "yuan per year", "flexible workers' contributions"),
@@ -74,13 +74,13 @@ VARIABLES = {
     "buyback_income": Var(PY, "yuan per year", "lump-sum buy-backs of missing contribution years (non-recurring)"),
     "resident_contributions": Var(PY, "yuan per year", "resident premiums and subsidies times the other-income factor"),
     "employer_rate": Var(PY, "fraction", "employer contribution rate in force (schedule plus any rate-trigger offset)"),
-    "breakeven_rate": Var(PY, "fraction", "pay-as-you-go break-even employer rate: pooled contribution income without buy-backs, recoveries and transfers equals pooled expenditure (flexible rate held; MODEL.md 12)"),
-    "breakeven_premium": Var(PY, "yuan per person per year", "pay-as-you-go break-even resident premium, subsidy by its rule, enrolment and critical-illness premium following it (MODEL.md 12); NaN when no premium balances"),
+    "breakeven_rate": Var(PY, "fraction", "pay-as-you-go break-even employer rate: pooled contribution income without buy-backs, recoveries and transfers equals pooled expenditure (flexible rate held; specification section 12)"),
+    "breakeven_premium": Var(PY, "yuan per person per year", "pay-as-you-go break-even resident premium, subsidy by its rule, enrolment and critical-illness premium following it (specification section 12); NaN when no premium balances"),
     "contribution_base": Var(PY, "yuan per year", "employees' declared contribution base times compliance (sum of W * wp * beta * gamma_c over employees)"),
     "resident_premium": Var(PY, "yuan per person per year", "individual resident premium Pi"),
     "resident_subsidy": Var(PY, "yuan per person per year", "fiscal subsidy per resident Ps"),
     "subsidy_premium_ratio": Var(PY, "ratio", "subsidy : premium ratio Ps / Pi (plans: at most 2)", "simulator.results.build_dataset"),
-    # members (MODEL.md 3-4)
+    # members (specification section 3-4)
     "population": Var(PY, "persons", "mid-year population"),
     "employees": Var(PY, "persons", "employees of employers in the employee scheme (mid-year)"),
     "flexible": Var(PY, "persons", "flexible workers in the employee scheme (mid-year)"),
@@ -90,7 +90,7 @@ VARIABLES = {
     "births_to_employees": Var(PY, "persons per year", "births to employees"),
     "deaths": Var(PY, "persons per year", "deaths (sum of N * q)"),
     "old_age_dependency": Var(PY, "ratio", "retirees / (employees + flexible workers)", "simulator.results.build_dataset"),
-    # economy (MODEL.md 5)
+    # economy (specification section 5)
     "average_wage": Var(PY, "yuan per year", "average wage W"),
     "resident_income": Var(PY, "yuan per year", "resident per-capita income Y"),
     "medical_cost_index": Var(PY, "index (base year = 1)", "medical unit cost index Cm"),

@@ -1,4 +1,4 @@
-"""Counter-based random numbers (MODEL.md section 13), NumPy side.
+"""Counter-based random numbers (specification section 13), NumPy side.
 
 Every draw is a pure function of ``(seed, stream, path, counter)``: a SplitMix64-style hash
 chain turned into a uniform in (0, 1) and, by Box-Muller, into a standard normal.  Results for a

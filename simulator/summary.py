@@ -1,4 +1,4 @@
-"""Reductions over paths (MODEL.md section 13): quantiles, means with Monte Carlo standard errors,
+"""Reductions over paths (specification section 13): quantiles, means with Monte Carlo standard errors,
 event years and warning-band probabilities with binomial standard errors.
 
 Only the pooled funds (``employee_pooled``, ``resident``) and their combination take part in

@@ -1,4 +1,4 @@
-"""The numba kernel against the NumPy reference, and randomness guarantees (MODEL.md 13)."""
+"""The numba kernel against the NumPy reference, and randomness guarantees (specification section 13)."""
 
 import numpy as np
 import pytest

@@ -155,7 +155,7 @@ def test_uncertain_schedule_is_shifted_around_its_schedule_and_clipped_as_a_valu
 
 
 def test_baseline_excess_cost_mean_equals_its_derivation(baseline_loaded):
-    """MODEL.md 5: the default mean of excess cost growth is the historical excess net of ageing and
+    """specification section 5: the default mean of excess cost growth is the historical excess net of ageing and
     disease, computed by the calibration from the scenario's own curves; the shipped number must match."""
     _, compiled = simulator.prepare(baseline_loaded, paths=1)
     dec = compiled.calibration["excess_cost_decomposition"]

@@ -1,4 +1,4 @@
-"""Break-even rates, actuarial balance and the policy rules (MODEL.md 10 and 12)."""
+"""Break-even rates, actuarial balance and the policy rules (specification section 10 and 12)."""
 
 import numpy as np
 import pytest

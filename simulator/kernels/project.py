@@ -539,7 +539,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         rm_last_pool = new_bal[L.F_POOL] / (exp[L.F_POOL] / 12.0)
         rm_last_res = new_bal[L.F_RES] / (exp[L.F_RES] / 12.0)
 
-        # ---- pay-as-you-go break-even (MODEL.md 12)
+        # ---- pay-as-you-go break-even (specification section 12)
         ltc_share = par[L.LTC]
         a_rate = base_emp * relief * (1 - (1 - par[L.PPO]) * par[L.ALPHA_E])
         b_fixed = employee + flex + retiree - credits_fixed

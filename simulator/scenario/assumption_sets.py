@@ -1,4 +1,4 @@
-"""Deterministic assumption sets (MODEL.md section 13), as the social-security trustees show them.
+"""Deterministic assumption sets (specification section 13), as the social-security trustees show them.
 
 ``central``: every uncertain parameter at its mean (an uncertain schedule at its schedule), every
 ``σ`` zero, epidemics at their expected cost each year (probability 1 with cost ``pe·ce`` and

@@ -1,4 +1,4 @@
-"""The scenario language: one model per MODEL.md section, every key with a unit and a range.
+"""The scenario language: one model per the model specification section, every key with a unit and a range.
 
 Each field's metadata (``json_schema_extra``) holds its ``unit``, ``min``/``max`` and whether it
 may be a schedule or uncertain; validation reads the same metadata, so the documented range is
@@ -81,7 +81,7 @@ class Section(BaseModel):
 
 class Simulation(Section):
     paths: int = Field(1000, ge=1, description="number of Monte Carlo paths", json_schema_extra={"unit": "paths"})
-    seed: int = Field(20240101, ge=0, lt=2**63, description="the one seed all randomness comes from (MODEL.md 13)",
+    seed: int = Field(20240101, ge=0, lt=2**63, description="the one seed all randomness comes from (specification section 13)",
                       json_schema_extra={"unit": "integer"})
 
 
@@ -190,7 +190,7 @@ class Correlation(Section):
         return self
 
     def ordered(self) -> np.ndarray:
-        """The matrix in the engine's fixed driver order (MODEL.md 5)."""
+        """The matrix in the engine's fixed driver order (specification section 5)."""
         m = np.array(self.matrix, dtype=float)
         idx = [list(self.drivers).index(d) for d in DRIVERS]
         return m[np.ix_(idx, idx)]
@@ -222,7 +222,7 @@ class Economy(Section):
     wage_age_relativity: Profile = profile("wage by age and sex relative to the average (wp)", "ratio", 0, None, 1.0, symbol="wp")
     drivers: Drivers
     correlation: Correlation = Field(default_factory=_identity, description="correlation of the drivers' innovations")
-    excess_cost_history: Optional[ExcessCostHistory] = Field(None, description="historical excess of health spending over wages, decomposed at calibration into ageing (the populations weighted by the cost curves), disease trends and the residual that the mean of excess_cost_growth should be (MODEL.md 5)")
+    excess_cost_history: Optional[ExcessCostHistory] = Field(None, description="historical excess of health spending over wages, decomposed at calibration into ageing (the populations weighted by the cost curves), disease trends and the residual that the mean of excess_cost_growth should be (specification section 5)")
     cost_share_ceiling: Optional[Param] = param("ceiling Smax of the cost-to-wage share for the long-run bend of excess cost growth (off when absent)", "fraction", 0, 10, None, schedule=False, symbol="Smax")
 
 
@@ -410,7 +410,7 @@ class Reform(Section):
 class RateTrigger(Section):
     enabled: bool = Field(False, description="rate-adjustment trigger (费率调整触发机制): reserve months below lower_months raise next year's rate by a step, above upper_months lower it",
                           json_schema_extra={"unit": "flag"})
-    mode: Literal["threshold", "projected"] = Field("threshold", description="threshold: MODEL.md 10 as written (a step whenever this year's reserve months are outside the band); projected: a step when next year's reserve months, projected from this year's change (2*RM[t] - RM[t-1]), would be outside the band, which avoids the overshoot of a pure threshold rule",
+    mode: Literal["threshold", "projected"] = Field("threshold", description="threshold: specification section 10 as written (a step whenever this year's reserve months are outside the band); projected: a step when next year's reserve months, projected from this year's change (2*RM[t] - RM[t-1]), would be outside the band, which avoids the overshoot of a pure threshold rule",
                                                  json_schema_extra={"unit": "choice"})
     lower_months: Param = param("lower threshold L of reserve months (the fund's target band)", "months", 0, 240, 6.0, symbol="L")
     upper_months: Param = param("upper threshold U of reserve months", "months", 0, 240, 9.0, symbol="U")

@@ -1,4 +1,4 @@
-"""The value forms of the scenario language (MODEL.md section 2).
+"""The value forms of the scenario language (specification section 2).
 
 A *parameter* (scalar or year schedule) may be written as
 
