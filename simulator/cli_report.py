@@ -57,7 +57,11 @@ def load_results(path):
     if not p.exists():
         raise InputFileError(f"{path}: results file not found")
     if p.is_dir():
-        raise InputFileError(f"{path}: is a directory, not a results file")
+        from .sweep import SweepError, open_sweep
+        try:
+            return open_sweep(p)  # a sweep store: lazy, only what the figure reads is loaded
+        except SweepError:
+            raise InputFileError(f"{path}: is a directory, not a results file or a sweep store") from None
     try:
         with xr.open_dataset(p, engine="netcdf4") as f:
             return f.load()

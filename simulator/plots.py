@@ -712,6 +712,8 @@ def _metric_over_scenarios(sweep, metric, pick):
     else:
         choices = sorted(v for v in sweep.data_vars if "scenario" in sweep[v].dims)
         raise PlotInputError(f"metric {metric!r} is not in the sweep; choose one of {', '.join(choices) or '(none)'}")
+    if "pooled_fund" in da.dims:  # a sweep store names the summaries' fund dimension pooled_fund
+        da = da.rename(pooled_fund="fund")
     chosen = {}
     for dim in list(da.dims):
         if dim == "scenario":

@@ -114,6 +114,9 @@ def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
         out[f"{var}_mean_se"] = ds[var].std("path", ddof=1) / np.sqrt(n) if n > 1 else ds[var].mean("path") * np.nan
     for name in out.data_vars:
         base = name.split("_quantile")[0].split("_mean")[0]
+        if "probability" in name or "within_horizon" in name:
+            out[name].attrs = {"units": "fraction of paths"}
+            continue
         if "units" in out[name].attrs:
             continue
         if "reserve_months" in name:
