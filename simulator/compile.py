@@ -283,11 +283,20 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
         return np.maximum(pop0 * np.minimum(1.0, tau * k) - A0 - F0 - rt0, 0).sum()
 
     if scn.calibration.fit_coverage:
-        from scipy.optimize import brentq
         kmax = 1.0 / max(tau.max(), 1e-12)
         if residents(kmax) < target_res:
             raise CalibrationError("calibration: the reported resident count exceeds the population not in the employee scheme")
-        k = brentq(lambda k: residents(k) - target_res, 0.0, kmax, xtol=1e-15, rtol=1e-14)
+        # residents(k) is increasing in k: bisection (importing scipy.optimize costs 0.3 s of start-up)
+        lo_k, hi_k = 0.0, kmax
+        for _ in range(200):
+            mid = (lo_k + hi_k) / 2
+            if residents(mid) < target_res:
+                lo_k = mid
+            else:
+                hi_k = mid
+            if hi_k - lo_k <= 1e-15 * hi_k:
+                break
+        k = (lo_k + hi_k) / 2
         tau = np.minimum(1.0, tau * k)
         cal["participation_scale"] = k
 
