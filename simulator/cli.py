@@ -30,6 +30,11 @@ def _handle_errors(fn):
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # the reader went away (`fundsim ... | head`): stop quietly, as Unix tools do
+            import os
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as e:  # a bug: one line, with a pointer to --traceback
