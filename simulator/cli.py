@@ -29,7 +29,11 @@ def _handle_errors(fn):
             sys.exit(e.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            # files being written have already been removed on the way up (simulator.io); leave
+            # at once rather than wait for numba's worker threads at interpreter shutdown
+            sys.stderr.flush()
+            import os
+            os._exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # the reader went away (`fundsim ... | head`): stop quietly, as Unix tools do
             import os
