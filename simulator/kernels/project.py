@@ -67,6 +67,19 @@ def _weighted_sums(mem, cost, dm_cm, dm_pd, with_pd):
     return s_cm, s_pd, n
 
 
+@jit()
+def _trigger_step(rm, rm_last, projected, lower, upper, step):
+    """Change of a rate-trigger offset read from this year's reserve months (or, projected, from
+    next year's 2*RM[t] - RM[t-1]): +step below the band, -step above it (specification section 10)."""
+    if projected:
+        rm = 2 * rm - rm_last
+    if rm < lower:
+        return step
+    if rm > upper:
+        return -step
+    return 0.0
+
+
 N_BRACKET_DOUBLINGS = 60
 N_BISECTIONS = 80
 
@@ -522,20 +535,10 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                     new_bal[f] += need
         if trigger:
             projected = flags[L.FLAG_TRIGGER_PROJECTED] != 0 and t > 0
-            rm = new_bal[L.F_POOL] / (exp[L.F_POOL] / 12.0)
-            if projected:
-                rm = 2 * rm - rm_last_pool
-            if rm < par[L.TRIG_LOWER]:
-                off_e += par[L.TRIG_STEP_E]
-            elif rm > par[L.TRIG_UPPER]:
-                off_e -= par[L.TRIG_STEP_E]
-            rm = new_bal[L.F_RES] / (exp[L.F_RES] / 12.0)
-            if projected:
-                rm = 2 * rm - rm_last_res
-            if rm < par[L.TRIG_LOWER]:
-                off_p += par[L.TRIG_STEP_P]
-            elif rm > par[L.TRIG_UPPER]:
-                off_p -= par[L.TRIG_STEP_P]
+            off_e += _trigger_step(new_bal[L.F_POOL] / (exp[L.F_POOL] / 12.0), rm_last_pool, projected,
+                                   par[L.TRIG_LOWER], par[L.TRIG_UPPER], par[L.TRIG_STEP_E])
+            off_p += _trigger_step(new_bal[L.F_RES] / (exp[L.F_RES] / 12.0), rm_last_res, projected,
+                                   par[L.TRIG_LOWER], par[L.TRIG_UPPER], par[L.TRIG_STEP_P])
         rm_last_pool = new_bal[L.F_POOL] / (exp[L.F_POOL] / 12.0)
         rm_last_res = new_bal[L.F_RES] / (exp[L.F_RES] / 12.0)
 
