@@ -10,7 +10,6 @@ import html
 import re
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,18 +24,14 @@ PAGES = (["index.html", "model/index.html", "model/calibration.html", "model/dep
           "howto/index.html", "howto/run-scenario.html", "howto/policy-variant.html", "howto/read-results.html",
           "howto/sweeps.html", "howto/reproduce.html"]
          + [f"model/{p}.html" for p in MODEL_PAGES])
-BUILD_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("docs_html")
-    t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", "docs", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
-    elapsed = time.perf_counter() - t0
     assert proc.returncode == 0, f"the docs build failed (warnings are errors):\n{proc.stderr[-6000:]}"
-    assert elapsed < BUILD_SECONDS, f"the docs build took {elapsed:.0f} s (budget {BUILD_SECONDS} s)"
     return out
 
 
