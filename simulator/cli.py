@@ -34,6 +34,12 @@ def _handle_errors(fn):
             sys.stderr.flush()
             import os
             os._exit(EXIT_INTERRUPTED)
+        except MemoryError:
+            if show_tb:
+                raise
+            click.echo("error: out of memory; run fewer paths (--paths) or keep fewer variables (--variables core)",
+                       err=True)
+            sys.exit(EXIT_FAILURE)
         except BrokenPipeError:
             # the reader went away (`fundsim ... | head`): stop quietly, as Unix tools do
             import os
@@ -88,33 +94,79 @@ def _progress_printer(enabled):
 @click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), help="Seed (default: the scenario's simulation.seed).")
 @click.option("--horizon", type=click.IntRange(1, 200), help="Years after the base year (default: the scenario's horizon).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value (repeatable).")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True), help="Write results to this netCDF file (atomically).")
-@click.option("--threads", type=click.IntRange(min=1), help="Numba threads (results do not depend on it).")
+@click.option("--out", "-o", metavar="FILE.nc",
+              help="Write results to this netCDF file (atomically; a new name or a regular file, or a symbolic link "
+                   "to one, which is written through).")
+@click.option("--variables", "variables", multiple=True, metavar="all|core|NAME[,NAME...]",
+              help="Output variables to keep (repeatable): all (default), core (what the summary and break-even "
+                   "analysis need, about a third of the memory) or names from simulator.results.VARIABLES. "
+                   "Memory grows with paths x years x kept variables.")
+@click.option("--threads", type=click.IntRange(min=1), help="Numba threads (results do not depend on it; at most "
+              "NUMBA_NUM_THREADS, the cores by default).")
 @click.option("--step", type=click.IntRange(min=1), default=5, show_default=True, help="Years between rows of the summary table.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def run(scenario, paths, seed, horizon, overrides, out, threads, step, quiet):
+def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step, quiet):
     """Run SCENARIO (a built-in name or a YAML file; default: baseline) and print its summary."""
-    from .api import prepare, run_compiled, write_netcdf
+    from .api import (SUMMARY_VARIABLES, OptionError, check_result_path, check_threads, prepare, result_file_size,
+                      run_compiled, variable_names, write_netcdf)
     from .summary import format_summary
 
     t0 = time.perf_counter()
+    # every option is checked before the (possibly long) run starts
+    threads = check_threads(threads, "--threads")
+    variables = _parse_variables(variables)
+    kept = set(variable_names(variables))
+    missing = [v for v in SUMMARY_VARIABLES if v not in kept]
+    summary = not quiet and not missing
+    if out is not None:
+        check_result_path(out, option="--out")
+    if not quiet and missing and out is None:
+        raise OptionError(f"--variables: the summary needs {', '.join(missing)} too; keep them (--variables core), "
+                          "or write the results with --out")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides)
+        loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides,
+                                   variables=variables, summary=summary)
     if not quiet:
         for w in caught:
             click.echo(f"warning: {w.message}", err=True)
     n = compiled.inputs.path_ids.shape[0]
+    if out is not None:  # room on the disk for the file, before the run
+        check_result_path(out, option="--out", size=result_file_size(n, compiled.inputs.sched.shape[1], variables))
     show = not quiet and n >= 20000
-    ds = run_compiled(loaded, compiled, threads=threads, progress=_progress_printer(show))
-    if out:
-        write_netcdf(ds, out)
+    ds = run_compiled(loaded, compiled, threads=threads, progress=_progress_printer(show), variables=variables)
+    if out is not None:
+        write_netcdf(ds, out, option="--out")
     if not quiet:
-        click.echo(format_summary(ds, step=step))
+        if summary:
+            click.echo(format_summary(ds, step=step))
+        else:
+            click.echo(f"no summary printed: it needs {', '.join(missing)}, which --variables left out")
         elapsed = time.perf_counter() - t0
         click.echo(f"\n{n} paths x {ds.sizes['year'] - 1} years in {elapsed:.2f} s "
                    f"(kernel {ds.attrs['kernel_seconds']:.2f} s)" + (f"; results written to {out}" if out else ""))
+
+
+def _parse_variables(given):
+    """``--variables`` values (repeatable, comma-separated) as the API's ``variables``."""
+    names = [v.strip() for g in given for v in str(g).split(",") if v.strip()]
+    if not given:
+        return "all"
+    from .api import OptionError
+    if not names:
+        raise OptionError("--variables: give all, core or variable names")
+    for word in ("all", "core"):
+        if word in names:
+            if len(names) > 1:
+                raise OptionError(f"--variables: '{word}' cannot be combined with other names")
+            return word
+    from .api import variable_names
+    try:
+        variable_names(names)
+    except OptionError as e:
+        raise OptionError("--" + str(e)) from None
+    return names
 
 
 @cli.command()
@@ -191,17 +243,21 @@ def bench(paths, years, threads, reference_paths, repeat, as_json):
     from .bench import bench as run_bench
     from .bench import format_bench
 
+    from .api import check_threads
+
+    threads = check_threads(threads, "--threads")
     r = run_bench(paths=paths, years=years, threads=threads, reference_paths=reference_paths, repeat=repeat)
     click.echo(json.dumps(r, indent=2) if as_json else format_bench(r))
 
 
 # commands defined in their own modules register themselves on the group
-from . import cli_compare, cli_library, cli_report, cli_sweep  # noqa: E402
+from . import cli_attribute, cli_compare, cli_library, cli_report, cli_sweep  # noqa: E402
 
 cli_report.register(cli)
 cli_library.register(cli)
 cli_sweep.register(cli)
 cli_compare.register(cli)
+cli_attribute.register(cli)
 
 
 def main():
