@@ -137,8 +137,12 @@ def _fmt_year(x):
 
 
 def format_summary(ds: xr.Dataset, s: xr.Dataset | None = None, step: int = 5) -> str:
-    """The summary table ``fundsim run`` prints."""
+    """The summary table ``fundsim run`` prints; with the named assumption sets beside the
+    percentiles when ``ds`` carries them (:func:`simulator.named_sets.attach`)."""
+    from .named_sets import SET_ORDER, has_named_sets, named_exhaustion_year, named_reserve_months
+
     s = summarize(ds) if s is None else s
+    named = has_named_sets(ds)
     years = ds["year"].values
     show = [y for y in years if (y - years[0]) % step == 0]
     if years[-1] not in show:
@@ -153,15 +157,24 @@ def format_summary(ds: xr.Dataset, s: xr.Dataset | None = None, step: int = 5) -
                  "pooled_combined": "Both pooled funds combined"}.get(str(fund), str(fund))
         lines.append("")
         lines.append(label)
-        head = f"  {'year':>4}  {'reserve months: median':>22} {'[5%, 95%]':>18}  " + " ".join(f"{b:>8}" for b in band_names)
+        named_rm = named_reserve_months(ds, str(fund)) if named else None
+        head = f"  {'year':>4}  {'reserve months: median':>22} {'[5%, 95%]':>18}  "
+        if named:
+            head += f"{'low':>7} {'central':>7} {'high':>7}  "
+        head += " ".join(f"{b:>8}" for b in band_names)
         lines.append(head)
-        lines.append("  " + " " * 48 + "probability of each warning band (months)")
+        under = "  " + " " * 48
+        if named:
+            under = "  " + " " * 30 + "stochastic paths" + " " * 4 + "named sets (cost)" + " " * 4
+        lines.append(under + "probability of each warning band (months)")
         for y in show:
             qv = s["reserve_months_quantile"].sel(fund=fund, year=y)
             med, lo, hi = (float(qv.sel(quantile=k)) for k in (0.5, 0.05, 0.95))
             bp = s["band_probability"].sel(fund=fund, year=y)
-            lines.append(f"  {y:>4}  {med:>22.1f} {f'[{lo:.1f}, {hi:.1f}]':>18}  "
-                         + " ".join(f"{float(bp.sel(band=b)):>8.3f}" for b in band_names))
+            row = f"  {y:>4}  {med:>22.1f} {f'[{lo:.1f}, {hi:.1f}]':>18}  "
+            if named:
+                row += " ".join(f"{float(named_rm.sel(assumption_set=k, year=y)):>7.1f}" for k in SET_ORDER) + "  "
+            lines.append(row + " ".join(f"{float(bp.sel(band=b)):>8.3f}" for b in band_names))
         for name, what in (("first_deficit_year", "first current deficit (income < expenditure)"),
                            ("first_operating_deficit_year", "first operating deficit (contributions < expenditure)"),
                            ("exhaustion_year", "exhaustion (balance < 0)")):
@@ -169,4 +182,13 @@ def format_summary(ds: xr.Dataset, s: xr.Dataset | None = None, step: int = 5) -
             qv = s[f"{name}_quantile"].sel(fund=fund)
             lines.append(f"  {what}: probability {p:.3f} by {years[-1]}; year median {_fmt_year(float(qv.sel(quantile=0.5)))} "
                          f"[5%: {_fmt_year(float(qv.sel(quantile=0.05)))}, 95%: {_fmt_year(float(qv.sel(quantile=0.95)))}]")
+        if named:
+            ex = named_exhaustion_year(ds, str(fund))
+            lines.append("  exhaustion at the named sets: " + ", ".join(
+                f"{k.replace('_', '-')} {ex[k] if ex[k] is not None else 'not within horizon'}" for k in SET_ORDER))
+    if named:
+        lines.append("")
+        lines.append(f"Named sets: deterministic projections with every sigma zero and each uncertain value at its mean "
+                     f"(central) or at its {ds.attrs.get('named_set_quantile', 0.9):.0%} quantile in its cost direction "
+                     "(low and high cost); epidemics at their expected cost.")
     return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Named deterministic sets beside the stochastic bands (issue 16, item 2)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import simulator
+from simulator.named_sets import SET_ORDER, attach, named_exhaustion_year, named_set_runs
+
+FAST = dict(paths=30, seed=5, horizon=20)
+
+
+def _run_with_sets():
+    loaded, compiled = simulator.prepare("baseline", **FAST)
+    ds = simulator.run_compiled(loaded, compiled)
+    return ds, attach(ds, named_set_runs(loaded))
+
+
+def test_each_named_set_is_the_deterministic_run_of_that_set():
+    _, ds = _run_with_sets()
+    assert list(ds["assumption_set"].values) == list(SET_ORDER)
+    for which in SET_ORDER:
+        det = simulator.run("baseline", assumption_set=which, paths=1, seed=5, horizon=20)
+        np.testing.assert_array_equal(ds["named_reserve_months"].sel(assumption_set=which).values,
+                                      det["reserve_months"].isel(path=0).values)
+
+
+def test_low_cost_is_above_high_cost_for_the_employee_pool():
+    _, ds = _run_with_sets()
+    rm = ds["named_reserve_months"].sel(fund="employee_pooled").isel(year=-1)
+    assert float(rm.sel(assumption_set="low_cost")) > float(rm.sel(assumption_set="central")) > float(
+        rm.sel(assumption_set="high_cost"))
+
+
+def test_summary_shows_the_sets_only_when_attached():
+    plain, ds = _run_with_sets()
+    text = simulator.format_summary(ds)
+    assert "named sets (cost)" in text and "exhaustion at the named sets" in text
+    assert "named sets" not in simulator.format_summary(plain)
+    ex = named_exhaustion_year(ds, "employee_pooled")
+    assert set(ex) == set(SET_ORDER)
