@@ -70,19 +70,32 @@ def load_results(path):
                              f"{type(e).__name__}: {e}") from e
 
 
-def save_figure(fig, out, dpi: int = 150) -> Path:
-    """Save ``fig`` to ``out`` (.png, .svg or .pdf) atomically: a temporary file, then a rename."""
-    out = Path(out)
-    fmt = out.suffix.lower()
-    if fmt not in FIGURE_FORMATS:
-        raise OptionError(f"-o/--out: '{out}' must end in .png, .svg or .pdf")
-    from .io import OutputPathError, atomic_path
+REPORT_FORMATS = (".html", ".htm")
 
-    try:
-        with atomic_path(out, suffix=out.suffix) as tmp:
-            fig.savefig(tmp, format=fmt[1:], dpi=dpi, bbox_inches="tight", facecolor="white")
-    except OutputPathError as e:
-        raise InputFileError(str(e)) from None
+
+def check_figure_path(out, option="-o/--out") -> Path:
+    """Check before any work that ``out`` can take a figure (.png, .svg or .pdf; a new name or a
+    regular file, or a symbolic link to one): :mod:`simulator.io` errors (exit 2, or 1 for a
+    read-only folder) otherwise."""
+    from .io import check_output_path
+    return check_output_path(out, suffixes=FIGURE_FORMATS, option=option)
+
+
+def check_report_path(out, option="-o/--out") -> Path:
+    """As :func:`check_figure_path` for the HTML report (.html or .htm)."""
+    from .io import check_output_path
+    return check_output_path(out, suffixes=REPORT_FORMATS, option=option)
+
+
+def save_figure(fig, out, dpi: int = 150, *, option="-o/--out") -> Path:
+    """Save ``fig`` to ``out`` (.png, .svg or .pdf) atomically: a temporary file, then a rename
+    (:func:`simulator.io.atomic_path`: only a regular file or a new name is written)."""
+    check_figure_path(out, option)
+    out = Path(out)
+    from .io import atomic_path
+
+    with atomic_path(out, suffix=out.suffix, option=option) as tmp:
+        fig.savefig(tmp, format=out.suffix.lower()[1:], dpi=dpi, bbox_inches="tight", facecolor="white")
     return out
 
 
@@ -162,8 +175,7 @@ def register(group):
         kind = str(kind).lower()
         if kind not in PLOT_KINDS:
             raise OptionError(f"--kind: unknown kind '{kind}'; choose one of {', '.join(PLOT_KINDS)}")
-        if Path(out).suffix.lower() not in FIGURE_FORMATS:
-            raise OptionError(f"-o/--out: '{out}' must end in .png, .svg or .pdf")
+        check_figure_path(out)
         ds = load_results(results)
         fig = make_figure(ds, kind, funds=funds, scenario=scenario, years=years, metric=metric, x=x_key, y=y_key)
         path = save_figure(fig, out, dpi=dpi)
@@ -179,12 +191,9 @@ def register(group):
         """Write one self-contained HTML report of RESULTS: assumptions, summary tables, calibration, figures."""
         from .report import write_report
 
-        if Path(out).suffix.lower() not in (".html", ".htm"):
-            raise OptionError(f"-o/--out: '{out}' must end in .html")
-        if Path(out).is_dir():
-            raise InputFileError(f"{out}: is a directory; give a file name")
+        check_report_path(out)
         ds = load_results(results)
         if "reserve_months" not in ds:
             raise InputFileError(f"{results}: not the results of a run (no reserve_months); a report covers one run")
-        path = write_report(ds, out, step=step)
+        path = write_report(ds, out, step=step, option="-o/--out")
         click.echo(f"wrote {path}")

@@ -508,14 +508,16 @@ def render_report(ds: xr.Dataset, *, summary: xr.Dataset | None = None, step: in
     return "\n".join(parts)
 
 
-def write_report(ds: xr.Dataset, path, *, summary: xr.Dataset | None = None, step: int = 5) -> Path:
+def write_report(ds: xr.Dataset, path, *, summary: xr.Dataset | None = None, step: int = 5, option=None) -> Path:
     """Write one self-contained HTML report of the run ``ds`` to ``path`` (atomically: a temporary
-    file in the same folder, then a rename) and return the path. ``step`` is the number of years
-    between rows of the summary tables."""
-    text = render_report(ds, summary=summary, step=step)
-    from .io import atomic_path
+    file in the same folder, then a rename; only a regular file or a new name is written, see
+    :func:`simulator.io.atomic_path`) and return the path. ``step`` is the number of years
+    between rows of the summary tables; ``option`` names the path in error messages."""
+    from .io import atomic_path, check_output_path
 
+    check_output_path(path, option=option)  # before the work of rendering
+    text = render_report(ds, summary=summary, step=step)
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, option=option) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
