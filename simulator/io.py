@@ -269,6 +269,12 @@ def atomic_path(path, suffix="", *, size=None, option=None):
             free = _free_bytes(folder)  # before the temporary file is removed: is the disk full?
             full = free is not None and free < _FULL_BELOW
         try:
+            # emptied first: a writer may keep its file open after a failure (the netCDF library
+            # does when closing fails on a full disk), and only emptying gives the space back
+            os.truncate(tmp, 0)
+        except OSError:
+            pass
+        try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
