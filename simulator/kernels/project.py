@@ -50,7 +50,12 @@ def _se(year, start, semax, tau):
 
 @jit()
 def _weighted_sums(mem, cost, dm_cm, dm_pd, with_pd):
-    """(sum mem*cost*dm_cm, sum mem*cost*dm_pd, sum mem) over cells: the hot loop of the expenditure."""
+    """(sum mem*cost*dm_cm, sum mem*cost*dm_pd, sum mem) over cells: the hot loop of the expenditure.
+
+    Members in persons and cost in yuan per member, so the sums are in yuan and persons.  The
+    sums run left to right over the cells (strict IEEE, :mod:`simulator.kernels.jit`): the same
+    bits on every compile.
+    """
     s_cm = 0.0
     s_pd = 0.0
     n = 0.0
@@ -644,5 +649,7 @@ def project(seed_, path_ids_, streams_, sched_, shift_, lo_, hi_, flags_, base_,
     """
     n_paths = path_ids_.shape[0]
     for p in prange(n_paths):
-        project_path(p, seed_, path_ids_[p], streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_,
+        # np.int64(p): typing sees p as int64 but the parallel loop body gets an unsigned index;
+        # without the cast project_path (most of the compile time) is compiled twice
+        project_path(np.int64(p), seed_, path_ids_[p], streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_,
                      mig_prof_, track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, out_)
