@@ -247,13 +247,14 @@ def atomic_path(path, suffix="", *, size=None, option=None):
     try:
         try:
             old = os.stat(target)
-            if stat.S_ISREG(old.st_mode):
-                os.chmod(tmp, stat.S_IMODE(old.st_mode))
+            mode = stat.S_IMODE(old.st_mode) if stat.S_ISREG(old.st_mode) else None
         except FileNotFoundError:
-            pass
+            mode = None
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        if mode is not None:  # after writing: the replaced file may have been read-only
+            os.chmod(tmp, mode)
         try:  # the target may have been replaced since the check: still only a regular file
             now = os.lstat(target)
             if not stat.S_ISREG(now.st_mode):

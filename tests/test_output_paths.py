@@ -152,6 +152,22 @@ def test_symlink_to_a_regular_file_is_written_through(runner, tmp_path):
     assert _listing(tmp_path) == ["data", "link.nc"] and _listing(data) == ["real.nc"]  # no temporary files
 
 
+def test_a_read_only_file_is_replaced_keeping_its_mode(tmp_path):
+    """The new file takes the replaced file's permission bits, set after writing (so that a
+    writer that is not root can still write the temporary file)."""
+    target = tmp_path / "r.bin"
+    target.write_text("old")
+    os.chmod(target, 0o444)
+    old_umask = os.umask(0o022)
+    try:
+        with sio.atomic_path(target) as tmp:
+            tmp.write_bytes(b"new")
+    finally:
+        os.umask(old_umask)
+    assert target.read_bytes() == b"new" and stat.S_IMODE(os.stat(target).st_mode) == 0o444
+    assert _listing(tmp_path) == ["r.bin"]
+
+
 def test_report_is_written_through_a_symlink(runner, tmp_path, results_file):
     real = tmp_path / "real.html"
     real.write_text("old")
