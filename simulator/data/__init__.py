@@ -42,6 +42,14 @@ TABLES = {
                                      "UN WPP 2024, China, TFR, e0, sex ratio at birth, migration by year"),
     "china_fund_flows": ("china_fund_flows.csv", None,
                          "NHSA bulletins: national fund flows and membership by year"),
+    "china_history": ("china_history.csv", None,
+                      "historical national series 1998-2025 by year (wages, incomes, deposit rate, members, flows, "
+                      "resident financing, leave), one source per row; simulator.data.history"),
+    "china_policy_events": ("china_policy_events.csv", None,
+                            "dated policy facts: PBoC deposit-rate changes, maternity leave by province, 2021 "
+                            "outpatient mutual-aid reform; simulator.data.history"),
+    "china_benefits_by_line": ("china_benefits_by_line.csv", None,
+                               "NHSA 医保数智库: benefit use and cost by scheme and service line 2012-2024 (copy)"),
 }
 
 
