@@ -95,9 +95,9 @@ def test_loader_returns_what_the_csv_holds():
         want = {int(r["year"]): float(r["value"]) for r in rows if r["series"] == name and r["use"] == "primary"}
         assert history.series(name) == want, name
         assert len(history.rows(name)) == sum(r["series"] == name for r in rows)
-    recall_years = {int(r["year"]) for r in rows if r["series"] == "urrbmi_min_fiscal_subsidy_per_capita"
+    recall_years = {int(r["year"]) for r in rows if r["series"] == "uebmi_fund_income"
                     and r["use"] == "primary" and r["verified"] == "unverified (recall)"}
-    assert recall_years and not recall_years & set(history.series("urrbmi_min_fiscal_subsidy_per_capita", include_recall=False))
+    assert recall_years and not recall_years & set(history.series("uebmi_fund_income", include_recall=False))
     assert len(history.table()) == len(rows)
     assert len(history.events()) == len(_read(EVENTS))
     # the loader hands out copies: changing them leaves the cache alone
