@@ -8,7 +8,12 @@ The year step, in the order specification section 8 prescribes (t = 0 is the cal
 shifts of uncertain parameters act from t = 1):
 
 1. parameters of the year; economic drivers (AR(1), correlated by Cholesky), disease indices
-   (log random walks), mortality index kappa (random walk with drift 1), epidemic draw;
+   (log random walks), mortality index kappa (random walk with drift 1), epidemic draw.  Each
+   driver's AR(1) acts on ``l = log(1 + x)`` with mean ``log(1 + mu)`` (section 5), the rate
+   reported is ``x = expm1(l)`` and the levels grow by ``exp(l)``: wage ``W``, resident income
+   ``Y`` and the cost index ``Cm`` stay positive on every path.  The interest rate follows the
+   same rule, so ``i > -1``: a balance can shrink by interest but never change sign through it
+   (a rate near zero behaves as before: ``expm1(l) = l + O(l^2)``);
 2. population N[t] from N[t-1] (cohort component, section 3); mortality m[t];
 3. membership: past-retirement share Pi, employees A, flexible F, retiree stock Rt, residents Rs
    (section 4);
@@ -63,8 +68,9 @@ def project(inp, horizon=None):
     N = np.broadcast_to(pop0, (P, L.N_AGES, L.N_SEXES)).copy()
     Rt = np.broadcast_to(rt0, (P, L.N_AGES, L.N_SEXES)).copy()
     kappa = np.zeros(P)
-    x = np.zeros((P, L.N_DRIVERS))
-    mu_eff_prev = np.zeros((P, L.N_DRIVERS))
+    x = np.zeros((P, L.N_DRIVERS))         # drivers as rates (fraction per year), as reported
+    lx = np.zeros((P, L.N_DRIVERS))        # log(1 + x): the AR(1) state
+    lmu_prev = np.zeros((P, L.N_DRIVERS))  # last year's mean of lx, log(1 + mean), bend included
     W = np.full(P, base[L.B_W0])
     Y = np.full(P, base[L.B_Y0])
     W_prev = np.full(P, base[L.B_W_PREV])
@@ -96,7 +102,8 @@ def project(inp, horizon=None):
         # ---- 1. economy, disease, mortality index, epidemic
         if t == 0:
             x = np.stack([par_s[:, L.MU[k]] for k in range(L.N_DRIVERS)], axis=1)
-            mu_eff_prev = x.copy()
+            lx = np.log1p(x)
+            lmu_prev = lx.copy()
             epi = np.zeros(P)
         else:
             z = np.stack([rng.normal(seed, streams[L.S_DRIVER + k], paths, t) for k in range(L.N_DRIVERS)], axis=1)
@@ -105,17 +112,22 @@ def project(inp, horizon=None):
             if flags[L.FLAG_SMAX]:
                 smax = par[:, L.SMAX]
                 bend = np.maximum(0.0, 1.0 - S_prev / smax) / (1.0 - base[L.B_S0] / smax)
-            new_x = np.empty_like(x)
-            new_mu = np.empty_like(x)
+            new_lx = np.empty_like(lx)
+            new_lmu = np.empty_like(lx)
             for k in range(L.N_DRIVERS):
-                mu = par[:, L.MU[k]] * (bend if k == L.D_EXCESS else 1.0)
-                new_x[:, k] = mu + par[:, L.PHI[k]] * (x[:, k] - mu_eff_prev[:, k]) + par[:, L.SIGMA[k]] * eta[:, k]
-                new_mu[:, k] = mu
-            x, mu_eff_prev = new_x, new_mu
+                # the AR(1) acts on log(1 + x) (section 5), so every growth factor exp(lx) is
+                # positive; the bend scales the log mean: factor (1 + mu)^bend, positive for any
+                # bend >= 0, where scaling mu itself could reach mu <= -1 as S approaches Smax
+                lmu = np.log1p(par[:, L.MU[k]]) * (bend if k == L.D_EXCESS else 1.0)
+                new_lx[:, k] = lmu + par[:, L.PHI[k]] * (lx[:, k] - lmu_prev[:, k]) + par[:, L.SIGMA[k]] * eta[:, k]
+                new_lmu[:, k] = lmu
+            lx, lmu_prev = new_lx, new_lmu
+            x = np.expm1(lx)
             W_prev = W.copy()
-            W = W * (1 + x[:, L.D_WAGE])
-            Y = Y * (1 + x[:, L.D_RESINC])
-            Cm = Cm * (1 + x[:, L.D_WAGE]) * (1 + x[:, L.D_EXCESS])
+            fw = np.exp(lx[:, L.D_WAGE])
+            W = W * fw
+            Y = Y * np.exp(lx[:, L.D_RESINC])
+            Cm = Cm * fw * np.exp(lx[:, L.D_EXCESS])
             Cpd = Cpd * (1 + par[:, L.PERDIEM_GROWTH])
             cp = cp * (1 + par[:, L.CAP_GROWTH])[:, None]
             for d in range(D):

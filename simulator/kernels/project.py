@@ -192,8 +192,9 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     Rs = np.empty((NA, NS))
     dm_cm = np.empty((NA, NS))
     dm_pd = np.empty((NA, NS))
-    x = np.zeros(L.N_DRIVERS)
-    mu_eff_prev = np.zeros(L.N_DRIVERS)
+    x = np.zeros(L.N_DRIVERS)         # drivers as rates (fraction per year), as reported
+    lx = np.zeros(L.N_DRIVERS)        # log(1 + x): the AR(1) state (specification section 5)
+    lmu_prev = np.zeros(L.N_DRIVERS)  # last year's mean of lx, log(1 + mean), bend included
     z = np.zeros(L.N_DRIVERS)
     lam = np.ones(D)
     iota = np.ones(D)
@@ -257,7 +258,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             _param(sched, shift, lo, hi, p, t, True, par_s)
             for k in range(L.N_DRIVERS):
                 x[k] = par_s[L.MU[k]]
-                mu_eff_prev[k] = x[k]
+                lx[k] = math.log1p(x[k])
+                lmu_prev[k] = lx[k]
         else:
             for k in range(L.N_DRIVERS):
                 z[k] = normal(seed, streams[L.S_DRIVER + k], path_id, t)
@@ -269,13 +271,17 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                 eta = 0.0
                 for q in range(L.N_DRIVERS):
                     eta += z[q] * chol[k, q]
-                mu = par[L.MU[k]] * (bend if k == L.D_EXCESS else 1.0)
-                x[k] = mu + par[L.PHI[k]] * (x[k] - mu_eff_prev[k]) + par[L.SIGMA[k]] * eta
-                mu_eff_prev[k] = mu
+                # the AR(1) acts on log(1 + x), so every growth factor exp(lx) is positive; the
+                # bend scales the log mean: factor (1 + mu)^bend, positive for any bend >= 0
+                lmu = math.log1p(par[L.MU[k]]) * (bend if k == L.D_EXCESS else 1.0)
+                lx[k] = lmu + par[L.PHI[k]] * (lx[k] - lmu_prev[k]) + par[L.SIGMA[k]] * eta
+                lmu_prev[k] = lmu
+                x[k] = math.expm1(lx[k])
             W_prev = W
-            W = W * (1 + x[L.D_WAGE])
-            Y = Y * (1 + x[L.D_RESINC])
-            Cm = Cm * (1 + x[L.D_WAGE]) * (1 + x[L.D_EXCESS])
+            fw = math.exp(lx[L.D_WAGE])
+            W = W * fw
+            Y = Y * math.exp(lx[L.D_RESINC])
+            Cm = Cm * fw * math.exp(lx[L.D_EXCESS])
             Cpd = Cpd * (1 + par[L.PERDIEM_GROWTH])
             for mi in range(2):
                 cp[mi] = cp[mi] * (1 + par[L.CAP_GROWTH])
