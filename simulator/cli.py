@@ -104,9 +104,12 @@ def _progress_printer(enabled):
 @click.option("--threads", type=click.IntRange(min=1), help="Numba threads (results do not depend on it; at most "
               "NUMBA_NUM_THREADS, the cores by default).")
 @click.option("--step", type=click.IntRange(min=1), default=5, show_default=True, help="Years between rows of the summary table.")
+@click.option("--named-sets/--no-named-sets", default=True, show_default=True,
+              help="Also run the low-cost, central and high-cost deterministic sets and show them beside the "
+                   "percentiles (and keep them in the results file).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step, quiet):
+def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step, named_sets, quiet):
     """Run SCENARIO (a built-in name or a YAML file; default: baseline) and print its summary."""
     from .api import (SUMMARY_VARIABLES, OptionError, check_result_path, check_threads, prepare, result_file_size,
                       run_compiled, variable_names, write_netcdf)
@@ -136,6 +139,9 @@ def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step
         check_result_path(out, option="--out", size=result_file_size(n, compiled.inputs.sched.shape[1], variables))
     show = not quiet and n >= 20000
     ds = run_compiled(loaded, compiled, threads=threads, progress=_progress_printer(show), variables=variables)
+    if named_sets and (summary or out is not None):
+        from .named_sets import attach, named_set_runs
+        ds = attach(ds, named_set_runs(loaded, horizon=horizon, threads=threads))
     if out is not None:
         write_netcdf(ds, out, option="--out")
     if not quiet:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 
@@ -35,10 +33,9 @@ def register(group):
         """
         from .attribution import attribute, attribution_json, format_attribution
 
-        if plot_out is not None:
-            from .cli_report import FIGURE_FORMATS, OptionError
-            if Path(plot_out).suffix.lower() not in FIGURE_FORMATS:
-                raise OptionError(f"--plot: '{plot_out}' must end in .png, .svg or .pdf")
+        if plot_out is not None:   # checked before the runs
+            from .cli_report import check_figure_path
+            check_figure_path(plot_out, "--plot")
 
         def progress(done, total):
             if not quiet:
@@ -49,5 +46,5 @@ def register(group):
         if plot_out is not None:
             from .cli_report import save_figure
             from .plot_attribution import attribution_chart
-            save_figure(attribution_chart(a), plot_out)
+            save_figure(attribution_chart(a), plot_out, option="--plot")
         click.echo(attribution_json(a) if as_json else format_attribution(a))

@@ -43,13 +43,13 @@ def register(group):
         """
         from .compare import DEFAULT_COMPARE_METRICS, comparison_json, compare, format_comparison
 
+        # output paths are checked before the runs (a regular file or a new name, the right suffix)
         if plot_out is not None:
-            from .cli_report import FIGURE_FORMATS, OptionError
-            if Path(plot_out).suffix.lower() not in FIGURE_FORMATS:
-                raise OptionError(f"--plot: '{plot_out}' must end in .png, .svg or .pdf")
-        if out is not None and Path(out).suffix.lower() != ".json":
-            from .cli_report import OptionError
-            raise OptionError(f"--out: '{out}' must end in .json (the comparison is written as JSON)")
+            from .cli_report import check_figure_path
+            check_figure_path(plot_out, "--plot")
+        if out is not None:
+            from .io import check_output_path
+            check_output_path(out, suffixes=(".json",), option="--out", suffix_hint="; the comparison is written as JSON")
 
         def progress(done, total):
             if not quiet:
@@ -66,5 +66,5 @@ def register(group):
         if plot_out is not None:
             from .cli_report import save_figure
             from .plot_waterfall import waterfall
-            save_figure(waterfall(c), plot_out)
+            save_figure(waterfall(c), plot_out, option="--plot")
         click.echo(text if as_json else format_comparison(c))

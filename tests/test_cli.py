@@ -23,7 +23,9 @@ def test_run_prints_summary_and_writes_netcdf(runner, tmp_path):
     for text in ("Employee pooled fund", "Resident fund", "first current deficit", "exhaustion", "below_0", "6_9"):
         assert text in res.output
     ds = xr.open_dataset(out)
-    assert ds.sizes == {"path": 30, "year": 13, "fund": 3, "scheme": 2, "line": 3}
+    # the named deterministic sets (low cost, central, high cost) travel with the stochastic paths
+    assert ds.sizes == {"path": 30, "year": 13, "fund": 3, "scheme": 2, "line": 3, "assumption_set": 3}
+    assert "named sets (cost)" in res.output
     for v in ("income", "expenditure", "balance", "reserve_months"):
         assert ds[v].attrs["units"]
     assert ds.attrs["seed"] == 3 and ds.attrs["scenario_name"] == "baseline"
