@@ -204,5 +204,6 @@ O_TRANSFER = tuple(_o(f"fiscal_transfer.{f}") for f in ("employee_pooled", "empl
 O_BREAKEVEN_RATE = _o("breakeven_rate")
 O_BREAKEVEN_PREMIUM = _o("breakeven_premium")
 O_CONTRIB_BASE = _o("contribution_base")
+O_NET_MIG = _o("net_migration")
 N_OUT = len(_out)
 OUT_NAMES = tuple(_out)

@@ -14,7 +14,8 @@ shifts of uncertain parameters act from t = 1):
    ``Y`` and the cost index ``Cm`` stay positive on every path.  The interest rate follows the
    same rule, so ``i > -1``: a balance can shrink by interest but never change sign through it
    (a rate near zero behaves as before: ``expm1(l) = l + O(l^2)``);
-2. population N[t] from N[t-1] (cohort component, section 3); mortality m[t];
+2. population N[t] from N[t-1] (cohort component, section 3), net migration limited by the
+   stocks (:func:`_migrate`); mortality m[t];
 3. membership: past-retirement share Pi, employees A, flexible F, retiree stock Rt, residents Rs
    (section 4);
 4. expenditure: gross cost with the disease multiplier, reimbursement, procurement, capitation,
@@ -46,6 +47,30 @@ def _retired_share(track, ti, women50):
 def _se(year, start, semax, tau):
     tau_d = year - start
     return np.where(tau_d > 0, semax * (1.0 - np.exp(-np.maximum(tau_d, 0) / tau)), 0.0)
+
+
+def _migrate(survivors, total, profile):
+    """Add net migration to the survivors (specification section 3); returns (N, realised net).
+
+    ``survivors`` (P, A, S) persons before migration, ``total`` (P,) the requested net migration
+    in persons per year, ``profile`` (A, S) its age-sex shape summing to 1.  The profile may mix
+    signs (the national one has young emigrants and returning middle-aged migrants), so the
+    request ``total * profile`` has outflow cells and inflow cells.  An outflow cell loses at most
+    its survivors.  When stocks cap the outflows, the inflow cells shrink in the same proportion
+    (the share ``supplied`` of the requested outflows that the stocks could supply): the
+    realised net migration is ``supplied * total``, of the sign requested and never larger.
+    Without that, a large emigration emptied the young cells while the middle-aged inflows
+    went on in full, and the population grew.  Returns N >= 0 exactly (no floor needed) and the
+    realised net migration in persons per year.
+    """
+    mig = total[:, None, None] * profile[None]
+    outflow = mig < 0.0
+    capped = np.where(outflow, np.maximum(mig, -survivors), 0.0)
+    req_out = np.where(outflow, mig, 0.0).sum(axis=(1, 2))
+    real_out = capped.sum(axis=(1, 2))
+    supplied = np.where(req_out < 0.0, real_out / np.where(req_out < 0.0, req_out, 1.0), 1.0)
+    realised = np.where(outflow, capped, supplied[:, None, None] * mig)
+    return survivors + realised, realised.sum(axis=(1, 2))
 
 
 def project(inp, horizon=None):
@@ -141,13 +166,13 @@ def project(inp, horizon=None):
         gw, ge, i_rate, gy = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
 
         # ---- 2. population
+        net_mig = np.zeros(P)
         if t > 0:
-            mig = par[:, L.MIG_TOTAL][:, None, None] * mig_prof[None]
             newN = np.zeros_like(N)
             newN[:, 1:, :] = N[:, :-1, :] * np.exp(-(m_prev[:, :-1, :] + m_prev[:, 1:, :]) / 2)
             newN[:, 100, :] += N[:, 100, :] * np.exp(-m_prev[:, 100, :])
             newN[:, 0, :] = births_prev * np.exp(-m_prev[:, 0, :] / 2)
-            N = np.maximum(newN + mig, 0.0)
+            N, net_mig = _migrate(newN, par[:, L.MIG_TOTAL], mig_prof)
         m = m0[None] * np.exp(-ri[None] * kappa[:, None, None])
 
         # ---- 3. membership
@@ -397,6 +422,7 @@ def project(inp, horizon=None):
         o[:, L.O_EPIDEMIC] = epi
         o[:, L.O_KAPPA] = kappa
         o[:, L.O_DEATHS] = (N * (1 - np.exp(-m))).sum(axis=(1, 2))
+        o[:, L.O_NET_MIG] = net_mig
 
         # ---- carry to next year
         srb = par[:, L.SRB]

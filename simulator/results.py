@@ -89,6 +89,7 @@ VARIABLES = {
     "births": Var(PY, "persons per year", "births"),
     "births_to_employees": Var(PY, "persons per year", "births to employees"),
     "deaths": Var(PY, "persons per year", "deaths (sum of N * q)"),
+    "net_migration": Var(PY, "persons per year", "realised net migration into the mid-year stock of year t: the requested total times the age-sex profile, a cell losing at most its stock; when stocks limit the outflows the profile's inflows shrink in proportion, so it has the requested sign and is never larger (0 in the base year)"),
     "old_age_dependency": Var(PY, "ratio", "retirees / (employees + flexible workers)", "simulator.results.build_dataset"),
     # economy (specification section 5)
     "average_wage": Var(PY, "yuan per year", "average wage W[t] = W[t-1] * (1 + gw[t]); positive on every path"),
@@ -109,7 +110,7 @@ _SCALARS = {  # dataset name -> kernel output index
     "buyback_income": L.O_BUYBACK, "resident_contributions": L.O_RES_CONTRIB, "employer_rate": L.O_EMPLOYER_RATE,
     "resident_premium": L.O_PREMIUM, "resident_subsidy": L.O_SUBSIDY, "population": L.O_POP,
     "employees": L.O_EMPLOYEES, "flexible": L.O_FLEXIBLE, "retirees": L.O_RETIREES, "residents": L.O_RESIDENTS,
-    "births": L.O_BIRTHS, "births_to_employees": L.O_BIRTHS_EMP, "deaths": L.O_DEATHS,
+    "births": L.O_BIRTHS, "births_to_employees": L.O_BIRTHS_EMP, "deaths": L.O_DEATHS, "net_migration": L.O_NET_MIG,
     "average_wage": L.O_WAGE, "resident_income": L.O_RES_INCOME, "medical_cost_index": L.O_COST_INDEX,
     "wage_growth": L.O_WAGE_GROWTH, "excess_cost_growth": L.O_EXCESS, "interest_rate": L.O_INTEREST_RATE,
     "resident_income_growth": L.O_RESINC_GROWTH, "epidemic": L.O_EPIDEMIC, "mortality_index": L.O_KAPPA,

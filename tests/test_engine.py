@@ -50,6 +50,13 @@ def randomised_variant(data, rng):
     if rng.integers(0, 2):
         data.setdefault("policy", {})["fiscal_backstop"] = {"enabled": True, "minimum_months": float(u(0, 6))}
     set_path(data, "membership.women_track_50_share", {"dist": "beta", "mean": 0.5, "sd": 0.1, "cost_direction": "increases_cost"})
+    # drawn last so that the draws above stay as they were
+    if rng.integers(0, 2):  # emigration large enough for the stocks to cap it (section 3)
+        set_path(data, "population.migration.net_total", float(u(-1e8, 1e6)))
+    if rng.integers(0, 2):  # volatile drivers: levels spread over orders of magnitude (section 5)
+        for d in ("wage_growth", "excess_cost_growth", "interest_rate", "resident_income_growth"):
+            set_path(data, f"economy.drivers.{d}.sd", float(u(0, 0.4)))
+            set_path(data, f"economy.drivers.{d}.persistence", float(u(-0.5, 0.95)))
     return data
 
 

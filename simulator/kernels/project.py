@@ -300,17 +300,36 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         gy = x[3]
 
         # ---- 2. population
+        net_mig = 0.0
         if t > 0:
-            mig_total = par[L.MIG_TOTAL]
             for s in range(NS):
                 # exp(-(m1 + m2)/2) = sqrt(exp(-m1) * exp(-m2)): one exp per cell instead of three
                 newN[0, s] = births_prev[s] * math.sqrt(e_prev[0, s])
                 for a in range(1, NA):
                     newN[a, s] = N[a - 1, s] * math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
                 newN[NA - 1, s] += N[NA - 1, s] * e_prev[NA - 1, s]
+            # migration (section 3): a cell loses at most its survivors; the profile's
+            # opposite-sign cells shrink by the share of the outflows the stocks could supply
+            # (see simulator.reference), so the realised total keeps the requested sign
+            mig_total = par[L.MIG_TOTAL]
+            req_out = 0.0
+            real_out = 0.0
+            for s in range(NS):
                 for a in range(NA):
-                    v = newN[a, s] + mig_total * mig_prof[a, s]
-                    N[a, s] = v if v > 0.0 else 0.0
+                    mc = mig_total * mig_prof[a, s]
+                    if mc < 0.0:
+                        req_out += mc
+                        real_out += mc if mc > -newN[a, s] else -newN[a, s]
+            supplied = real_out / req_out if req_out < 0.0 else 1.0
+            for s in range(NS):
+                for a in range(NA):
+                    mc = mig_total * mig_prof[a, s]
+                    if mc < 0.0:
+                        v = mc if mc > -newN[a, s] else -newN[a, s]
+                    else:
+                        v = supplied * mc
+                    N[a, s] = newN[a, s] + v
+                    net_mig += v
         for s in range(NS):
             # improvement rates repeat within age groups: one exp per distinct rate
             last_ri = np.nan
@@ -623,6 +642,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         o[L.O_EPIDEMIC] = epi
         o[L.O_KAPPA] = kappa
         o[L.O_DEATHS] = deaths
+        o[L.O_NET_MIG] = net_mig
 
         # ---- carry
         srb = par[L.SRB]
