@@ -80,6 +80,8 @@ BAND_STYLE = {
 _BAND_LIMITS = {name: (lo, hi) for name, lo, hi in BANDS}
 
 _INK = "#1f2d3d"
+#: line styles of the named deterministic sets in the fan chart
+_NAMED_STYLES = {"low_cost": (0, (1, 1.5)), "central": (0, (5, 2)), "high_cost": (0, (5, 1.5, 1, 1.5))}
 _FAN = "#08306b"
 _INCOME = "#2166ac"
 _EXPENDITURE = "#b2182b"
@@ -290,8 +292,12 @@ def fan_chart(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset 
     With a ``scenario`` dimension (runs stacked with ``xr.concat(..., dim="scenario")``) every
     scenario gets its median line and a light 5-95% band in its own colour, for comparison
     (``scenario=`` picks one instead). ``summary`` may pass a precomputed
-    :func:`simulator.summarize` of ``ds``.
+    :func:`simulator.summarize` of ``ds``. When ``ds`` carries the named deterministic sets
+    (:mod:`simulator.named_sets`, as ``fundsim run`` writes them), the low-cost, central and
+    high-cost projections are drawn as lines beside the bands.
     """
+    from .named_sets import has_named_sets, named_reserve_months
+
     what = "fan chart"
     _require(ds, ["reserve_months", "combined_pooled_reserve_months"], what)
     funds = _check_funds(funds, POOLED_VIEW, what) or list(POOLED_VIEW)
@@ -331,6 +337,13 @@ def fan_chart(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset 
                 med, = ax.plot(years, q.sel(quantile=0.5), color=_FAN, linewidth=2.2, zorder=3, label="median")
                 series_handles = [med, f50, f90]
                 q05, q95 = q.sel(quantile=0.05), q.sel(quantile=0.95)
+                if has_named_sets(ds):
+                    # the trustees' named deterministic sets beside the stochastic percentiles
+                    named = named_reserve_months(ds, fund)
+                    for which, style in _NAMED_STYLES.items():
+                        line, = ax.plot(years, named.sel(assumption_set=which).values, color=_INK, zorder=4,
+                                        linewidth=1.1, linestyle=style, label=f"{which.replace('_', '-')} set")
+                        series_handles.append(line)
             ax.set_ylim(*ylim)
             with _quiet_nan():
                 top, bottom = float(np.nanmax(q95.values)), float(np.nanmin(q05.values))

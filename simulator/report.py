@@ -344,22 +344,36 @@ def _summary_tables(ds, s, step) -> str:
     band_names = [b[0] for b in BANDS]
     band_heads = {"below_0": "below 0", "0_3": "0-3", "3_6": "3-6", "6_9": "6-9", "9_15": "9-15",
                   "above_15": "above 15"}
+    from .named_sets import SET_ORDER, has_named_sets, named_exhaustion_year, named_reserve_months
+
+    has_named = has_named_sets(ds)
     out = ['<p class="note">Reserve months are the balance over a month of expenditure. Quantiles and '
            "probabilities are over Monte Carlo paths; band columns give the probability of each warning band "
            "(months) in that year. Individual accounts belong to their members and take no part.</p>"]
+    if has_named:
+        out.append('<p class="note">The low-cost, central and high-cost sets are deterministic projections (every '
+                   "sigma zero; each uncertain value at its mean, or at its "
+                   f"{float(ds.attrs.get('named_set_quantile', 0.9)):.0%} quantile in its cost direction; epidemics "
+                   "at their expected cost), shown beside the stochastic percentiles as the social-security trustees "
+                   "show their named scenarios; the event table gives each set's exhaustion year.</p>")
     for fund in s["fund"].values:
         fund = str(fund)
         out.append(f"<h3>{_e(labels.get(fund, fund))}</h3>")
         rows = []
+        named = named_reserve_months(ds, fund) if has_named else None
         for y in show:
             qv = s["reserve_months_quantile"].sel(fund=fund, year=y)
             bp = s["band_probability"].sel(fund=fund, year=y)
             rows.append([int(y), f"{float(qv.sel(quantile=0.5)):.1f}",
                          f"[{float(qv.sel(quantile=0.05)):.1f}, {float(qv.sel(quantile=0.95)):.1f}]"]
+                        + ([f"{float(named.sel(assumption_set=k, year=y)):.1f}" for k in SET_ORDER] if has_named else [])
                         + [f"{float(bp.sel(band=b)):.3f}" for b in band_names])
-        head = ["year", "reserve months: median", "[5%, 95%]"] + [band_heads[b] for b in band_names]
+        head = (["year", "reserve months: median", "[5%, 95%]"]
+                + (["low-cost set", "central set", "high-cost set"] if has_named else [])
+                + [band_heads[b] for b in band_names])
+        below0 = head.index("below 0")
         out.append(_table(head, rows, num_cols=range(len(head)),
-                          row_class=lambda r, row: "hi" if float(row[3]) >= 0.05 else None))
+                          row_class=lambda r, row: "hi" if float(row[below0]) >= 0.05 else None))
         ev_rows = []
         for name, what in (("first_deficit_year", "first current deficit (income < expenditure)"),
                            ("first_operating_deficit_year", "first operating deficit (contributions < expenditure)"),
@@ -367,8 +381,13 @@ def _summary_tables(ds, s, step) -> str:
             p = float(s[f"{name}_within_horizon"].sel(fund=fund))
             qv = s[f"{name}_quantile"].sel(fund=fund)
             ev_rows.append([what, f"{p:.3f}"] + [_year(float(qv.sel(quantile=k))) for k in (0.05, 0.5, 0.95)])
-        out.append(_table(["event", f"probability by {years[-1]}", "year: 5%", "median", "95%"], ev_rows,
-                          num_cols=(1, 2, 3, 4)))
+        ev_head = ["event", f"probability by {years[-1]}", "year: 5%", "median", "95%"]
+        if has_named:
+            ex = named_exhaustion_year(ds, fund)
+            ev_rows = [r + (["", "", ""] if i < 2 else [_year(float(ex[k]) if ex[k] is not None else np.inf)
+                                                      for k in SET_ORDER]) for i, r in enumerate(ev_rows)]
+            ev_head += ["low-cost set", "central set", "high-cost set"]
+        out.append(_table(ev_head, ev_rows, num_cols=range(1, len(ev_head))))
     out.append('<p class="note">Rows shaded: a balance below 0 in that year on at least 5% of paths. '
                '"not within horizon": the event happens on fewer paths than the quantile needs.</p>')
     return "".join(out)

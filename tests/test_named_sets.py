@@ -39,3 +39,22 @@ def test_summary_shows_the_sets_only_when_attached():
     assert "named sets" not in simulator.format_summary(plain)
     ex = named_exhaustion_year(ds, "employee_pooled")
     assert set(ex) == set(SET_ORDER)
+
+
+def test_fan_chart_draws_the_named_sets_beside_the_bands():
+    from simulator.plots import fan_chart
+    plain, ds = _run_with_sets()
+    labels = {line.get_label() for ax in fan_chart(ds).axes for line in ax.get_lines()}
+    assert {"low-cost set", "central set", "high-cost set"} <= labels
+    labels = {line.get_label() for ax in fan_chart(plain).axes for line in ax.get_lines()}
+    assert "central set" not in labels
+
+
+def test_report_tables_show_the_named_sets():
+    from simulator.report import render_report
+    plain, ds = _run_with_sets()
+    html = render_report(ds)
+    import re
+    # reserve months and events, for each pooled view
+    assert len(re.findall(r"<th[^>]*>high-cost set</th>", html)) == 6
+    assert "high-cost set" not in render_report(plain)
