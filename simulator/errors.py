@@ -13,6 +13,25 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
+#: at most this many problems are listed in one message; the rest are counted
+MAX_PROBLEMS_SHOWN = 20
+#: quoted input (a key, a value) is cut to this many characters
+EXCERPT_CHARS = 40
+
+
+def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
+    """A short, escaped quotation of user input for an error message: ``'abc'`` for text (control
+    characters and newlines escaped, cut to ``limit`` characters with ``...``), the ``repr`` of
+    anything else cut the same way.  Messages never quote more of a file than this."""
+    if isinstance(value, str):
+        cut = value if len(value) <= limit else value[:limit] + "..."
+        return repr(cut)
+    try:
+        text = repr(value)
+    except Exception:  # pragma: no cover - an object whose repr fails
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
 
 class SimulatorError(Exception):
     """Base class of the errors the simulator raises on purpose."""
@@ -27,11 +46,15 @@ class ScenarioError(SimulatorError):
     """
 
     exit_code = EXIT_BAD_INPUT
+    #: first words of the message
+    head = "invalid scenario"
 
-    def __init__(self, problems, file=None):
+    def __init__(self, problems, file=None, more: int = 0):
         if isinstance(problems, str):
             problems = [(None, problems, None)]
         self.file = file
+        #: problems found but not kept (a file with 100,000 unknown keys lists the first few)
+        self.more = int(more)
         # (key_path, problem, line, file): each problem may name its own file (a key inherited
         # through ``extends`` is reported in the file that defined it); 3-tuples use ``file``.
         self.problems = [self._normalise(p) for p in problems]
@@ -47,7 +70,7 @@ class ScenarioError(SimulatorError):
 
     def _format(self) -> str:
         lines = []
-        for key_path, problem, line, file in self.problems:
+        for key_path, problem, line, file in self.problems[:MAX_PROBLEMS_SHOWN]:
             loc = str(file) if file else "<scenario>"
             if line is not None:
                 loc += f":{line}"
@@ -55,8 +78,20 @@ class ScenarioError(SimulatorError):
                 lines.append(f"{loc}: {key_path}: {problem}")
             else:
                 lines.append(f"{loc}: {problem}")
-        head = f"invalid scenario ({len(lines)} problems):\n  " if len(lines) > 1 else "invalid scenario: "
+        shown = len(lines)
+        hidden = len(self.problems) - shown + self.more
+        total = shown + hidden
+        if hidden:
+            lines.append(f"... and {hidden:,} more problems (the first {shown} are listed)")
+        head = f"{self.head} ({total:,} problems):\n  " if total > 1 else f"{self.head}: "
         return head + "\n  ".join(lines)
+
+
+class ImplausibleInputError(ScenarioError):
+    """Valid input whose calibration makes no sense (a unit mistake: members in 万人,
+    flows in 亿元, a 70% rate); the run stops unless ``calibration.allow_implausible: true``."""
+
+    head = "implausible scenario (set calibration.allow_implausible: true to run it anyway)"
 
 
 class CalibrationError(SimulatorError):

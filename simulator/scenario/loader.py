@@ -32,6 +32,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ScenarioError
+from ..errors import MAX_PROBLEMS_SHOWN, ScenarioError, excerpt
 from .schema import Scenario
 from .values import PARAM_KEYS, PROFILE_KEYS, suggest
 
@@ -48,6 +49,14 @@ __all__ = ["LoadedScenario", "load_scenario", "list_builtin_scenarios", "dump_ya
 
 OVERRIDE_FILE = "--set"
 _YAML_SUFFIXES = (".yaml", ".yml")
+
+#: a scenario file is a regular file of at most this many bytes (checked before it is read)
+MAX_FILE_BYTES = 10_000_000
+#: at most this many YAML values (mappings, lists, scalars) in one file or ``--set`` value, and
+#: in its data once aliases are expanded (the baseline has about 850): bounds an alias bomb
+MAX_NODES = 50_000
+#: mappings and lists nest at most this deep (the baseline: 7)
+MAX_DEPTH = 50
 
 
 # ----------------------------------------------------------------------------- result
@@ -136,7 +145,7 @@ def _file_source(path: Path) -> _Source:
 
 def _did_you_mean(word: str, choices, what: str) -> str:
     choices = sorted(choices)
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word[:100], choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"
     return f"; {what}: {', '.join(choices)}" if choices else ""
@@ -152,16 +161,16 @@ def _resolve_ref(ref: str, base) -> tuple[_Source | None, str]:
         path = Path(ref).expanduser()
         if not path.is_absolute() and base is not None:
             path = base / path
-        if path.is_file() or _looks_like_path(ref):
+        if os.path.lexists(path) or _looks_like_path(ref):  # a FIFO or a device too: refused when read
             return _file_source(path), ""
-        return None, (f"no built-in scenario or file named '{ref}'"
+        return None, (f"no built-in scenario or file named {excerpt(ref, 200)}"
                       + _did_you_mean(ref, builtins, "built-in scenarios"))
     # relative to a built-in scenario that is not on the file system (e.g. inside a zip)
     res = base.joinpath(ref)
     if res.is_file():
         name = res.name[: -len(".yaml")] if res.name.endswith(".yaml") else res.name
         return _Source("builtin", f"builtin:{ref}", f"<built-in>/{ref}", name, base, resource=res), ""
-    return None, f"no built-in scenario or file named '{ref}'" + _did_you_mean(ref, builtins, "built-in scenarios")
+    return None, f"no built-in scenario or file named {excerpt(ref, 200)}" + _did_you_mean(ref, builtins, "built-in scenarios")
 
 
 def _top_source(source, base_dir) -> _Source:
@@ -188,12 +197,55 @@ def _top_source(source, base_dir) -> _Source:
 # ----------------------------------------------------------------------------- YAML parsing
 
 
+class _TooManyNodes(Exception):
+    def __init__(self, mark):
+        super().__init__(mark)
+        self.mark = mark
+
+
+def _bounded(y):
+    """Make a ruamel ``YAML`` stop composing after :data:`MAX_NODES` values and at
+    :data:`MAX_DEPTH` levels of nesting (a file of 100,000 keys is refused at the limit instead
+    of being parsed in full)."""
+    base = y.Composer
+
+    class Composer(base):
+        _count = 0
+
+        def compose_node(self, parent, index):
+            self._count += 1
+            if self._count > MAX_NODES:
+                raise _TooManyNodes(self.parser.peek_event().start_mark)
+            return super().compose_node(parent, index)
+
+    y.Composer = Composer
+    y.max_depth = MAX_DEPTH
+    return y
+
+
 def _yaml_loader():
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt", pure=True)
     y.allow_duplicate_keys = False
-    return y
+    return _bounded(y)
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _no_content(problem: str) -> str:
+    """The parser's description of a syntax error without the text it quotes from the file (a
+    file that is not YAML is never echoed; one escaped character such as '\\t' is kept)."""
+    import ast
+
+    def keep(m):
+        try:
+            return m.group(0) if len(ast.literal_eval(m.group(0))) == 1 else "(text not shown)"
+        except (ValueError, SyntaxError):
+            return "(text not shown)"
+
+    return _QUOTED.sub(keep, problem)
 
 
 def _mark_line(mark) -> int | None:
@@ -204,32 +256,114 @@ def _yaml_problem(exc, label: str) -> ScenarioError:
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError
 
+    from ruamel.yaml.composer import MaxDepthExceededError
+
     if isinstance(exc, DuplicateKeyError):
-        m = re.search(r'found duplicate key "(.*?)"', str(exc.problem or ""))
-        key = m.group(1) if m else "?"
+        m = re.search(r'found duplicate key "(.*?)"', str(exc.problem or ""), re.S)
+        key = excerpt(m.group(1)) if m else "?"
         start = _mark_line(exc.context_mark)
-        msg = f"duplicate key '{key}'" + (f" (in the mapping that starts on line {start})" if start else "")
+        msg = f"duplicate key {key}" + (f" (in the mapping that starts on line {start})" if start else "")
         return ScenarioError([(None, msg, _mark_line(exc.problem_mark), label)], label)
+    if isinstance(exc, MaxDepthExceededError):
+        return ScenarioError([(None, f"mappings and lists nest deeper than {MAX_DEPTH} levels (a scenario needs fewer than 10)",
+                               _mark_line(exc.problem_mark), label)], label)
     if isinstance(exc, MarkedYAMLError):
-        problem = (exc.problem or str(exc)).strip()
+        problem = _no_content((exc.problem or "cannot parse").strip())
         msg = f"YAML syntax error: {problem}"
-        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
+        context = _no_content(exc.context.strip()) if exc.context else ""
+        if context and exc.context_mark is not None and exc.problem_mark is not None \
                 and exc.context_mark.line != exc.problem_mark.line:
-            msg += f" ({exc.context.strip()} on line {exc.context_mark.line + 1})"
-        elif exc.context:
-            msg += f" ({exc.context.strip()})"
+            msg += f" ({context} on line {exc.context_mark.line + 1})"
+        elif context:
+            msg += f" ({context})"
         mark = exc.problem_mark or exc.context_mark
         return ScenarioError([(None, msg, _mark_line(mark), label)], label)
-    return ScenarioError([(None, f"cannot read the YAML: {str(exc).strip()}", None, label)], label)
+    return ScenarioError([(None, f"cannot read the YAML ({type(exc).__name__})", None, label)], label)
+
+
+def _too_many_nodes(label, line=None, key_path=None) -> ScenarioError:
+    return ScenarioError([(key_path, f"more than {MAX_NODES:,} values (keys, items and numbers, counting each use of a YAML alias); "
+                                 "a scenario has a few thousand", line, label)], label)
+
+
+def _too_deep(label, line=None) -> ScenarioError:
+    return ScenarioError([(None, f"mappings and lists nest deeper than {MAX_DEPTH} levels (a scenario needs fewer than 10)",
+                           line, label)], label)
 
 
 def _parse_text(text: str, label: str):
     from ruamel.yaml.error import YAMLError
 
+    if "\x00" in text:
+        raise ScenarioError([(None, "file is binary (it contains NUL bytes), not YAML text", None, label)], label)
     try:
         return _yaml_loader().load(text)
+    except _TooManyNodes as e:
+        raise _too_many_nodes(label, _mark_line(e.mark)) from None
+    except RecursionError:
+        raise _too_deep(label) from None
     except YAMLError as e:
         raise _yaml_problem(e, label) from None
+
+
+class _Unreadable(ScenarioError):
+    """A file that was not read (missing, not a regular file, too large, no permission)."""
+
+
+def _read_file(path: Path, label: str) -> bytes:
+    """The bytes of a scenario file, refusing anything but a regular file (after symbolic links)
+    of at most :data:`MAX_FILE_BYTES`: the type and size are checked before reading, a FIFO is
+    opened without blocking and at most ``MAX_FILE_BYTES + 1`` bytes are ever read."""
+    def fail(msg):
+        return _Unreadable([(None, msg, None, label)], label)
+
+    link = ""
+    try:
+        if os.path.islink(path):
+            link = f" ({label} is a symbolic link to {excerpt(os.path.realpath(path), 200)})"
+    except (OSError, ValueError):
+        pass
+
+    def check(st):
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            return fail("is a folder, not a scenario file" + link)
+        if not stat.S_ISREG(mode):
+            kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+                    else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+            return fail(f"is {kind}, not a regular file; a scenario must be a regular YAML file{link}")
+        if st.st_size > MAX_FILE_BYTES:
+            return fail(f"is {st.st_size / 1e6:,.1f} MB; a scenario file may be at most {MAX_FILE_BYTES / 1e6:g} MB{link}")
+        return None
+
+    try:
+        err = check(os.stat(path))  # before opening: a device or FIFO is never opened for reading
+        if err is not None:
+            raise err
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise fail("file not found" + link) from None
+    except (OSError, ValueError) as e:
+        raise fail(f"cannot read the file ({getattr(e, 'strerror', None) or type(e).__name__}){link}") from None
+    try:
+        err = check(os.fstat(fd))  # the file opened may differ from the one checked (a race)
+        if err is not None:
+            raise err
+        chunks, n = [], 0
+        while n <= MAX_FILE_BYTES:
+            b = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - n))
+            if not b:
+                break
+            chunks.append(b)
+            n += len(b)
+    except OSError as e:
+        raise fail(f"cannot read the file ({e.strerror or type(e).__name__}){link}") from None
+    finally:
+        os.close(fd)
+    if n > MAX_FILE_BYTES:
+        raise fail(f"is larger than {MAX_FILE_BYTES / 1e6:g} MB, the most a scenario file may be{link}")
+    return b"".join(chunks)
 
 
 def _read_source(src: _Source) -> tuple[dict, dict]:
@@ -238,14 +372,17 @@ def _read_source(src: _Source) -> tuple[dict, dict]:
     if src.kind == "dict":
         return _plain(src.data, (), src.label, locs, None), locs
     res = src.resource
-    try:
-        if isinstance(res, Path) and res.is_dir():
-            raise ScenarioError([(None, "is a folder, not a scenario file", None, src.label)], src.label)
-        raw = res.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([(None, "file not found", None, src.label)], src.label) from None
-    except OSError as e:
-        raise ScenarioError([(None, f"cannot read the file ({e.strerror or e})", None, src.label)], src.label) from None
+    if isinstance(res, (str, os.PathLike)):
+        raw = _read_file(Path(res), src.label)
+    else:  # a built-in scenario inside a package archive
+        try:
+            raw = res.read_bytes()
+        except FileNotFoundError:
+            raise ScenarioError([(None, "file not found", None, src.label)], src.label) from None
+        except OSError as e:
+            raise ScenarioError([(None, f"cannot read the file ({e.strerror or type(e).__name__})", None, src.label)], src.label) from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError([(None, f"is larger than {MAX_FILE_BYTES / 1e6:g} MB", None, src.label)], src.label)
     key = (src.label, hashlib.sha256(raw).digest())
     hit = _PARSED.get(key)
     if hit is not None:
@@ -259,8 +396,10 @@ def _read_source(src: _Source) -> tuple[dict, dict]:
         raise ScenarioError([(None, "file is empty: a scenario is a mapping of keys (name:, base_year:, ...)",
                               None, src.label)], src.label)
     if not isinstance(doc, dict):
-        raise ScenarioError([(None, f"the top level must be a mapping of keys, got {_kind(doc)}",
-                              1 if not hasattr(doc, "lc") else doc.lc.line + 1, src.label)], src.label)
+        # the content is not quoted: a file that is not a scenario is never echoed
+        raise ScenarioError([(None, f"is not a scenario: the top level must be a mapping of keys (name:, base_year:, ...), "
+                                    f"got {_shape(doc)}", None, src.label)], src.label)
+    _looks_like_scenario(doc, src.label)
     out = (_plain(doc, (), src.label, locs, 1), locs)
     if len(_PARSED) >= 32:
         _PARSED.pop(next(iter(_PARSED)))
@@ -270,6 +409,23 @@ def _read_source(src: _Source) -> tuple[dict, dict]:
 
 #: parsed files by (label, content digest): a sweep that reloads a scenario parses it once
 _PARSED: dict = {}
+
+
+def _shape(v) -> str:
+    """What a value is, without quoting it."""
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "text" if "\n" not in v.strip() else "lines of text"
+    return "a value"
 
 
 def _kind(v) -> str:
@@ -282,8 +438,23 @@ def _kind(v) -> str:
     if isinstance(v, bool):
         return f"a boolean ({v!r})"
     if isinstance(v, (int, float)):
-        return f"a number ({v!r})"
-    return f"text ({str(v)!r})"
+        return f"a number ({excerpt(v)})"
+    return f"text ({excerpt(str(v))})"
+
+
+def _looks_like_scenario(doc: dict, label: str) -> None:
+    """A YAML mapping none of whose top-level keys is (or nearly is) a scenario key is some other
+    file (``extends: /etc/...``): say so without listing its keys."""
+    fields = list(Scenario.model_fields)
+    keys = list(doc.keys())
+    if not keys or any(isinstance(k, str) and k in fields for k in keys):
+        return
+    for k in keys[:MAX_PROBLEMS_SHOWN]:
+        if isinstance(k, str) and difflib.get_close_matches(k[:100], fields, n=1, cutoff=0.75):
+            return
+    n = len(keys)
+    raise ScenarioError([(None, f"is not a scenario: none of its {n:,} top-level key{'s' if n != 1 else ''} is a scenario key "
+                                "(a scenario has name:, base_year:, population:, ... or extends:)", None, label)], label)
 
 
 def _tag_of(node) -> str | None:
@@ -292,7 +463,7 @@ def _tag_of(node) -> str | None:
     return value or None
 
 
-def _plain_key(k, label, line):
+def _plain_key(k, label, line, path=()):
     from ruamel.yaml.scalarbool import ScalarBoolean
 
     if isinstance(k, (bool, ScalarBoolean)):
@@ -304,52 +475,52 @@ def _plain_key(k, label, line):
     if isinstance(k, str):
         return str(k)
     if k is None:
-        return None
+        raise ScenarioError([(_dotted(path) or None, "a key is empty or null (nothing, '~' or 'null' before ':'); "
+                              "a key is a name or a number", line, label)], label)
     if isinstance(k, (_dt.date, _dt.datetime)):
         return k.isoformat()
-    raise ScenarioError([(None, f"a key must be a name or a number, got {_kind(k)}", line, label)], label)
+    raise ScenarioError([(_dotted(path) or None, f"a key must be a name or a number, got {_shape(k)}", line, label)], label)
 
 
-def _plain(node, path: tuple, label: str, locs: dict, line):
-    """ruamel round-trip objects (or any dict/list) -> plain Python, recording key lines."""
+class _Walk:
+    """The budget of one conversion: values seen (aliases expanded) and the containers on the
+    current branch (a container inside itself is a recursive alias)."""
+
+    __slots__ = ("count", "open")
+
+    def __init__(self):
+        self.count = 0
+        self.open: set = set()
+
+
+def _plain(node, path: tuple, label: str, locs: dict, line, walk: _Walk | None = None):
+    """ruamel round-trip objects (or any dict/list) -> plain Python, recording key lines.
+
+    At most :data:`MAX_NODES` values (an alias counts its whole value each time it is used) and
+    :data:`MAX_DEPTH` levels: a YAML alias bomb or a recursive alias stops with a message."""
     from ruamel.yaml.comments import TaggedScalar
     from ruamel.yaml.scalarbool import ScalarBoolean
 
+    if walk is None:
+        walk = _Walk()
+    walk.count += 1
+    if walk.count > MAX_NODES:
+        raise _too_many_nodes(label, line, _dotted(path[:1]) or None)
     if _tag_of(node) is not None and not isinstance(node, (bool, int, float, str)):
-        raise ScenarioError([(_dotted(path) or None, f"YAML tags such as '{_tag_of(node)}' are not supported", line, label)], label)
+        raise ScenarioError([(_dotted(path) or None, f"YAML tags such as {excerpt(_tag_of(node))} are not supported", line, label)], label)
     if isinstance(node, TaggedScalar):
-        raise ScenarioError([(_dotted(path) or None, f"YAML tags such as '{node.tag}' are not supported", line, label)], label)
-    if isinstance(node, dict):
-        out = {}
-        lc = getattr(node, "lc", None)
-        for k, v in node.items():
-            kline = line
-            if lc is not None:
-                try:
-                    kline = lc.key(k)[0] + 1
-                except (KeyError, TypeError, AttributeError):
-                    kline = line  # a key merged in with '<<:' has no line of its own here
-            key = _plain_key(k, label, kline)
-            if key in out:
-                raise ScenarioError([(_dotted(path + (key,)), "duplicate key", kline, label)], label)
-            p = path + (key,)
-            locs[p] = (label, kline)
-            out[key] = _plain(v, p, label, locs, kline)
-        return out
-    if isinstance(node, (list, tuple)):
-        out = []
-        lc = getattr(node, "lc", None)
-        for i, v in enumerate(node):
-            iline = line
-            if lc is not None:
-                try:
-                    iline = lc.item(i)[0] + 1
-                except (KeyError, IndexError, TypeError, AttributeError):
-                    iline = line
-            p = path + (i,)
-            locs[p] = (label, iline)
-            out.append(_plain(v, p, label, locs, iline))
-        return out
+        raise ScenarioError([(_dotted(path) or None, f"YAML tags such as {excerpt(str(node.tag))} are not supported", line, label)], label)
+    if isinstance(node, (dict, list, tuple)):
+        if len(path) >= MAX_DEPTH:
+            raise _too_deep(label, line)
+        if id(node) in walk.open:
+            raise ScenarioError([(_dotted(path) or None, "a YAML alias refers to a mapping or list that contains it "
+                                  "(a recursive alias)", line, label)], label)
+        walk.open.add(id(node))
+        try:
+            return _plain_container(node, path, label, locs, line, walk)
+        finally:
+            walk.open.discard(id(node))
     if isinstance(node, (bool, ScalarBoolean)):
         return bool(node)
     if isinstance(node, int):
@@ -366,24 +537,63 @@ def _plain(node, path: tuple, label: str, locs: dict, line):
         import numpy as np
 
         if isinstance(node, np.generic):
-            return _plain(node.item(), path, label, locs, line)
+            return _plain(node.item(), path, label, locs, line, walk)
         if isinstance(node, np.ndarray):
-            return _plain(node.tolist(), path, label, locs, line)
+            return _plain(node.tolist(), path, label, locs, line, walk)
     except ImportError:  # pragma: no cover
         pass
     raise ScenarioError([(_dotted(path) or None, f"unsupported value of type {type(node).__name__}", line, label)], label)
 
 
+def _plain_container(node, path, label, locs, line, walk):
+    if isinstance(node, dict):
+        out = {}
+        lc = getattr(node, "lc", None)
+        for k, v in node.items():
+            kline = line
+            if lc is not None:
+                try:
+                    kline = lc.key(k)[0] + 1
+                except (KeyError, TypeError, AttributeError):
+                    kline = line  # a key merged in with '<<:' has no line of its own here
+            key = _plain_key(k, label, kline, path)
+            if key in out:
+                raise ScenarioError([(_dotted(path + (key,)), "duplicate key", kline, label)], label)
+            p = path + (key,)
+            locs[p] = (label, kline)
+            out[key] = _plain(v, p, label, locs, kline, walk)
+        return out
+    out = []
+    lc = getattr(node, "lc", None)
+    for i, v in enumerate(node):
+        iline = line
+        if lc is not None:
+            try:
+                iline = lc.item(i)[0] + 1
+            except (KeyError, IndexError, TypeError, AttributeError):
+                iline = line
+        p = path + (i,)
+        locs[p] = (label, iline)
+        out.append(_plain(v, p, label, locs, iline, walk))
+    return out
+
+
 # ----------------------------------------------------------------------------- key paths
 
 
+_PLAIN_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,40}")
+
+
 def _dotted(path) -> str:
+    """``("a", "b", 0, "c")`` -> ``a.b[0].c``; a long key or one with control characters is
+    shown as a short escaped excerpt (an error message never quotes much of a file)."""
     out = ""
     for k in path:
         if isinstance(k, int) and not isinstance(k, bool):
             out += f"[{k}]"
         else:
-            out += ("." if out else "") + str(k)
+            k = str(k)
+            out += ("." if out else "") + (k if _PLAIN_NAME.fullmatch(k) else excerpt(k))
     return out
 
 
@@ -565,9 +775,12 @@ def _resolve(src: _Source, stack: tuple) -> tuple[dict, dict, tuple, dict]:
         raise ScenarioError([("extends", "extends cycle: " + " -> ".join(loop), eline, src.label)], src.label)
     try:
         pdata, plocs, pchain, _ = _resolve(parent_src, stack + (src,))
-    except ScenarioError as e:
-        if parent_src.kind == "file" and any(p[1] == "file not found" and p[3] == parent_src.label for p in e.problems):
-            raise ScenarioError([("extends", f"file not found: {parent_src.label}", eline, src.label)], src.label) from None
+    except _Unreadable as e:
+        # reported where the reference is written: "child.yaml:1: extends: /dev/zero: is a character device"
+        if parent_src.kind == "file" and len(e.problems) == 1 and e.problems[0][3] == parent_src.label:
+            problem = e.problems[0][1]
+            msg = f"file not found: {parent_src.label}" if problem == "file not found" else f"{parent_src.label} {problem}"
+            raise ScenarioError([("extends", msg, eline, src.label)], src.label) from None
         raise
     merged = _deep_merge(pdata, data)
     return merged, _merge_locations(merged, locs, plocs), chain + pchain, data
@@ -580,33 +793,43 @@ def _override_error(path_text, msg) -> ScenarioError:
     return ScenarioError([(path_text or None, msg, None, OVERRIDE_FILE)], OVERRIDE_FILE)
 
 
-def _parse_flow_value(text: str, path_text: str):
+def _parse_flow_value(text: str, path_text: str, tokens=()):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     if not text.strip():
         raise _override_error(path_text, "no value after '=' (write null to clear an optional value)")
+    if len(text) > MAX_FILE_BYTES:
+        raise _override_error(path_text, f"the value is longer than {MAX_FILE_BYTES / 1e6:g} MB")
     try:
-        value = YAML(typ="safe", pure=True).load(text)
+        value = _bounded(YAML(typ="safe", pure=True)).load(text)
+    except _TooManyNodes:
+        raise _override_error(path_text, f"the value has more than {MAX_NODES:,} values") from None
+    except RecursionError:
+        raise _override_error(path_text, f"the value nests deeper than {MAX_DEPTH} levels") from None
     except YAMLError as e:
-        problem = (getattr(e, "problem", None) or str(e)).strip()
-        raise _override_error(path_text, f"cannot read the value {text!r} as YAML: {problem}") from None
-    return _plain(value, (), OVERRIDE_FILE, {}, None)
+        from ruamel.yaml.composer import MaxDepthExceededError
+
+        if isinstance(e, MaxDepthExceededError):
+            raise _override_error(path_text, f"the value nests deeper than {MAX_DEPTH} levels") from None
+        problem = _no_content((getattr(e, "problem", None) or type(e).__name__).strip())
+        raise _override_error(path_text, f"cannot read the value {excerpt(text)} as YAML: {problem}") from None
+    return _plain(value, tuple(tokens), OVERRIDE_FILE, {}, None)
 
 
 def parse_override(text: str) -> tuple[list, object]:
     """``"a.b[0].c=VALUE"`` -> (``["a", "b", 0, "c"]``, parsed VALUE)."""
     if not isinstance(text, str) or "=" not in text:
-        raise _override_error(None, f"expected KEY.PATH=VALUE, got {text!r}")
+        raise _override_error(None, f"expected KEY.PATH=VALUE, got {excerpt(text)}")
     key_text, value_text = text.split("=", 1)
     key_text = key_text.strip()
     if not key_text:
-        raise _override_error(None, f"no key path before '=' in {text!r}")
+        raise _override_error(None, f"no key path before '=' in {excerpt(text)}")
     try:
         tokens = _split_key_path(key_text)
     except ValueError as e:
         raise _override_error(key_text, str(e)) from None
-    return tokens, _parse_flow_value(value_text, key_text)
+    return tokens, _parse_flow_value(value_text, key_text, tokens)
 
 
 def _is_meta_mapping(v) -> bool:
@@ -715,7 +938,12 @@ def _check_new_value_key(node: dict, key, shown, kind) -> None:
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
-def _validation_problems(err: ValidationError, locs: dict, top_label: str) -> list:
+def _validation_problems(err: ValidationError, locs: dict, top_label: str) -> tuple[list, int]:
+    """The problems of a validation error, in file and line order: the first
+    :data:`~simulator.errors.MAX_PROBLEMS_SHOWN` of them, and how many more there are.
+
+    Linear in the number of errors (a file with 100,000 unknown keys): the "did you mean" of an
+    unknown key is worked out only for the problems that are listed."""
     found = []
     for e in err.errors(include_url=False):
         loc = tuple(e.get("loc", ()))
@@ -728,11 +956,9 @@ def _validation_problems(err: ValidationError, locs: dict, top_label: str) -> li
         unknown = False
         if loc and loc[-1] == "[key]":  # a bad key of a dict[Literal[...], ...]
             loc = loc[:-1]
-            keys = _valid_keys(_schema_node(loc[:-1]))
-            msg, unknown = f"unknown key '{loc[-1]}'{suggest(loc[-1], keys)}", True
+            msg, unknown = None, True
         elif etype == "extra_forbidden":
-            keys = _valid_keys(_schema_node(loc[:-1]))
-            msg, unknown = f"unknown key '{loc[-1]}'{suggest(loc[-1], keys)}", True
+            msg, unknown = None, True
         elif etype == "missing":
             msg = "required key is missing"
         elif etype in ("model_type", "model_attributes_type", "dict_type"):
@@ -742,17 +968,29 @@ def _validation_problems(err: ValidationError, locs: dict, top_label: str) -> li
         elif etype not in ("value_error", "assertion_error") and not isinstance(inp, (dict, list)):
             msg += f", got {_kind(inp)}"
         found.append((loc, msg, unknown))
-    unknown_locs = [loc for loc, _, u in found if u]
+    unknown_locs = {loc for loc, _, u in found if u}
     problems: list = []
+    seen: set = set()
     for loc, msg, u in found:
-        if not u and any(loc[: len(x)] == x for x in unknown_locs):
+        if not u and unknown_locs and any(loc[:n] in unknown_locs for n in range(1, len(loc) + 1)):
             continue  # problems inside a key that is itself unknown are noise
         file, line = _locate(locs, loc, top_label)
-        prob = (_dotted(loc) or None, msg, line, file)
-        if prob not in problems:
-            problems.append(prob)
-    files = list(dict.fromkeys(p[3] for p in problems))
-    return sorted(problems, key=lambda p: (files.index(p[3]), p[2] if p[2] is not None else float("inf")))
+        key = (loc, msg, line, file)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append((loc, msg, line, file))
+    files = {f: i for i, f in enumerate(dict.fromkeys(p[3] for p in problems))}
+    problems.sort(key=lambda p: (files[p[3]], p[2] if p[2] is not None else float("inf")))
+    shown = []
+    for loc, msg, line, file in problems[:MAX_PROBLEMS_SHOWN]:
+        if msg is None:  # an unknown key: the suggestion is worked out here, for listed problems only
+            keys = _valid_keys(_schema_node(loc[:-1]))
+            name = loc[-1]
+            shown_name = excerpt(name) if isinstance(name, str) else repr(name)
+            msg = f"unknown key {shown_name}{suggest(name, keys)}"
+        shown.append((_dotted(loc) or None, msg, line, file))
+    return shown, len(problems) - len(shown)
 
 
 # ----------------------------------------------------------------------------- YAML output
@@ -845,7 +1083,10 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
             return source
         source = copy.deepcopy(source.data)
     src = _top_source(source, base_dir)
-    data, locs, chain, own = _resolve(src, ())
+    try:
+        data, locs, chain, own = _resolve(src, ())
+    except RecursionError:  # not expected (nesting and extends chains are bounded): one line all the same
+        raise _too_deep(src.label) from None
     if "extends" in own and "name" not in own:
         data.pop("name", None)  # a name is never inherited: the child must name itself
         locs.pop(("name",), None)
@@ -854,14 +1095,18 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        problems = _validation_problems(e, locs, src.label)
+        problems, more = _validation_problems(e, locs, src.label)
         missing_top = [p for p in problems if p[1] == "required key is missing" and p[0] and "." not in p[0]]
         if "extends" not in data and len(missing_top) >= 3:
+            if len(problems) >= MAX_PROBLEMS_SHOWN:
+                problems, more = problems[:MAX_PROBLEMS_SHOWN - 1], more + 1
             problems.append((None, "hint: a policy variant is usually written as a diff over the built-in scenario: "
                              "start the file with 'extends: baseline' and a 'name:'", None, src.label))
-        raise ScenarioError(problems, src.label) from None
+        raise ScenarioError(problems, src.label, more=more) from None
+    except RecursionError:
+        raise _too_deep(src.label) from None
     except (ValueError, TypeError, KeyError, IndexError) as e:  # a validator that failed outside pydantic
-        raise ScenarioError([(None, f"{type(e).__name__}: {e}", None, src.label)], src.label) from None
+        raise ScenarioError([(None, f"{type(e).__name__}: {excerpt(str(e), 200)}", None, src.label)], src.label) from None
     data = _canonical(data)
     text = dump_yaml(data)
     return LoadedScenario(scenario=scenario, data=data, origin=src.origin, text=text,

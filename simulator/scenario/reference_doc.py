@@ -10,8 +10,9 @@ import typing
 
 from pydantic import BaseModel
 
+from .loader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 from .schema import Scenario
-from .values import Param, Profile
+from .values import MAX_YEAR, MIN_YEAR, Param, Profile
 
 
 def _inner(ann):
@@ -120,6 +121,13 @@ def render() -> str:
         "(`0-14`, `85+`), `{male: ..., female: ...}`, a list of 101 values, or `{table: name, column: ...}`.",
         "Ranges bound central values and clip draws.",
         "",
+        "Types are strict: `true`/`false` are not numbers (`horizon: true` is an error, not 1) and numbers are",
+        "not flags; whole numbers (`horizon`, `seed`, years) are written without a decimal point; schedule years",
+        f"are calendar years {MIN_YEAR}-{MAX_YEAR}. Rates and shares are fractions (7% is `0.07`), money is yuan,",
+        "people are persons. A scenario file is a regular file (after symbolic links) of at most",
+        f"{MAX_FILE_BYTES // 1_000_000} MB, with at most {MAX_NODES:,} values (a YAML alias counts its whole value each",
+        f"time it is used) nested at most {MAX_DEPTH} levels deep.",
+        "",
         "| key | form | unit | range | default | meaning |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -130,7 +138,31 @@ def render() -> str:
         sym = f" ({meta['symbol']})" if meta.get("symbol") else ""
         lines.append(f"| `{path}` | {_kind(field, meta)} | {meta.get('unit', '')} | {_range(meta, field)} | "
                      f"{_default(field)} | {(field.description or '').replace('|', '/')}{sym} |")
+    lines += _plausibility_section()
     return "\n".join(lines) + "\n"
+
+
+def _plausibility_section() -> list[str]:
+    from ..compile import PLAUSIBLE
+
+    lines = [
+        "",
+        "## Plausibility checks",
+        "",
+        "Calibration would absorb a unit mistake (actives in 万人, flows in 亿元, a 70% rate), so every run checks",
+        "the reported figures against each other before the fit and every fitted factor after it. A value outside",
+        "its range stops the run (exit code 2) with a message naming the value, the range and the likely mistake;",
+        "`calibration.allow_implausible: true` runs it anyway, with a warning. Brackets give the 2024 national values.",
+        "",
+        "| check | plausible range | what | why |",
+        "| --- | --- | --- | --- |",
+    ]
+    def num(x):
+        return f"{x:,.0f}" if x >= 1000 and float(x).is_integer() else f"{x:g}"
+
+    for name, r in PLAUSIBLE.items():
+        lines.append(f"| {name} | {num(r.lo)} - {num(r.hi)} | {r.what.replace('|', '/')} | {r.reason.replace('|', '/')} |")
+    return lines
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,9 @@
 Each field's metadata (``json_schema_extra``) holds its ``unit``, ``min``/``max`` and whether it
 may be a schedule or uncertain; validation reads the same metadata, so the documented range is
 the checked range.  Unknown keys are rejected (the loader adds a "did you mean").
+
+Types are strict: a boolean is never a number (``horizon: true`` is an error, not 1), a number
+is never a boolean or text, and a whole number (``horizon``, ``seed``, years) is written as one.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from typing import Literal, Optional, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .values import Param, Profile, parse_param, parse_profile
+from ..errors import excerpt
+from .values import MAX_YEAR, MIN_YEAR, Param, Profile, parse_param, parse_profile
 
 REQUIRED = ...
 LINES = ("inpatient", "outpatient", "chronic_outpatient")
@@ -40,16 +44,25 @@ def profile(description, unit, lo=None, hi=None, default=REQUIRED, symbol=None):
                  json_schema_extra={"value_kind": "profile", "unit": unit, "min": lo, "max": hi, "symbol": symbol})
 
 
-def _check_range(values, lo, hi, what="value"):
+def _check_range(values, lo, hi, what="value", unit=""):
     for v in values:
         if lo is not None and v < lo:
             raise ValueError(f"{what} {v:g} is below the allowed minimum {lo:g}")
         if hi is not None and v > hi:
-            raise ValueError(f"{what} {v:g} is above the allowed maximum {hi:g}")
+            hint = ""
+            if str(unit).startswith("fraction") and hi <= 1 and 1 < v <= 100:
+                hint = f"; is {v:g} a percentage? write {v / 100:g} (rates and shares are fractions: 7% is 0.07)"
+            raise ValueError(f"{what} {v:g} is above the allowed maximum {hi:g}{hint}")
+
+
+def year_field(description, default=REQUIRED, **extra):
+    """A calendar year: a whole number in MIN_YEAR..MAX_YEAR."""
+    return Field(default, ge=MIN_YEAR, le=MAX_YEAR, description=description,
+                 json_schema_extra={"unit": "year", **extra})
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, validate_assignment=False, strict=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -61,9 +74,9 @@ class Section(BaseModel):
             if v is None and f.default is None:
                 return None
             p = parse_param(v, allow_schedule=meta["schedule"], allow_dist=meta["uncertain"])
-            _check_range(p.values(), meta["min"], meta["max"])
+            _check_range(p.values(), meta["min"], meta["max"], unit=meta.get("unit", ""))
             if p.dist is not None and not p.is_schedule:
-                _check_range([p.dist.mean], meta["min"], meta["max"], "distribution mean")
+                _check_range([p.dist.mean], meta["min"], meta["max"], "distribution mean", unit=meta.get("unit", ""))
             return p
         if kind == "profile":
             if v is None and f.default is None:
@@ -71,7 +84,7 @@ class Section(BaseModel):
             pr = parse_profile(v)
             if not np.isfinite(pr.values).all():
                 raise ValueError("profile has non-finite values")
-            _check_range([float(pr.values.min()), float(pr.values.max())], meta["min"], meta["max"])
+            _check_range([float(pr.values.min()), float(pr.values.max())], meta["min"], meta["max"], unit=meta.get("unit", ""))
             return pr
         return v
 
@@ -87,8 +100,7 @@ class Simulation(Section):
 
 class Mortality(Section):
     base_rates: Profile = profile("central death rates m0 of the table year, by single age and sex", "per year", 0, 10, symbol="m0")
-    table_year: int = Field(description="calendar year of base_rates; projected to the base year by exp(-ri*(base-year))",
-                            json_schema_extra={"unit": "year"})
+    table_year: int = year_field("calendar year of base_rates; projected to the base year by exp(-ri*(base-year))")
     improvement: Profile = profile("expected annual mortality improvement rate ri (Lee-Carter age response)", "fraction per year", -0.2, 0.2, symbol="ri")
     kappa_sd: Param = param("standard deviation of the yearly increment of the mortality index kappa (drift 1 per year)", "years of improvement", 0, 10, 0.0, symbol="σκ")
 
@@ -165,17 +177,27 @@ class Correlation(Section):
                                       json_schema_extra={"unit": "correlation"})
     source: Optional[str] = Field(None, description="where the correlations come from", json_schema_extra={"unit": "text"})
 
-    @model_validator(mode="after")
-    def _check(self):
-        names = list(self.drivers)
+    @field_validator("drivers")
+    @classmethod
+    def _drivers(cls, names):
         unknown = [n for n in names if n not in DRIVERS]
         if unknown:
-            raise ValueError(f"unknown driver(s) {', '.join(unknown)}; valid: {', '.join(DRIVERS)}")
+            raise ValueError(f"unknown driver(s) {', '.join(excerpt(n) for n in unknown[:5])}; valid: {', '.join(DRIVERS)}")
         if sorted(names) != sorted(DRIVERS):
             raise ValueError(f"drivers must list each of {', '.join(DRIVERS)} once")
-        m = np.array(self.matrix, dtype=float)
-        if m.shape != (len(names), len(names)):
-            raise ValueError(f"matrix must be {len(names)}x{len(names)}, got shape {m.shape}")
+        return names
+
+    @field_validator("matrix")
+    @classmethod
+    def _matrix(cls, matrix):
+        n = len(DRIVERS)
+        # the shape is checked row by row before NumPy sees it (a ragged list is not an array)
+        if len(matrix) != n:
+            raise ValueError(f"matrix must be {n}x{n} (one row per driver), it has {len(matrix)} rows")
+        for i, row in enumerate(matrix):
+            if len(row) != n:
+                raise ValueError(f"matrix must be {n}x{n}: row {i + 1} has {len(row)} entries, not {n}")
+        m = np.array(matrix, dtype=float)
         if not np.isfinite(m).all():
             raise ValueError("matrix has non-finite entries")
         if not np.allclose(m, m.T, atol=1e-12):
@@ -187,7 +209,7 @@ class Correlation(Section):
         ev = np.linalg.eigvalsh(m)
         if ev.min() < -1e-10:
             raise ValueError(f"matrix is not positive semi-definite (smallest eigenvalue {ev.min():.4g})")
-        return self
+        return matrix
 
     def ordered(self) -> np.ndarray:
         """The matrix in the engine's fixed driver order (specification section 5)."""
@@ -203,8 +225,8 @@ def _identity():
 class ExcessCostHistory(Section):
     excess_growth: Param = param("historical growth of health spending over wage growth in the period (contains ageing and disease change)",
                                  "fraction per year", -0.5, 0.5, schedule=False, uncertain=False)
-    start_year: int = Field(description="first year of the period", json_schema_extra={"unit": "year"})
-    end_year: int = Field(description="last year of the period", json_schema_extra={"unit": "year"})
+    start_year: int = year_field("first year of the period")
+    end_year: int = year_field("last year of the period")
     start_population: Profile = profile("population of the first year by age and sex", "persons", 0, None)
     end_population: Profile = profile("population of the last year by age and sex", "persons", 0, None)
 
@@ -391,7 +413,7 @@ class GlobalBudget(Section):
 
 class DrgDip(Section):
     coverage: Param = param("share θ of inpatient spending paid by DRG/DIP", "fraction", 0, 1, 0.0, symbol="θ")
-    start_year: int = Field(2021, description="year the scheme started (coding creep and efficiency count from it)", json_schema_extra={"unit": "year"})
+    start_year: int = year_field("year the scheme started (coding creep and efficiency count from it)", 2021)
     coding_creep: Param = param("coding creep u per year since the start", "fraction per year", 0, 1, 0.0, symbol="u")
     creep_cap: Param = param("bound umax on cumulative coding creep", "fraction", 0, 5, 0.0, symbol="umax")
     efficiency_max: Param = param("long-run efficiency gain semax of hospitals' cost per unit of real volume", "fraction", 0, 1, 0.0, symbol="semax")
@@ -479,6 +501,10 @@ class Calibration(Section):
                                json_schema_extra={"unit": "flag"})
     member_tolerance: float = Field(0.02, ge=0, le=1, description="relative tolerance of the member-count check; a warning beyond it",
                                     json_schema_extra={"unit": "fraction"})
+    allow_implausible: bool = Field(False, description="run even when an input or a fitted calibration factor is outside its plausible range "
+                                    "(the check that catches unit mistakes such as members in 万人, money in 亿元 or a 70% rate); "
+                                    "the run then warns instead of stopping. The ranges and their reasons: simulator/compile.py, PLAUSIBLE",
+                                    json_schema_extra={"unit": "flag"})
 
 
 class Scenario(Section):

@@ -35,7 +35,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import excerpt
+
 N_AGES = 101
+#: calendar years (schedule keys, table and start years) lie in this range
+MIN_YEAR, MAX_YEAR = 1900, 2300
 SEXES = ("male", "female")
 
 DISTRIBUTIONS = {
@@ -55,7 +59,7 @@ PROFILE_KEYS = {"value", "interpolation", "table", "column"} | META_KEYS
 def suggest(word: str, choices) -> str:
     """' (did you mean 'x'?)' for the closest valid name, or a list of the valid names."""
     choices = sorted(str(c) for c in choices)
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word)[:100], choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"
     if len(choices) <= 12:
@@ -65,8 +69,11 @@ def suggest(word: str, choices) -> str:
 
 def _number(x, what="value") -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ValueError(f"{what} must be a number, got {type(x).__name__} {x!r}")
-    v = float(x)
+        raise ValueError(f"{what} must be a number, got {type(x).__name__} {excerpt(x)}")
+    try:
+        v = float(x)
+    except OverflowError:  # an integer too large for a float
+        raise ValueError(f"{what} must be finite, got {excerpt(x)}") from None
     if not math.isfinite(v):
         raise ValueError(f"{what} must be finite, got {x!r}")
     return v
@@ -75,15 +82,18 @@ def _number(x, what="value") -> float:
 def _year(k) -> int:
     if isinstance(k, bool):
         raise ValueError(f"schedule year {k!r} is not an integer year")
+    if isinstance(k, float) and k.is_integer() and MIN_YEAR <= k <= MAX_YEAR:
+        k = int(k)
+    elif isinstance(k, str) and re.fullmatch(r"\s*\d{4}\s*", k):
+        k = int(k)
+    elif isinstance(k, str) and not re.fullmatch(r"[-+\d.eE\s]+", k):
+        raise ValueError(f"unknown key {excerpt(k)} (neither a year of a schedule nor a parameter key){suggest(k, PARAM_KEYS)}")
     if isinstance(k, int):
+        if not MIN_YEAR <= k <= MAX_YEAR:
+            raise ValueError(f"schedule year {excerpt(k, 24)} is outside {MIN_YEAR}-{MAX_YEAR}; "
+                             "a schedule is keyed by calendar year ({2025: x, 2035: y})")
         return k
-    if isinstance(k, float) and k.is_integer():
-        return int(k)
-    if isinstance(k, str) and re.fullmatch(r"\s*\d{4}\s*", k):
-        return int(k)
-    if isinstance(k, str) and not re.fullmatch(r"[\d.\s]+", k):
-        raise ValueError(f"unknown key '{k}' (neither a year of a schedule nor a parameter key){suggest(k, PARAM_KEYS)}")
-    raise ValueError(f"schedule year {k!r} is not an integer year")
+    raise ValueError(f"schedule year {excerpt(k, 24)} is not an integer calendar year ({MIN_YEAR}-{MAX_YEAR})")
 
 
 @dataclass(frozen=True)
@@ -232,10 +242,10 @@ def parse_param(raw, *, allow_schedule=True, allow_dist=True) -> Param:
             raise ValueError("a single number is expected here, not a schedule by year")
         return Param(_schedule(raw))
     if not isinstance(raw, dict):
-        raise ValueError(f"expected a number, a schedule {{year: value}} or a mapping with 'value' or 'dist', got {type(raw).__name__} {raw!r}")
+        raise ValueError(f"expected a number, a schedule {{year: value}} or a mapping with 'value' or 'dist', got {type(raw).__name__} {excerpt(raw)}")
     for k in raw:
         if k not in PARAM_KEYS:
-            raise ValueError(f"unknown key '{k}'{suggest(k, PARAM_KEYS)}")
+            raise ValueError(f"unknown key {excerpt(k)}{suggest(k, PARAM_KEYS)}")
     source, note = raw.get("source"), raw.get("note")
     for name, txt in (("source", source), ("note", note)):
         if txt is not None and not isinstance(txt, str):
@@ -246,8 +256,8 @@ def parse_param(raw, *, allow_schedule=True, allow_dist=True) -> Param:
         if "value" in raw:
             raise ValueError("give either 'value' or 'dist', not both (an uncertain schedule uses 'schedule')")
         kind = raw["dist"]
-        if kind not in DISTRIBUTIONS:
-            raise ValueError(f"unknown distribution '{kind}'{suggest(kind, DISTRIBUTIONS)}")
+        if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
+            raise ValueError(f"unknown distribution {excerpt(kind)}{suggest(kind, DISTRIBUTIONS)}")
         need = DISTRIBUTIONS[kind]
         args = {}
         for n in need:
@@ -279,7 +289,7 @@ def parse_param(raw, *, allow_schedule=True, allow_dist=True) -> Param:
         if direction is None:
             raise ValueError("an uncertain parameter must declare cost_direction: increases_cost or decreases_cost (does a higher value cost the fund more?)")
         if direction not in COST_DIRECTIONS:
-            raise ValueError(f"cost_direction must be one of {', '.join(COST_DIRECTIONS)}, got {direction!r}")
+            raise ValueError(f"cost_direction must be one of {', '.join(COST_DIRECTIONS)}, got {excerpt(direction)}")
         dist = Distribution(kind, args, cmin, cmax, direction)
         if "schedule" in raw:
             if not allow_schedule:
@@ -330,13 +340,13 @@ def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
     bands = []
     for k, v in raw.items():
         if isinstance(k, bool):
-            raise ValueError(f"age key {k!r} is not an age or band")
+            raise ValueError(f"age key {excerpt(k)} is not an age or band")
         if isinstance(k, int):
             lo = hi = k
         else:
             m = _BAND.match(str(k))
             if not m:
-                raise ValueError(f"age key {k!r} is not an age (30) or a band (15-44, 85+)")
+                raise ValueError(f"age key {excerpt(k)} is not an age (30) or a band (15-44, 85+)")
             lo = int(m.group(1))
             if m.group(2) == "+" or m.group(3):
                 hi = 100
@@ -345,7 +355,7 @@ def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
             else:
                 hi = lo
         if not 0 <= lo <= hi <= 100:
-            raise ValueError(f"age band {k!r} must lie within 0-100 with low <= high")
+            raise ValueError(f"age band {excerpt(k)} must lie within 0-100 with low <= high")
         bands.append((lo, hi, _number(v, f"value for ages {k}")))
     bands.sort()
     expected = 0
@@ -380,7 +390,7 @@ def parse_profile(raw, tables=None) -> Profile:
     if isinstance(raw, dict) and ({"value", "table"} & set(raw) or set(raw) <= PROFILE_KEYS and raw):
         for k in raw:
             if k not in PROFILE_KEYS:
-                raise ValueError(f"unknown key '{k}'{suggest(k, PROFILE_KEYS)}")
+                raise ValueError(f"unknown key {excerpt(k)}{suggest(k, PROFILE_KEYS)}")
         source = raw.get("source")
         if source is not None and not isinstance(source, str):
             raise ValueError("'source' must be text")
@@ -419,4 +429,4 @@ def parse_profile(raw, tables=None) -> Profile:
             raise ValueError(f"a profile by sex needs both 'male' and 'female' (missing {', '.join(missing)})")
         arr = _parse_bands(body, interpolation)
         return Profile(np.stack([arr, arr], axis=1), source, None, raw)
-    raise ValueError(f"expected an age profile (number, {{band: value}}, {{male: ..., female: ...}} or {{table: ...}}), got {type(body).__name__} {body!r}")
+    raise ValueError(f"expected an age profile (number, {{band: value}}, {{male: ..., female: ...}} or {{table: ...}}), got {type(body).__name__} {excerpt(body)}")
