@@ -165,3 +165,10 @@ def test_deep_nesting_is_one_line_not_a_recursion_error(tmp_path, kind):
 def test_recursive_alias_in_set_is_refused():
     msg = problem_of(["employee=&a {x: *a}"])
     assert "recursive alias" in msg and "--set: employee" in msg
+
+
+def test_a_whole_number_may_carry_a_zero_fraction_but_not_more():
+    # a swept range writes 10.0; that is still ten years, while 10.5 years and true are not
+    assert load_scenario("baseline", ["horizon=10.0"]).scenario.horizon == 10
+    assert "got a number (10.5)" in problem_of(["horizon=10.5"])
+    assert "got text ('10')" in problem_of(["horizon='10'"])

@@ -5,7 +5,8 @@ may be a schedule or uncertain; validation reads the same metadata, so the docum
 the checked range.  Unknown keys are rejected (the loader adds a "did you mean").
 
 Types are strict: a boolean is never a number (``horizon: true`` is an error, not 1), a number
-is never a boolean or text, and a whole number (``horizon``, ``seed``, years) is written as one.
+is never a boolean or text, and a whole number (``horizon``, ``seed``, years) has no fraction
+(``40`` or ``40.0``, not ``40.5``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ class Section(BaseModel):
                 raise ValueError("profile has non-finite values")
             _check_range([float(pr.values.min()), float(pr.values.max())], meta["min"], meta["max"], unit=meta.get("unit", ""))
             return pr
+        if f.annotation is int and isinstance(v, float) and v.is_integer() and abs(v) < 2**63:
+            return int(v)  # a whole number written 40.0 (a swept range): still not a boolean or 40.5
         return v
 
 
