@@ -57,10 +57,13 @@ def register(group):
     @click.option("--overwrite", is_flag=True, help="Replace a store at --out that holds a different sweep.")
     @click.option("--metric", "metrics", multiple=True, metavar="METRIC",
                   help="A column of the printed table (repeatable; the metric language of fundsim sensitivity).")
+    @click.option("--verify", "verify_store", type=click.Path(), metavar="STORE",
+                  help="Check a sweep store and run nothing: every block marked completed must match the "
+                       "checksums recorded with it. Exit 0 if nothing is damaged, 1 if damaged, 2 if not a sweep store.")
     @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
     @_handle_errors
     def sweep(scenarios, grids, sample, uniforms, paths, seed, horizon, overrides, out, variables, workers,
-              threads_per_worker, scheduler, variants_per_task, overwrite, metrics, quiet):
+              threads_per_worker, scheduler, variants_per_task, overwrite, metrics, verify_store, quiet):
         """Run variants of SCENARIO (default baseline) with the same seed, on dask, into a zarr store.
 
         Variants are the product of the scenario files given, the --grid values and the --sample
@@ -74,8 +77,27 @@ def register(group):
         fundsim sweep --sample 50 --uniform economy.drivers.wage_growth.mean=0.03:0.06 -n 500 -o lhs.zarr
         fundsim sweep scenarios/drg_dip_full.yaml scenarios/retiree_contributions.yaml -o files.zarr
         fundsim sweep my_sweep.yaml
+        fundsim sweep --verify s.zarr
         """
         from . import sweep as sw
+
+        if verify_store is not None:
+            given = [name for name, v in (("SCENARIO", scenarios), ("--grid", grids), ("--sample", sample),
+                                          ("--uniform", uniforms), ("--paths", paths), ("--seed", seed),
+                                          ("--horizon", horizon), ("--set", overrides), ("--out", out),
+                                          ("--variables", variables), ("--workers", workers),
+                                          ("--threads-per-worker", threads_per_worker), ("--scheduler", scheduler),
+                                          ("--variants-per-task", variants_per_task), ("--overwrite", overwrite),
+                                          ("--metric", metrics)) if v not in (None, (), False)]
+            if given:
+                raise sw.SweepError(f"--verify STORE checks a store and runs nothing: give it alone (not with "
+                                    f"{', '.join(given)})")
+            check = sw.check_store(verify_store)
+            if not check.is_store:
+                raise sw.SweepError(sw.format_store_check(check))
+            if not quiet:
+                click.echo(sw.format_store_check(check))
+            sys.exit(check.exit_code)
 
         spec = {}
         refs = list(scenarios)
@@ -106,9 +128,7 @@ def register(group):
         try:
             ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=None if quiet else sys.stderr)
         except KeyboardInterrupt:
-            done = _completed_count(spec["out"])
-            click.echo(f"\ninterrupted: {done} variants are in {spec['out']}; run the same command again to "
-                       "finish the rest", err=True)
+            click.echo(f"\ninterrupted: {_store_state(spec['out'])}", err=True)
             sys.exit(EXIT_INTERRUPTED)
         if quiet:
             return
@@ -197,9 +217,21 @@ def _plain(v):
         return str(v)
 
 
-def _completed_count(out) -> int:
+def _store_state(out) -> str:
+    """After Ctrl-C: what the store holds (it is valid: a block counts once it is marked completed)."""
+    from pathlib import Path
+
+    from . import sweep as sw
+
+    p = Path(out).expanduser()
+    attrs = sw._read_store_attrs(p) if p.is_dir() else None
+    if not attrs:
+        return f"nothing was written to {out}"
     try:
+        import numpy as np
         import zarr
-        return int(zarr.open_group(str(out), mode="r")["completed"][:].sum())
-    except (OSError, KeyError, ValueError):  # no store yet
-        return 0
+        done = int(np.count_nonzero(zarr.open_group(str(p), mode="r")["completed"][:]))
+    except Exception:  # best effort: the count is information, the store is valid either way
+        done = None
+    held = f" with {done:,} of {int(attrs.get('variants', 0)):,} variants" if done is not None else ""
+    return f"{out} is a valid sweep store{held}; run the same command again to resume"

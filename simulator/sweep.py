@@ -23,11 +23,17 @@ that no other task touches. Durability and resume:
 1. the store is created in a temporary folder next to ``out`` and renamed into place, so ``out``
    is a complete store or absent;
 2. zarr writes each chunk file to a temporary name and renames it, so no chunk file is ever
-   truncated; a task fsyncs the block's chunk files and only then sets the block in the
-   ``completed`` array (and fsyncs that);
+   truncated; a task fsyncs the block's chunk files, then records their SHA-256 in
+   ``checksums/BLOCK.json`` (fsynced), and only then sets the block in the ``completed`` array
+   (and fsyncs that); the files written with the store (metadata, coordinates) have their
+   SHA-256 in ``checksums/store.json``;
 3. rerunning the same sweep (same definition, checked by a SHA-256 of it) with the same ``out``
-   runs only the blocks not marked completed. An interrupted block is simply run again: its
-   values are deterministic, so a half-written block holds the same numbers it will hold.
+   runs only the blocks not marked completed, after verifying the ones it skips
+   (:func:`check_store`): a completed block with a chunk file missing or not matching its
+   checksum is run again (and said so on stderr); a store whose metadata is damaged is refused
+   (``overwrite`` starts it again). A store written before checksums is verified by decoding
+   every chunk. An interrupted block is simply run again: its values are deterministic, so a
+   half-written block holds the same numbers it will hold.
 
 A variant counts as finished when its block is marked completed; an interruption costs at most
 the blocks that were running. Memory: the driver holds no results; a worker holds one block
@@ -71,6 +77,7 @@ YEAR is a calendar year or ``end`` (the last year). FUND is ``employee_pooled``,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -79,6 +86,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -92,8 +100,9 @@ import xarray as xr
 from . import __version__
 from .errors import EXIT_BAD_INPUT, EXIT_FAILURE, SimulatorError
 
-__all__ = ["DEFAULT_METRICS", "MetricError", "SweepError", "evaluate_metric", "format_sensitivity", "format_sweep",
-           "load_sweep_file", "open_sweep", "parse_metric", "plan_sweep", "sensitivity", "sweep"]
+__all__ = ["DEFAULT_METRICS", "MetricError", "SweepError", "check_store", "evaluate_metric", "format_sensitivity",
+           "format_store_check", "format_sweep", "load_sweep_file", "open_sweep", "parse_metric", "plan_sweep",
+           "sensitivity", "sweep"]
 
 STORE_FORMAT = 1
 #: aim for blocks of about this many bytes of results (at least one variant per block)
@@ -633,6 +642,7 @@ def _template(plan: SweepPlan, block: int) -> xr.Dataset:
                 "data_versions": json.dumps(data_versions(), sort_keys=True),
                 "sweep_definition": json.dumps(plan.definition, sort_keys=True),
                 "sweep_sha256": plan.sha256, "variants_per_task": int(block), "store_format": STORE_FORMAT,
+                "checksums": CHECKSUMS_ATTR,
                 "conventions": "a variant equals fundsim run with its overrides and the same seed; summaries over "
                                f"paths have the dimension {SUMMARY_FUND_DIM} (pooled funds and their combination)"}
     return ds
@@ -664,15 +674,392 @@ def _remove_store(path: Path):
 
 
 def _read_store_attrs(path: Path) -> dict | None:
-    for name in (".zattrs", "zarr.json"):
-        f = path / name
-        if f.is_file():
+    """The store's attributes when they identify a fundsim sweep store (``sweep_sha256``), else
+    None: from ``.zattrs``, or from the copy in ``.zmetadata`` when ``.zattrs`` is damaged (the
+    store is then recognised, and :func:`check_store` reports the damage)."""
+    za, _ = _read_json(path / ".zattrs")
+    if isinstance(za, dict) and "sweep_sha256" in za:
+        return za
+    zm, _ = _read_json(path / ".zmetadata")
+    a = zm.get("metadata", {}).get(".zattrs") if isinstance(zm, dict) and isinstance(zm.get("metadata"), dict) else None
+    return a if isinstance(a, dict) and "sweep_sha256" in a else None
+
+
+# ---------------------------------------------------------------------------- checksums
+#
+# A store records the SHA-256 of its files in the group ``checksums`` (xarray ignores it):
+# ``checksums/store.json`` holds every file the driver wrote when it created the store (metadata
+# and coordinates; nothing changes them afterwards), and ``checksums/BLOCK.json`` the chunk files
+# of a block, written by its task after the chunks are fsynced and before the block is marked in
+# ``completed``. Resuming checks both; so does ``fundsim sweep --verify``. A store written before
+# checksums (no ``checksums`` attribute) is checked by decoding its chunks instead.
+
+CHECKSUM_GROUP = "checksums"
+CHECKSUMS_ATTR = ("sha256 of each file: checksums/store.json (written with the store), checksums/BLOCK.json "
+                  "(each block's chunks, written before the block is marked completed)")
+
+
+def _read_json(path: Path):
+    """(value, None), or (None, what is wrong: missing, unreadable, not JSON)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, "is missing"
+    except OSError as e:
+        return None, f"cannot be read ({e.strerror or e})"
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except (UnicodeDecodeError, ValueError):
+        return None, "is not valid JSON"
+
+
+def _sha256_file(path) -> tuple[int, str]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            size += len(b)
+            h.update(b)
+    return size, h.hexdigest()
+
+
+def _write_json_durably(path: Path, data):
+    """Write a small JSON file atomically (temporary name, fsync, rename, fsync the folder)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync(path.parent, directory=True)
+
+
+def _checksum_dir(root: Path) -> Path:
+    d = root / CHECKSUM_GROUP
+    if not (d / ".zgroup").is_file():  # a zarr group, so that zarr's listings know what it is
+        d.mkdir(exist_ok=True)
+        _write_json_durably(d / ".zgroup", {"zarr_format": 2})
+    return d
+
+
+def _chunk_keys(zarray: dict, block: int) -> list[str]:
+    """The chunk keys (file names) of scenario block ``block`` in a format-2 array (``.zarray``)."""
+    shape, chunks = list(zarray["shape"]), list(zarray["chunks"])
+    sep = zarray.get("dimension_separator") or "."
+    rest = [range(math.ceil(s / c)) if s else range(0) for s, c in zip(shape[1:], chunks[1:])]
+    return [sep.join(str(i) for i in (block,) + idx) for idx in itertools.product(*rest)]
+
+
+def _rel_files(root: Path) -> list[str]:
+    out = []
+    for dirpath, _d, files in os.walk(root):
+        for f in files:
+            out.append(Path(dirpath, f).relative_to(root).as_posix())
+    return sorted(out)
+
+
+def _variant_ranges(pairs) -> str:
+    """``[(0, 3), (3, 4), (7, 8)]`` (start, stop) -> ``'variants 0-3, 7'``."""
+    merged = []
+    for start, stop in sorted(pairs):
+        if merged and merged[-1][1] == start:
+            merged[-1][1] = stop
+        else:
+            merged.append([start, stop])
+    n = sum(b - a for a, b in merged)
+    parts = [str(a) if b - a == 1 else f"{a}-{b - 1}" for a, b in merged]
+    return ("variant " if n == 1 else "variants ") + ", ".join(parts)
+
+
+def _blocks_text(n: int) -> str:
+    return f"{n} block{'s' if n != 1 else ''}"
+
+
+@dataclass
+class BlockCheck:
+    """What :func:`check_store` found for one block: ``verified``, ``damaged`` or ``not run``."""
+
+    block: int
+    start: int
+    stop: int
+    state: str
+    reason: str = ""
+
+    @property
+    def variants(self) -> str:
+        return _variant_ranges([(self.start, self.stop)])
+
+
+@dataclass
+class StoreCheck:
+    """The result of :func:`check_store`."""
+
+    path: str
+    is_store: bool = False
+    problem: str = ""          # not a store: why; a store: damage to the store as a whole (metadata)
+    checksums: bool = False    # checksums recorded (False: an older store, checked by decoding)
+    scenario_name: str = ""
+    variants: int = 0
+    variants_per_task: int = 0
+    blocks: list = field(default_factory=list)
+
+    def _state(self, s):
+        return [b for b in self.blocks if b.state == s]
+
+    @property
+    def verified(self) -> list:
+        return self._state("verified")
+
+    @property
+    def damaged(self) -> list:
+        return self._state("damaged")
+
+    @property
+    def not_run(self) -> list:
+        return self._state("not run")
+
+    @property
+    def ok(self) -> bool:
+        """Nothing is damaged (blocks not yet run are not damage: the sweep finishes them)."""
+        return self.is_store and not self.problem and not self.damaged
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else (EXIT_BAD_INPUT if not self.is_store else EXIT_FAILURE)
+
+
+def _store_metadata(path: Path, chk: StoreCheck):
+    """Check the store's metadata (and, with checksums, every file written at creation); returns
+    the consolidated metadata (``{key: value}``) or None. Problems go to ``chk.problem``."""
+    problems = []
+    za, p = _read_json(path / ".zattrs")
+    if p:
+        problems.append(f".zattrs {p}")
+    elif not isinstance(za, dict) or "sweep_sha256" not in za:
+        problems.append(".zattrs does not hold the sweep's attributes")
+    zg, p = _read_json(path / ".zgroup")
+    if p:
+        problems.append(f".zgroup {p}")
+    elif not (isinstance(zg, dict) and zg.get("zarr_format") == 2):
+        problems.append(".zgroup is not the metadata of a zarr format 2 group")
+    zm, p = _read_json(path / ".zmetadata")
+    meta = zm.get("metadata") if isinstance(zm, dict) else None
+    if p:
+        problems.append(f".zmetadata {p}")
+    elif not isinstance(meta, dict) or not isinstance(meta.get("completed/.zarray"), dict):
+        problems.append(".zmetadata is not the consolidated metadata of a sweep store")
+        meta = None
+    named = {q.split(" ", 1)[0] for q in problems}
+    record = path / CHECKSUM_GROUP / "store.json"
+    if record.is_file() or chk.checksums:
+        rec, p = _read_json(record)
+        files = rec.get("files") if isinstance(rec, dict) else None
+        if p or not isinstance(files, dict):
+            problems.append(f"{CHECKSUM_GROUP}/store.json (the checksums of the store's metadata) "
+                            f"{p or 'is not a checksum record'}")
+        else:
+            for rel, (size, digest) in sorted(files.items()):
+                if rel in named:
+                    continue
+                f = path / rel
+                if not f.is_file():
+                    problems.append(f"{rel} is missing")
+                elif _sha256_file(f) != (size, digest):
+                    problems.append(f"{rel} has changed since the store was created")
+    else:  # an older store: at least every metadata file must parse
+        for f in sorted(path.glob("*/.zarray")) + sorted(path.glob("*/.zattrs")):
+            _, p = _read_json(f)
+            if p:
+                problems.append(f"{f.relative_to(path).as_posix()} {p}")
+    if meta is not None and not problems:
+        try:
+            N, B = int(chk.variants), int(chk.variants_per_task)
+            shape = meta["completed/.zarray"]["shape"]
+            if N < 1 or B < 1 or list(shape) != [N]:
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            problems.append("the attributes 'variants' and 'variants_per_task' do not match the array 'completed'")
+    if problems:
+        chk.problem = "; ".join(problems[:4]) + (f"; and {len(problems) - 4} more" if len(problems) > 4 else "")
+        return None
+    return meta
+
+
+def _block_arrays(meta: dict, attrs: dict) -> dict:
+    """{name: .zarray} of the arrays a block's task writes: those along ``scenario`` but the
+    coordinates (``scenario`` and the swept keys) and ``completed``."""
+    try:
+        coords = set(json.loads(attrs.get("swept_keys", "[]")))
+    except (TypeError, ValueError):
+        coords = set()
+    coords |= {"scenario", "scenario_file", "completed"}
+    out = {}
+    for key, za in meta.items():
+        if not key.endswith("/.zarray"):
+            continue
+        name = key[: -len("/.zarray")]
+        dims = (meta.get(f"{name}/.zattrs") or {}).get("_ARRAY_DIMENSIONS") or []
+        if dims and dims[0] == "scenario" and name not in coords:
+            out[name] = za
+    return out
+
+
+def _check_block(path: Path, g, meta: dict, arrays: dict, chk: StoreCheck, b: int, start: int,
+                 stop: int) -> BlockCheck:
+    flag = f"completed/{_chunk_keys(meta['completed/.zarray'], b)[0]}"
+    if not (path / flag).is_file():
+        return BlockCheck(b, start, stop, "not run")
+    try:
+        flags = np.asarray(g["completed"][start:stop], dtype=bool)
+    except Exception as e:  # a damaged chunk: zarr or its codec says so in its own words
+        return BlockCheck(b, start, stop, "damaged", f"its completion flag {flag} does not decode ({type(e).__name__})")
+    if not flags.all():
+        return BlockCheck(b, start, stop, "not run")
+    problems = []
+    record = path / CHECKSUM_GROUP / f"{b}.json"
+    if record.is_file() or chk.checksums:
+        rec, p = _read_json(record)
+        files = rec.get("chunks") if isinstance(rec, dict) else None
+        if p or not isinstance(files, dict) or (rec.get("start"), rec.get("stop")) != (start, stop):
+            why = p or ("is not a checksum record" if not isinstance(files, dict) else
+                        f"is for variants {rec.get('start')}-{rec.get('stop')}")
+            return BlockCheck(b, start, stop, "damaged", f"its checksum record {CHECKSUM_GROUP}/{b}.json {why}")
+        for name, za in arrays.items():
+            for key in _chunk_keys(za, b):
+                rel = f"{name}/{key}"
+                f = path / rel
+                if rel not in files:
+                    problems.append(f"{rel} has no checksum in {CHECKSUM_GROUP}/{b}.json")
+                elif not f.is_file():
+                    problems.append(f"{rel} is missing")
+                else:
+                    size, digest = _sha256_file(f)
+                    if size != files[rel][0]:
+                        problems.append(f"{rel} has {size:,} bytes, {files[rel][0]:,} were written")
+                    elif digest != files[rel][1]:
+                        problems.append(f"{rel} does not match its SHA-256 checksum")
+    else:  # an older store: every chunk must exist and decode
+        for name, za in arrays.items():
+            missing = [k for k in _chunk_keys(za, b) if not (path / name / k).is_file()]
+            if missing:
+                problems.append(f"{name}/{missing[0]} is missing")
+                continue
             try:
-                d = json.loads(f.read_text())
-            except (OSError, ValueError):
-                return None
-            return d.get("attributes", d) if name == "zarr.json" else d
-    return None
+                g[name][start:stop]
+            except Exception as e:  # as above: the codec's own error
+                problems.append(f"{name}/{_chunk_keys(za, b)[0]} does not decode ({type(e).__name__})")
+    if problems:
+        reason = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        return BlockCheck(b, start, stop, "damaged", reason)
+    return BlockCheck(b, start, stop, "verified")
+
+
+def check_store(path) -> StoreCheck:
+    """Check a sweep store without running anything (``fundsim sweep --verify``).
+
+    Every block marked completed is verified: each of its chunk files must exist and match the
+    SHA-256 recorded when its task finished (in a store written before checksums: exist and
+    decode). The store's metadata must parse (and match its checksums). Returns a
+    :class:`StoreCheck`: ``is_store``, ``problem`` (the store as a whole), ``blocks`` (each
+    ``verified``, ``damaged`` with a ``reason``, or ``not run``), ``ok`` and ``exit_code``
+    (0 nothing damaged, 1 damaged, 2 not a sweep store).
+    """
+    import concurrent.futures
+
+    import zarr
+
+    path = Path(path).expanduser()
+    chk = StoreCheck(str(path))
+    if not path.exists():
+        chk.problem = "it does not exist"
+        return chk
+    if not path.is_dir():
+        chk.problem = "it is a file; a sweep store is a folder"
+        return chk
+    attrs = _read_store_attrs(path)
+    if attrs is None:
+        chk.problem = ("no readable attributes with a sweep definition (.zattrs "
+                       f"{_read_json(path / '.zattrs')[1] or 'has none'})")
+        return chk
+    chk.is_store = True
+    chk.checksums = bool(attrs.get("checksums"))
+    chk.scenario_name = str(attrs.get("scenario_name", "?"))
+    try:
+        chk.variants, chk.variants_per_task = int(attrs.get("variants")), int(attrs.get("variants_per_task"))
+    except (TypeError, ValueError):
+        pass
+    meta = _store_metadata(path, chk)
+    if meta is None:
+        return chk
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = zarr.open_group(str(path), mode="r")
+            if not chk.checksums:  # an older store: the coordinates written at creation must decode
+                arrays = _block_arrays(meta, attrs)
+                for key in meta:
+                    name = key[: -len("/.zarray")] if key.endswith("/.zarray") else None
+                    if name and name not in arrays and name != "completed":
+                        g[name][...]
+    except Exception as e:  # zarr's or the codec's own error: name it, and the array
+        chk.problem = f"the store does not open ({type(e).__name__}: {e})"
+        return chk
+    arrays = _block_arrays(meta, attrs)
+    N, B = chk.variants, chk.variants_per_task
+    jobs = [(b, start, min(N, start + B)) for b, start in enumerate(range(0, N, B))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, _cores()))) as pool:
+            chk.blocks = list(pool.map(lambda j: _check_block(path, g, meta, arrays, chk, *j), jobs))
+    return chk
+
+
+def format_store_check(chk: StoreCheck) -> str:
+    """The report ``fundsim sweep --verify`` prints."""
+    if not chk.is_store:
+        return f"{chk.path} is not a fundsim sweep store ({chk.problem})"
+    head = f"{chk.path}: fundsim sweep store of {chk.scenario_name}"
+    if chk.problem:
+        return (f"{head}, damaged: {chk.problem}\n  its blocks were not checked; the store cannot be resumed: run the "
+                "sweep with --overwrite to start it again")
+    n = len(chk.blocks)
+    lines = [f"{head}: {chk.variants:,} variants in {_blocks_text(n)} of {chk.variants_per_task}",
+             "  checksums: the SHA-256 of every chunk file, recorded with each block's completion" if chk.checksums
+             else "  checksums are absent (a store written by an older fundsim): completed blocks were checked by "
+                  "decoding every chunk"]
+    v, d, r = chk.verified, chk.damaged, chk.not_run
+    if v:
+        lines.append(f"  {_blocks_text(len(v))} complete and verified ({_variant_ranges([(b.start, b.stop) for b in v])})")
+    if d:
+        lines.append(f"  {_blocks_text(len(d))} damaged:")
+        lines += [f"    block {b.block} ({b.variants}): {b.reason}" for b in d]
+    if r:
+        lines.append(f"  {_blocks_text(len(r))} not yet run ({_variant_ranges([(b.start, b.stop) for b in r])})")
+    if d:
+        lines.append(f"damaged: {_blocks_text(len(d))}; run the same sweep again to run them again (the verified "
+                     "blocks are kept)")
+    elif r:
+        lines.append("whole: nothing is damaged; run the same sweep again to finish it")
+    else:
+        lines.append("whole: every block is complete and verified")
+    return "\n".join(lines)
+
+
+def _reset_blocks(root: Path, blocks):
+    """Mark blocks as not run (remove their completion flags and checksum records), durably,
+    before they run again: a block is never marked completed while it is being rewritten."""
+    za = json.loads((root / "completed" / ".zarray").read_text())
+    for b in blocks:
+        for f in [root / "completed" / k for k in _chunk_keys(za, b.block)] + [root / CHECKSUM_GROUP / f"{b.block}.json"]:
+            try:
+                f.unlink()
+            except FileNotFoundError:
+                pass
+    _fsync(root / "completed", directory=True)
+    _fsync(root / CHECKSUM_GROUP, directory=True)
 
 
 def _create_store(plan: SweepPlan, out: Path, block: int):
@@ -688,6 +1075,8 @@ def _create_store(plan: SweepPlan, out: Path, block: int):
                 ds.to_zarr(tmp, mode="w-", compute=False, consolidated=True, zarr_format=2)
             except TypeError:  # older xarray: no zarr_format (and format 2 by default)
                 ds.to_zarr(tmp, mode="w-", compute=False, consolidated=True)
+        files = {rel: list(_sha256_file(tmp / rel)) for rel in _rel_files(tmp)}
+        _write_json_durably(_checksum_dir(tmp) / "store.json", {"algorithm": "sha256", "files": files})
         _fsync_tree(tmp)
         os.rename(tmp, out)  # fails if out appeared meanwhile
         _fsync(out.parent, directory=True)
@@ -696,26 +1085,49 @@ def _create_store(plan: SweepPlan, out: Path, block: int):
         raise
 
 
-def _open_or_create(plan: SweepPlan, out: Path, block: int | None, overwrite: bool) -> tuple[int, np.ndarray]:
-    """(variants per block, completed flags) of the store at ``out``, created when absent."""
-    import zarr
+def _open_or_create(plan: SweepPlan, out: Path, block: int | None, overwrite: bool, note) -> tuple[int, np.ndarray]:
+    """(variants per block, completed flags) of the store at ``out``, created when absent.
 
+    Resuming verifies what it would skip (:func:`check_store`): a block marked completed whose
+    chunks are missing or altered is marked not run again (and said so on ``note``); a store whose
+    metadata is damaged is refused (``overwrite``: started again)."""
     if out.exists():
         attrs = _read_store_attrs(out) if out.is_dir() else None
-        if not attrs or "sweep_sha256" not in attrs:
-            raise SweepError(f"{out} exists and is not a fundsim sweep store; choose another output")
+        if not attrs:
+            why = ""
+            if out.is_dir() and (out / ".zattrs").exists():
+                why = f" (its .zattrs {_read_json(out / '.zattrs')[1] or 'has no sweep definition'})"
+            raise SweepError(f"{out} exists and is not a fundsim sweep store{why}; choose another output")
         if attrs["sweep_sha256"] != plan.sha256:
             if not overwrite:
                 raise SweepError(f"{out} holds a different sweep (another definition, scenario text or software "
                                  "version); choose another output, or pass --overwrite to replace it")
             _remove_store(out)
         else:
-            for dirpath, _d, files in os.walk(out):  # chunk files a killed write left under temporary names
+            for dirpath, _d, files in os.walk(out):  # files a killed write left under temporary names
                 for f in files:
                     if f.endswith(".partial"):
                         os.unlink(os.path.join(dirpath, f))
-            g = zarr.open_group(str(out), mode="r")
-            return int(attrs["variants_per_task"]), np.asarray(g["completed"][:], dtype=bool)
+            chk = check_store(out)
+            if chk.problem:
+                if not overwrite:
+                    raise SweepError(f"{out}: the store is damaged and cannot be resumed: {chk.problem}; delete it, or "
+                                     "pass --overwrite to run the sweep again from the start")
+                note.write(f"  {out} is damaged ({chk.problem}): starting it again (--overwrite)\n")
+                _remove_store(out)
+            else:
+                for b in chk.damaged:
+                    note.write(f"  {out}: block {b.block} ({b.variants}) is marked completed but {b.reason}: "
+                               "running it again\n")
+                if chk.damaged:
+                    _reset_blocks(out, chk.damaged)
+                if not chk.checksums and chk.verified:
+                    note.write(f"  {out} has no checksums (written by an older fundsim): its completed blocks were "
+                               "checked by decoding them\n")
+                completed = np.zeros(len(plan.variants), dtype=bool)
+                for b in chk.verified:
+                    completed[b.start:b.stop] = True
+                return int(attrs["variants_per_task"]), completed
     if block is None:
         block = _default_block(plan)
     _create_store(plan, out, block)
@@ -741,14 +1153,25 @@ def _default_block(plan: SweepPlan) -> int:
 def open_sweep(path) -> xr.Dataset:
     """A sweep store as a lazy Dataset (dask arrays): a ``scenario`` dimension, a coordinate per
     swept key, the kept variables of each run, summaries over paths (dimension ``pooled_fund``)
-    and ``completed`` (variants not yet run hold NaN)."""
+    and ``completed`` (variants not yet run hold NaN). A store whose metadata is damaged raises
+    :class:`SweepError` (``fundsim sweep --verify`` checks the chunks too)."""
     path = Path(path)
     attrs = _read_store_attrs(path) if path.is_dir() else None
-    if not attrs or "sweep_sha256" not in attrs:
+    if not attrs:
         raise SweepError(f"{path} is not a fundsim sweep store")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        return xr.open_zarr(str(path), consolidated=True)
+    chk = StoreCheck(str(path), is_store=True, checksums=bool(attrs.get("checksums")))
+    try:
+        chk.variants, chk.variants_per_task = int(attrs.get("variants")), int(attrs.get("variants_per_task"))
+    except (TypeError, ValueError):
+        pass
+    if _store_metadata(path, chk) is None:
+        raise SweepError(f"{path}: the sweep store is damaged: {chk.problem}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            return xr.open_zarr(str(path), consolidated=True)
+    except Exception as e:  # what zarr or xarray says, as one message
+        raise SweepError(f"{path}: the sweep store does not open ({type(e).__name__}: {e})") from None
 
 
 # ============================================================================ execution
@@ -759,6 +1182,46 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _sigint_held():
+    """While a local dask cluster starts.
+
+    Ctrl-C sends SIGINT to the terminal's whole process group, dask's worker processes included:
+    each would print a traceback (``KeyboardInterrupt`` in its event loop, "Nanny failed to
+    start") while this process closes the cluster anyway. So SIGINT is blocked in this thread
+    here: the threads started meanwhile (the cluster's event loop) inherit the blocked mask, and
+    so does every worker process they spawn, now or later, for its whole life (a blocked signal
+    stays blocked across fork and exec; SIGTERM and SIGKILL, which close workers, are not
+    affected). In this process, a Ctrl-C meanwhile is recorded (in ``pending``) instead of
+    raised, so that the cluster is never left half started; the caller then closes it and
+    raises ``KeyboardInterrupt``.
+    """
+    import signal
+
+    pending = []
+    handler = None
+    if threading.current_thread() is threading.main_thread():
+        try:
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                handler = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+        except (ValueError, OSError):  # pragma: no cover - an embedding without signals
+            handler = None
+    mask = None
+    if hasattr(signal, "pthread_sigmask"):
+        # multiprocessing's resource tracker unblocks SIGINT in the thread that first starts it:
+        # start it here, not in the cluster's event loop
+        from multiprocessing import resource_tracker
+        resource_tracker.ensure_running()
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield pending
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
 
 
 class _Executor:
@@ -817,9 +1280,18 @@ class _Executor:
             except (OSError, TimeoutError) as e:
                 raise SweepError(f"cannot reach the dask scheduler at {self.address}: {e}", EXIT_FAILURE) from None
             return self
-        self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=self.mode == "local",
-                                    silence_logs=logging.ERROR, dashboard_address=":0")
-        self.client = Client(self.cluster)
+        with _sigint_held() as pending:
+            try:
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                            processes=self.mode == "local", silence_logs=logging.ERROR,
+                                            dashboard_address=":0")
+                self.client = Client(self.cluster)
+            except BaseException:
+                self.close()
+                raise
+        if pending:  # Ctrl-C while the cluster started: now that it is whole, close it and stop
+            self.close()
+            raise KeyboardInterrupt
         return self
 
     def __exit__(self, *exc):
@@ -827,7 +1299,6 @@ class _Executor:
         return False
 
     def close(self):
-        import contextlib
         import io
         import logging
 
@@ -859,7 +1330,6 @@ class _Executor:
         finally:
             pending = [f for f in futures if not f.done()]
             if pending:
-                import contextlib
                 with contextlib.suppress(Exception):  # best effort: the cluster may be gone already
                     self.client.cancel(pending)
 
@@ -886,6 +1356,18 @@ def _run_variant(ref, overrides, threads, variables):
         warnings.simplefilter("ignore")
         loaded, compiled = prepare(ref, overrides=list(overrides))
     return run_compiled(loaded, compiled, threads=threads, variables=variables)
+
+
+def _write_empty_chunks():
+    """zarr writes every chunk, even one holding only the fill value (zarr 3 skips those by
+    default; zarr 2 writes them): a completed block has all its chunk files, so a missing one is
+    damage."""
+    import zarr
+
+    cfg = getattr(zarr, "config", None)
+    if cfg is None or not hasattr(cfg, "set"):  # zarr 2
+        return contextlib.nullcontext()
+    return cfg.set({"array.write_empty_chunks": True})
 
 
 def _sweep_task(job: dict, block: int, start: int, variants: list) -> dict:
@@ -947,25 +1429,33 @@ def _sweep_task(job: dict, block: int, start: int, variants: list) -> dict:
         t2 = time.perf_counter()
         timings["summarize"] = t2 - t1
         stop = start + len(variants)
-        g = zarr.open_group(job["store"], mode="r+")
-        written = []
-        for n in kept:
-            g[n][start:stop] = stacked[n]
-            written.append((n, stacked[n].ndim))
-        del stacked
-        for n in job["summary_names"]:
-            arr = s[n].transpose("scenario", *job["summary_dims"][n]).values
-            g[n][start:stop] = arr
-            written.append((n, arr.ndim))
-        g["scenario_sha256"][start:stop] = np.asarray(shas, dtype="<U64")
-        g["run_seconds"][start:stop] = np.asarray(secs)
-        written += [("scenario_sha256", 1), ("run_seconds", 1)]
         root = Path(job["store"])
-        for n, ndim in written:  # durable before the block is marked completed
-            _fsync(root / n / ".".join([str(block)] + ["0"] * (ndim - 1)))
-            _fsync(root / n, directory=True)
-        g["completed"][start:stop] = np.ones(stop - start, dtype=bool)
-        _fsync(root / "completed" / str(block))
+        with _write_empty_chunks():  # every chunk file exists, even one of fill values only (NaN)
+            g = zarr.open_group(job["store"], mode="r+")
+            for n in kept:
+                g[n][start:stop] = stacked[n]
+            del stacked
+            for n in job["summary_names"]:
+                g[n][start:stop] = s[n].transpose("scenario", *job["summary_dims"][n]).values
+            g["scenario_sha256"][start:stop] = np.asarray(shas, dtype="<U64")
+            g["run_seconds"][start:stop] = np.asarray(secs)
+            written = list(kept) + list(job["summary_names"]) + ["scenario_sha256", "run_seconds"]
+            chunks = [f"{n}/{k}" for n in written for k in _chunk_keys(json.loads((root / n / ".zarray").read_text()), block)]
+            for rel in chunks:  # durable before the block is marked completed
+                _fsync(root / rel)
+            for n in written:
+                _fsync(root / n, directory=True)
+            # the checksums of what was written, durable before the completion flag: resuming verifies
+            # every chunk of a completed block against them (check_store)
+            try:
+                record = {"block": block, "start": start, "stop": stop, "algorithm": "sha256",
+                          "chunks": {rel: list(_sha256_file(root / rel)) for rel in chunks}}
+            except FileNotFoundError as e:
+                return {"error": f"block {block}: the chunk file {e.filename} was not written", "exit_code": EXIT_FAILURE}
+            _write_json_durably(_checksum_dir(root) / f"{block}.json", record)
+            g["completed"][start:stop] = np.ones(stop - start, dtype=bool)
+        for k in _chunk_keys(json.loads((root / "completed" / ".zarray").read_text()), block):
+            _fsync(root / "completed" / k)
         _fsync(root / "completed", directory=True)
         timings["write"] = time.perf_counter() - t2
     import resource
@@ -1081,7 +1571,8 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
     else:
         store = Path(out).expanduser().absolute()
     try:
-        block, completed = _open_or_create(plan, store, variants_per_task, overwrite)
+        block, completed = _open_or_create(plan, store, variants_per_task, overwrite,
+                                           progress_stream if progress_stream is not None else sys.stderr)
         N = len(plan.variants)
         template = _template(plan, block)
         summary_names = [n for n in template.data_vars if n not in plan.variables
