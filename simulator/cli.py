@@ -257,13 +257,14 @@ def bench(paths, years, threads, reference_paths, repeat, as_json):
 
 
 # commands defined in their own modules register themselves on the group
-from . import cli_attribute, cli_compare, cli_library, cli_report, cli_sweep  # noqa: E402
+from . import cli_attribute, cli_compare, cli_library, cli_report, cli_sweep, cli_uncertainty  # noqa: E402
 
 cli_report.register(cli)
 cli_library.register(cli)
 cli_sweep.register(cli)
 cli_compare.register(cli)
 cli_attribute.register(cli)
+cli_uncertainty.register(cli)
 
 
 def main():
