@@ -981,8 +981,7 @@ def check_store(path) -> StoreCheck:
         return chk
     attrs = _read_store_attrs(path)
     if attrs is None:
-        chk.problem = ("no readable attributes with a sweep definition (.zattrs "
-                       f"{_read_json(path / '.zattrs')[1] or 'has none'})")
+        chk.problem = f"no sweep attributes: .zattrs {_read_json(path / '.zattrs')[1] or 'holds no sweep definition'}"
         return chk
     chk.is_store = True
     chk.checksums = bool(attrs.get("checksums"))
@@ -1039,8 +1038,8 @@ def format_store_check(chk: StoreCheck) -> str:
     if r:
         lines.append(f"  {_blocks_text(len(r))} not yet run ({_variant_ranges([(b.start, b.stop) for b in r])})")
     if d:
-        lines.append(f"damaged: {_blocks_text(len(d))}; run the same sweep again to run them again (the verified "
-                     "blocks are kept)")
+        lines.append(f"damaged: {_blocks_text(len(d))}; run the same sweep again to redo "
+                     f"{'it' if len(d) == 1 else 'them'} (the verified blocks are kept)")
     elif r:
         lines.append("whole: nothing is damaged; run the same sweep again to finish it")
     else:
