@@ -26,16 +26,34 @@ def _blocks_done(out):
     return len([p for p in marks.iterdir() if p.name.isdigit()]) if marks.is_dir() else 0
 
 
-@pytest.mark.parametrize("when", ["while the cluster starts", "while blocks run"])
+def _worker_process_started(pid) -> bool:
+    """A dask worker process (multiprocessing spawn) of the command is starting."""
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in cmdline:
+            return True
+    return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the worker processes in /proc")
+@pytest.mark.parametrize("when", ["while the workers start", "while blocks run"])
 def test_ctrl_c_on_a_local_cluster_prints_one_line_and_exits_130(tmp_path, when):
     out = tmp_path / "c.zarr"
     cmd = [sys.executable, "-m", "simulator", "sweep", *ARGS, "-o", str(out)]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
-        # the store is created just before the cluster starts; then wait for a finished block
+        # the first worker process being spawned (it is still importing), or a finished block
         while time.monotonic() < deadline and proc.poll() is None:
-            if (out.is_dir() if when.startswith("while the cluster") else _blocks_done(out) >= 1):
+            if _worker_process_started(proc.pid) if when == "while the workers start" else _blocks_done(out) >= 1:
                 break
             time.sleep(0.01)
         assert proc.poll() is None, "the sweep ended before it could be interrupted: " + proc.stderr.read()[-2000:]
