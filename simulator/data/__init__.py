@@ -22,6 +22,12 @@ SEXES = ("male", "female")
 TABLES = {
     "china_population_2017": ("china_population_2017.csv", "population",
                               "UN WPP 2024, China, population on 1 July 2017 by single age and sex (persons)"),
+    "china_population_2018": ("china_population_2018.csv", "population",
+                              "UN WPP 2024, China, population on 1 July 2018 by single age and sex (persons)"),
+    "china_population_2019": ("china_population_2019.csv", "population",
+                              "UN WPP 2024, China, population on 1 July 2019 by single age and sex (persons)"),
+    "china_population_2020": ("china_population_2020.csv", "population",
+                              "UN WPP 2024, China, population on 1 July 2020 by single age and sex (persons)"),
     "china_population_2021": ("china_population_2021.csv", "population",
                               "UN WPP 2024, China, population on 1 July 2021 by single age and sex (persons)"),
     "china_population_2022": ("china_population_2022.csv", "population",
