@@ -484,9 +484,48 @@ class ReportedYear(Section):
     maternity: Optional[Param] = reported("maternity expenditure of the employee pooled fund", "yuan per year", 0, None)
 
 
+class HistoryFigures(Section):
+    income: Optional[Param] = reported("reported income of the year (contributions + interest + other)", "yuan per year", 0, None)
+    expenditure: Optional[Param] = reported("reported expenditure of the year", "yuan per year", 0, None)
+    balance: Optional[Param] = reported("reported accumulated balance at year end", "yuan", None, None)
+
+
+class HistoryMembers(Section):
+    active: Optional[Param] = reported("year-end employee-scheme active members (employees + flexible workers)", "persons", 0, None)
+    retirees: Optional[Param] = reported("year-end employee-scheme retirees", "persons", 0, None)
+    residents: Optional[Param] = reported("year-end resident-scheme members", "persons", 0, None)
+
+
+class HistoryYear(Section):
+    employee_pooled: Optional[HistoryFigures] = Field(None, description="the employee pooled fund (统筹基金, incl. maternity)")
+    employee_accounts: Optional[HistoryFigures] = Field(None, description="the individual accounts (个人账户)")
+    employee_scheme: Optional[HistoryFigures] = Field(None, description="the employee scheme's totals (pooled fund + accounts), for years whose bulletin gives no split")
+    resident: Optional[HistoryFigures] = Field(None, description="the resident fund (居民医保基金)")
+    pooled_funds: Optional[HistoryFigures] = Field(None, description="both pooled funds together (employee pooled + resident), as the bulletins report the accumulated balance")
+    members: Optional[HistoryMembers] = Field(None, description="year-end member counts")
+    maternity: Optional[Param] = reported("maternity expenditure of the employee pooled fund (or the maternity fund before the 2019 merger)", "yuan per year", 0, None)
+
+
 class Reported(Section):
     base_year: ReportedYear = Field(description="reported totals of the base year: the calibration targets")
     previous_year: ReportedYear = Field(description="reported totals of the year before the base year (mid-year members, budgeted income growth, recoveries)")
+    history: dict[int, HistoryYear] = Field(default_factory=dict, description="reported figures by calendar year for the back-test (fundsim backtest), every key optional: "
+                                            "each year from which the model can start needs all three funds' income, expenditure and balance (the employee "
+                                            "scheme's totals may stand in for the pool/account split), the members and maternity, and the year before it "
+                                            "the members; a figure whose source or note says 'recall' is shown but never used as reported truth")
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history_years(cls, v):
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for k, val in v.items():
+            y = int(k) if isinstance(k, str) and k.strip().isdigit() else k
+            if isinstance(y, bool) or not isinstance(y, int) or not MIN_YEAR <= y <= MAX_YEAR:
+                raise ValueError(f"history is keyed by calendar year ({MIN_YEAR}-{MAX_YEAR}), got {excerpt(k, 24)}")
+            out[y] = val
+        return out
 
     @model_validator(mode="after")
     def _need(self):
