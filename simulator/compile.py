@@ -378,6 +378,43 @@ def _draw_shifts(seed, path_ids, uncertain_rows, sched, K):
     return shift
 
 
+#: a migration profile whose net (signed sum) is below these shares of its gross (sum of absolute
+#: values) draws a warning, and below the second stops the run: the profile is divided by its net,
+#: so a net of 1% of the gross moves 100 persons in or out for each person of net migration
+MIGRATION_NET_GROSS_WARN = 0.25
+MIGRATION_NET_GROSS_MIN = 0.05
+
+
+def _migration_shape(profile, moves: bool, file, warn: list) -> np.ndarray:
+    """The age-sex shape of net migration: ``profile`` (A, S, may be signed) over its signed sum.
+
+    A mixed-sign profile (young emigrants, returning middle-aged migrants) is scaled by its net, so
+    its gross flows are the net total times gross/net.  The shipped national profile has a net of
+    0.63 of its gross.  Below :data:`MIGRATION_NET_GROSS_WARN` the gross flows are several times the
+    requested net (a warning), below :data:`MIGRATION_NET_GROSS_MIN` (or a net of zero) the profile
+    cannot carry a net total (:class:`ScenarioError`).  ``moves``: the net total is not zero in
+    every year (otherwise the profile is never used and not checked).
+    """
+    gross = float(np.abs(profile).sum())
+    net = float(profile.sum())
+    if not moves:
+        return profile / net if net != 0 else np.zeros_like(profile)
+    key = "population.migration.age_profile"
+    ratio = abs(net) / gross if gross > 0 else 0.0
+    if ratio < MIGRATION_NET_GROSS_MIN:
+        what = ("is zero at every age and sex" if gross == 0 else
+                f"has a net (signed sum {net:.4g}) of {ratio:.1%} of its gross (sum of absolute values {gross:.4g})")
+        raise ScenarioError([(key, f"{what}: it is divided by its net to distribute population.migration.net_total, "
+                                   f"so it cannot carry a net total (a net below {MIGRATION_NET_GROSS_MIN:.0%} of the "
+                                   "gross would move more than 20 persons in or out per person of net migration); "
+                                   "check the signs of its cells", None)], file)
+    if ratio < MIGRATION_NET_GROSS_WARN:
+        warn.append(f"{key}: its net (signed sum) is {ratio:.0%} of its gross (sum of absolute values), so each person "
+                    f"of net migration moves {1 / ratio:.1f} persons in or out (inflow and outflow cells nearly cancel; "
+                    "the shipped national profile has 63%); check the signs of its cells")
+    return profile / net
+
+
 def retirement_age(track: str, birth_year):
     """Statutory retirement age by birth year (NPC Standing Committee decision of 2024, in force 2025)."""
     yb = np.asarray(birth_year, dtype=float)
@@ -483,9 +520,8 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
         fx = _fertility_pattern(pop.fertility.age_pattern, years)
     except ValueError as e:
         raise ScenarioError([("population.fertility.age_pattern", str(e), None)], file) from None
-    mig = pop.migration.age_profile.values.astype(float)
-    msum = mig.sum()
-    mig_prof = mig / msum if msum != 0 else np.zeros_like(mig)
+    moves = bool(np.any(sched[L.MIG_TOTAL] != 0)) or L.MIG_TOTAL in uncertain
+    mig_prof = _migration_shape(pop.migration.age_profile.values.astype(float), moves, file, warn)
     track = _tracks(scn, years)
 
     # ---- membership (base year) and its fit

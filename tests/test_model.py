@@ -163,3 +163,33 @@ def test_baseline_excess_cost_mean_equals_its_derivation(baseline_loaded):
     mean = compiled.inputs.sched[L.MU[L.D_EXCESS], 1]
     assert abs(mean - dec["implied_mean"]) < 0.0005
     assert not [w for w in compiled.warnings if "excess_cost_growth" in w]
+
+
+def test_a_migration_profile_whose_net_is_small_against_its_gross_warns_or_stops(baseline_data):
+    """The profile is divided by its signed sum: a net of a small share of the gross multiplies the
+    flows (the shipped profile's net is 0.63 of its gross and passes silently)."""
+    from simulator.compile import MIGRATION_NET_GROSS_MIN, MIGRATION_NET_GROSS_WARN
+    from simulator.errors import ScenarioError
+
+    shipped = compile_scenario(load_scenario(baseline_data).scenario, paths=1, horizon=2)
+    assert not [w for w in shipped.warnings if "migration" in w]
+    # outflows at 15-44 against inflows elsewhere: net/gross = |in - out| / (in + out)
+    for ratio, outcome in ((0.15, "warn"), (0.02, "error"), (0.0, "error")):
+        assert (ratio < MIGRATION_NET_GROSS_MIN) == (outcome == "error") and ratio < MIGRATION_NET_GROSS_WARN
+        inflow = (1 + ratio) / 2
+        outflow = (1 - ratio) / 2
+        ages_out, ages_in = 30, 71  # persons counted in the two bands
+        set_path(baseline_data, "population.migration.age_profile",
+                 {"value": {"0-14": inflow / ages_in, "15-44": -outflow / ages_out, "45-100": inflow / ages_in},
+                  "interpolation": "step", "source": "test"})
+        scn = load_scenario(baseline_data).scenario
+        if outcome == "warn":
+            with pytest.warns(UserWarning, match=r"population.migration.age_profile: its net .* is 15% of its gross"):
+                compile_scenario(scn, paths=1, horizon=2)
+        else:
+            with pytest.raises(ScenarioError, match="population.migration.age_profile") as err:
+                compile_scenario(scn, paths=1, horizon=2)
+            assert "check the signs" in str(err.value)
+    # without net migration the profile is never used and not checked
+    set_path(baseline_data, "population.migration.net_total", 0.0)
+    compile_scenario(load_scenario(baseline_data).scenario, paths=1, horizon=2)

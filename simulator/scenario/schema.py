@@ -161,9 +161,13 @@ class Membership(Section):
 
 
 class Driver(Section):
-    mean: Param = param("mean μ of the driver by year", "fraction per year", -0.5, 0.5, symbol="μ")
-    persistence: Param = param("AR(1) coefficient φ", "fraction", -0.99, 0.99, 0.0, schedule=False, symbol="φ")
-    sd: Param = param("standard deviation σ of the yearly innovation", "fraction per year", 0, 0.5, 0.0, schedule=False, symbol="σ")
+    mean: Param = param("mean μ of the driver by year, written as an ordinary growth rate (0.05 is 5% a year); the AR(1) "
+                        "runs on log(1 + x) around log(1 + μ), so every growth factor stays positive", "fraction per year",
+                        -0.5, 0.5, symbol="μ")
+    persistence: Param = param("AR(1) coefficient φ of log(1 + x) (specification section 5)", "fraction", -0.99, 0.99, 0.0,
+                               schedule=False, symbol="φ")
+    sd: Param = param("standard deviation σ of the yearly innovation of log(1 + x) (close to the sd of the rate itself for "
+                      "small rates)", "fraction per year", 0, 0.5, 0.0, schedule=False, symbol="σ")
 
 
 class Drivers(Section):
