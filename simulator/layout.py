@@ -75,6 +75,7 @@ GROUP_NAMES = ("employee", "flexible", "retired", "resident")
 RR = tuple(tuple(_row(f"expenditure.reimbursement.{g}.{j}") for j in LINE_NAMES) for g in GROUP_NAMES)
 LIMIT = tuple(tuple(_row(f"expenditure.limit_excess_share.{g}.{j}") for j in LINE_NAMES) for g in GROUP_NAMES)
 ZETA = tuple(_row(f"expenditure.retirement_use_uplift.{j}") for j in LINE_NAMES)
+EPS_D = tuple(_row(f"expenditure.demand_elasticity.{j}") for j in LINE_NAMES)
 CB0 = _row("maternity.birth_cost")
 CHI_FL = _row("maternity.flexible_coverage")
 CHI_AL = _row("maternity.allowance_share")
@@ -115,6 +116,10 @@ FIXED_ROW_NAMES = tuple(_rows)
 # disease rows follow: for disease d, row N_FIXED_ROWS + 4*d + k
 DIS_MU_PREV, DIS_SD_PREV, DIS_MU_INT, DIS_SD_INT = 0, 1, 2, 3
 DISEASE_ROW_FIELDS = ("prevalence_trend", "prevalence_sd", "intensity_trend", "intensity_sd")
+
+#: floor of the member's own price share 1 - rr in the demand response (specification section 7):
+#: a line paid in full keeps a finite use multiplier
+DEMAND_SHARE_FLOOR = 0.05
 
 # ---- integer flags
 FLAG_BUDGET = 0          # DIP global budget on

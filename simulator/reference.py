@@ -18,7 +18,8 @@ shifts of uncertain parameters act from t = 1):
    stocks (:func:`_migrate`); mortality m[t];
 3. membership: past-retirement share Pi, employees A, flexible F, retiree stock Rt, residents Rs
    (section 4);
-4. expenditure: gross cost with the disease multiplier, reimbursement, procurement, capitation,
+4. expenditure: gross cost with the disease multiplier, the demand response to cost sharing
+   (:func:`demand_response`), reimbursement, procurement, capitation,
    per-diem, DRG/DIP points and payment (and the global budget), leakage, epidemic, maternity,
    critical-illness premium (sections 7-8);
 5. income: contributions, buy-backs, account credits, resident premiums and subsidies,
@@ -47,6 +48,22 @@ def _retired_share(track, ti, women50):
 def _se(year, start, semax, tau):
     tau_d = year - start
     return np.where(tau_d > 0, semax * (1.0 - np.exp(-np.maximum(tau_d, 0) / tau)), 0.0)
+
+
+def demand_response(rr, rr0, elasticity):
+    """Use multiplier of the demand response to cost sharing (specification section 7).
+
+    ``Ud = ((1 - rr) / (1 - rr0))^(-elasticity)``: ``rr`` the effective reimbursement ratio of the
+    year (fraction), ``rr0`` the base year's (the value the calibration saw, the same for every
+    path, so ``Ud = 1`` in the base year and an uncertain ratio's draw moves use from year 1, as
+    it moves the ratio), ``elasticity`` the price elasticity of use ``εd`` of the line (fraction of
+    use per unit of log own price share, >= 0).  Each own price share ``1 - rr`` is floored at
+    :data:`simulator.layout.DEMAND_SHARE_FLOOR` (0.05) so that a line paid in full keeps a finite
+    multiplier.  Exactly 1 where the elasticity is 0.
+    """
+    share = np.maximum(1.0 - rr, L.DEMAND_SHARE_FLOOR)
+    share0 = np.maximum(1.0 - rr0, L.DEMAND_SHARE_FLOOR)
+    return np.where(elasticity == 0.0, 1.0, (share / share0) ** (-elasticity))
 
 
 def _migrate(survivors, total, profile):
@@ -119,6 +136,7 @@ def project(inp, horizon=None):
     off_p = np.zeros(P)
     trigger = bool(flags[L.FLAG_TRIGGER])
     rm_last = np.zeros((P, 3))  # last year's reserve months (the projected trigger's slope)
+    rr0 = np.zeros((P, L.N_GROUPS, 3))  # base-year reimbursement ratios (demand response, section 7)
 
     for t in range(T):
         year = base_year + t
@@ -237,7 +255,11 @@ def project(inp, horizon=None):
                 else:
                     dm_cm += w * (lamiota[:, d][:, None, None] - 1.0)
             for g, members, m_idx in groups:
-                mult = (1 + par[:, L.ZETA[j]] * (g == L.RET)) * par[:, L.RR[g][j]] * (1 - par[:, L.LIMIT[g][j]]) * vbp[j]
+                if t == 0:
+                    rr0[:, g, j] = par[:, L.RR[g][j]]
+                # gross use x demand response -> reimbursement -> payment limit -> procurement (section 8's order)
+                ud = demand_response(par[:, L.RR[g][j]], rr0[:, g, j], par[:, L.EPS_D[j]])
+                mult = (1 + par[:, L.ZETA[j]] * (g == L.RET)) * ud * par[:, L.RR[g][j]] * (1 - par[:, L.LIMIT[g][j]]) * vbp[j]
                 s_cm = (members * c0h[m_idx, j][None] * dm_cm).sum(axis=(1, 2)) * Cm * mult
                 if j == L.INP:
                     s_pd = (members * c0h[m_idx, j][None] * dm_pd).sum(axis=(1, 2)) * Cpd * mult

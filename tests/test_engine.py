@@ -57,6 +57,14 @@ def randomised_variant(data, rng):
         for d in ("wage_growth", "excess_cost_growth", "interest_rate", "resident_income_growth"):
             set_path(data, f"economy.drivers.{d}.sd", float(u(0, 0.4)))
             set_path(data, f"economy.drivers.{d}.persistence", float(u(-0.5, 0.95)))
+    # demand response to cost sharing (section 7): elasticities by line and reimbursement that
+    # moves, up to full reimbursement (the 0.05 floor of the own share) and down
+    data["expenditure"]["demand_elasticity"] = {j: float(u(0, 0.8)) for j in L.LINE_NAMES}
+    set_path(data, "expenditure.reimbursement.employee.outpatient", {2024: 0.5, 2027: float(u(0.3, 1.0))})
+    set_path(data, "expenditure.reimbursement.resident.inpatient", {2024: 0.58, 2030: float(u(0.4, 0.98))})
+    set_path(data, "expenditure.reimbursement.retired.chronic_outpatient",
+             {"dist": "normal", "mean": 0.0, "sd": 0.05, "cost_direction": "increases_cost", "min": 0, "max": 1,
+              "schedule": {2024: 0.72, 2030: 0.8}})
     return data
 
 

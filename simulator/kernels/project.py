@@ -73,6 +73,19 @@ def _weighted_sums(mem, cost, dm_cm, dm_pd, with_pd):
 
 
 @jit()
+def _demand_response(rr, rr0, elasticity):
+    """Use multiplier Ud = ((1 - rr) / (1 - rr0))^(-elasticity) of the demand response to cost
+    sharing (specification section 7), each own price share 1 - rr floored at
+    :data:`simulator.layout.DEMAND_SHARE_FLOOR`; rr0 the base year's ratio, so Ud = 1 there.
+    Exactly 1 when the elasticity is 0 (then results are bit for bit those without the response)."""
+    if elasticity == 0.0:
+        return 1.0
+    share = max(1.0 - rr, L.DEMAND_SHARE_FLOOR)
+    share0 = max(1.0 - rr0, L.DEMAND_SHARE_FLOOR)
+    return (share / share0) ** (-elasticity)
+
+
+@jit()
 def _trigger_step(rm, rm_last, projected, lower, upper, step):
     """Change of a rate-trigger offset read from this year's reserve months (or, projected, from
     next year's 2*RM[t] - RM[t-1]): +step below the band, -step above it (specification section 10)."""
@@ -248,6 +261,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     rm_last_pool = 0.0
     rm_last_res = 0.0
     transfer = np.zeros(3)
+    rr0 = np.zeros((L.N_GROUPS, 3))   # base-year reimbursement ratios (demand response, section 7)
 
     for t in range(T):
         year = base_year + t
@@ -433,7 +447,12 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                         dmc[c] += w[c] * lm1
             for g in range(L.N_GROUPS):
                 mi = L.SCH_RES if g == L.RES else L.SCH_EMP
-                mult = (1 + par[L.ZETA[j]] * (1.0 if g == L.RET else 0.0)) * par[L.RR[g][j]] * (1 - par[L.LIMIT[g][j]]) * vbp
+                if t == 0:
+                    rr0[g, j] = par[L.RR[g][j]]
+                # gross use x demand response -> reimbursement -> payment limit -> procurement (section 8's order)
+                ud = _demand_response(par[L.RR[g][j]], rr0[g, j], par[L.EPS_D[j]])
+                mult = ((1 + par[L.ZETA[j]] * (1.0 if g == L.RET else 0.0)) * ud * par[L.RR[g][j]] * (1 - par[L.LIMIT[g][j]])
+                        * vbp)
                 if g == L.EMP:
                     mem = A_flat
                 elif g == L.FLX:

@@ -316,6 +316,15 @@ class LineProfiles(Section):
     chronic_outpatient: Profile = profile("age-sex cost curve h of chronic and special outpatient care", "relative", 0, None, symbol="h")
 
 
+class LineElasticities(Section):
+    inpatient: Param = param("price elasticity εd of inpatient use (住院) to the member's own share of the price 1 - rr",
+                             "fraction of use per unit of log price share", 0, 2, 0.0, symbol="εd")
+    outpatient: Param = param("price elasticity εd of general outpatient use (普通门诊)",
+                              "fraction of use per unit of log price share", 0, 2, 0.0, symbol="εd")
+    chronic_outpatient: Param = param("price elasticity εd of chronic and special outpatient use (门诊慢特病)",
+                                      "fraction of use per unit of log price share", 0, 2, 0.0, symbol="εd")
+
+
 class DiseaseShares(Section):
     inpatient: Profile = profile("the group's share of base-year inpatient cost by age and sex w", "fraction", 0, 1, 0.0, symbol="w")
     outpatient: Profile = profile("share of base-year general outpatient cost", "fraction", 0, 1, 0.0, symbol="w")
@@ -347,6 +356,7 @@ class Expenditure(Section):
                                                                                 json_schema_extra={"unit": "relative"})
     reimbursement: GroupLines = Field(description="effective reimbursement ratio rr by member group and line")
     retirement_use_uplift: LineValues = Field(default_factory=LineValues, description="extra use ζu that comes with retirement, by line")
+    demand_elasticity: LineElasticities = Field(default_factory=LineElasticities, description="demand response to cost sharing (specification section 7): gross use is multiplied by Ud = ((1 - rr[t]) / (1 - rr[base year]))^(-εd), 1 - rr floored at 0.05; 0 (the default) switches it off")
     limit_excess_share: GroupLines = Field(default_factory=GroupLines, description="share of cost above the annual payment limit, by group and line")
     disease_groups: list[DiseaseGroup] = Field(default_factory=list, description="disease groups of the spectrum multiplier Dm")
 
