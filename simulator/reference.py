@@ -20,7 +20,8 @@ shifts of uncertain parameters act from t = 1):
    (section 4);
 4. expenditure: gross cost with the disease multiplier, the demand response to cost sharing
    (:func:`demand_response`), reimbursement, procurement, capitation,
-   per-diem, DRG/DIP points and payment (and the global budget), leakage, epidemic, maternity,
+   per-diem, DRG/DIP points and payment (the global budget with its point-value floor,
+   :func:`budget_payment`), leakage, epidemic, maternity,
    critical-illness premium (sections 7-8);
 5. income: contributions, buy-backs, account credits, resident premiums and subsidies,
    recoveries (section 6); long-term-care carve-out;
@@ -64,6 +65,24 @@ def demand_response(rr, rr0, elasticity):
     share = np.maximum(1.0 - rr, L.DEMAND_SHARE_FLOOR)
     share0 = np.maximum(1.0 - rr0, L.DEMAND_SHARE_FLOOR)
     return np.where(elasticity == 0.0, 1.0, (share / share0) ** (-elasticity))
+
+
+def budget_payment(demand, budget, overrun_share, savings_share, floor_share):
+    """DRG/DIP payment under the regional global budget (specification 2.3 section 8), yuan per year.
+
+    Above the budget the fund pays the budget and a share ``overrun_share`` of the overrun
+    (合理超支分担), below it the demand and a share ``savings_share`` of the savings (结余留用);
+    and never less than ``floor_share * demand`` (``κpv·Dd``, the point-value floor: the realised
+    point value ``Pay / Pts`` stays at or above ``κpv · pv_ref``).  Returns ``(payment,
+    floor_overrun)``, the overrun being what the floor adds to the sharing rule's payment (0 where
+    the floor does not bind).  The income cap alone would let the point value fall without limit
+    when spending outside the budget grows faster than income; the floor replaces the zero floor
+    on the budget of earlier versions (a budget may now be negative, the payment never is).
+    """
+    rule = np.where(demand > budget, budget + overrun_share * (demand - budget),
+                    demand + savings_share * (budget - demand))
+    floor = floor_share * demand
+    return np.where(rule < floor, floor, rule), np.where(rule < floor, floor - rule, 0.0)
 
 
 def _migrate(survivors, total, profile):
@@ -296,13 +315,19 @@ def project(inp, horizon=None):
             ratio = np.where(theta_prev > 0, theta / np.where(theta_prev > 0, theta_prev, 1.0), 1.0)
             by_payment = np.where(theta_prev[:, None] > 0, pay_prev * ratio[:, None] * (1 + par[:, L.GB])[:, None], demand)
             by_income = (inc_prev[:, [0, 2]] - eo_prev) * (1 + gi) * (1 - par[:, L.MS])[:, None]
-            # floored at zero: once spending outside the budget exceeds income the income cap would
-            # turn negative (specification section 8 is silent); a budget cannot be below nothing
-            budget = np.maximum(0.0, np.minimum(by_payment, by_income))
-            pay = np.where(demand > budget, budget + par[:, L.ETA_O][:, None] * (demand - budget),
-                           demand + par[:, L.ETA_S][:, None] * (budget - demand))
+            # the income cap binds where income allows less than the grown payment; the budget is
+            # not floored at zero (it may be negative: income minus spending outside the budget
+            # allows nothing), the point-value floor keeps the payment up (specification 2.3 section 8)
+            cap_binding = (by_income < by_payment).astype(float)
+            budget = np.where(by_income < by_payment, by_income, by_payment)
+            pay, floor_overrun = budget_payment(demand, budget, par[:, L.ETA_O][:, None], par[:, L.ETA_S][:, None],
+                                                par[:, L.PV_FLOOR][:, None])
+            floor_binding = (floor_overrun > 0.0).astype(float)
         else:
             pay = demand
+            floor_overrun = np.zeros((P, 2))
+            floor_binding = np.zeros((P, 2))
+            cap_binding = np.zeros((P, 2))
         margin = pay - V * (Cm * (1 - se_now))[:, None]
         med[:, :, L.INP] = (1 - theta)[:, None] * inp_np + inp_pd + pay
         med_total = med.sum(axis=2)
@@ -411,6 +436,9 @@ def project(inp, horizon=None):
             o[:, L.O_POINTS[mi]] = pts[:, mi]
             o[:, L.O_PV_REF[mi]] = pv_ref
             o[:, L.O_MARGIN[mi]] = margin[:, mi]
+            o[:, L.O_DIP_FLOOR_OVERRUN[mi]] = floor_overrun[:, mi]
+            o[:, L.O_DIP_FLOOR_BINDING[mi]] = floor_binding[:, mi]
+            o[:, L.O_DIP_CAP_BINDING[mi]] = cap_binding[:, mi]
         o[:, L.O_POP] = N.sum(axis=(1, 2))
         o[:, L.O_EMPLOYEES] = A.sum(axis=(1, 2))
         o[:, L.O_FLEXIBLE] = F.sum(axis=(1, 2))
@@ -479,7 +507,7 @@ def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mul
         k = e / enrol
     D = demand * k
     if flags[L.FLAG_BUDGET] and t > 0:
-        pay = np.where(D > budget, budget + par[:, L.ETA_O] * (D - budget), D + par[:, L.ETA_S] * (budget - D))
+        pay, _ = budget_payment(D, budget, par[:, L.ETA_O], par[:, L.ETA_S], par[:, L.PV_FLOOR])
     else:
         pay = D
     tot = (1 - theta) * inp_np * k + inp_pd * k + pay + out * k + chr_ * k

@@ -56,8 +56,11 @@ VARIABLES = {
     "leakage": Var(PYS, "yuan per year", "fraud and abuse leakage l * medical expenditure"),
     "recoveries": Var(PYS, "yuan per year", "recoveries of last year's leakage, booked as other income"),
     "dip_demand": Var(PYS, "yuan per year", "DRG/DIP demand Dd = points * reference point value"),
-    "dip_payment": Var(PYS, "yuan per year", "DRG/DIP payment by the fund (budget with overrun sharing and retained savings, or Dd)"),
-    "dip_budget": Var(PYS, "yuan per year", "regional global budget Bg (NaN when the budget is off or in the base year)"),
+    "dip_payment": Var(PYS, "yuan per year", "DRG/DIP payment by the fund: under the global budget the budget with overrun sharing and retained savings, at least the point-value floor kappa_pv * Dd; without it Dd"),
+    "dip_budget": Var(PYS, "yuan per year", "regional global budget Bg = min(last payment grown at gb, income-based cap) (NaN when the budget is off or in the base year; negative when spending outside the budget exceeds what income allows)"),
+    "dip_floor_overrun": Var(PYS, "yuan per year", "what the point-value floor adds to the budget's payment: kappa_pv * Dd minus the overrun-sharing payment where the floor binds, else 0 (specification 2.3 section 8)"),
+    "dip_floor_binding": Var(PYS, "flag", "1 in a path-year where the point-value floor binds (the budget's payment would fall below kappa_pv * Dd), else 0; its mean over paths is the share of paths where it binds"),
+    "dip_income_cap_binding": Var(PYS, "flag", "1 in a path-year where the income cap sets the global budget (income less spending outside the budget allows less than last payment grown at gb), else 0"),
     "dip_points": Var(PYS, "points (base-year yuan)", "DRG/DIP points Pts = V * (1 + creep)"),
     "point_value": Var(PYS, "yuan per point", "realised point value Pay / Pts", "simulator.results.build_dataset"),
     "point_value_reference": Var(PYS, "yuan per point", "reference point value pv_ref = Cm * (1 - mean efficiency of the last three years)"),
@@ -120,7 +123,8 @@ _SCALARS = {  # dataset name -> kernel output index
 _BY_SCHEME = {
     "leakage": L.O_LEAK, "recoveries": L.O_RECOV, "dip_demand": L.O_DIP_DEMAND, "dip_payment": L.O_DIP_PAY,
     "dip_budget": L.O_DIP_BUDGET, "dip_points": L.O_POINTS, "point_value_reference": L.O_PV_REF,
-    "hospital_margin": L.O_MARGIN,
+    "hospital_margin": L.O_MARGIN, "dip_floor_overrun": L.O_DIP_FLOOR_OVERRUN, "dip_floor_binding": L.O_DIP_FLOOR_BINDING,
+    "dip_income_cap_binding": L.O_DIP_CAP_BINDING,
 }
 
 #: variables allowed to hold NaN (by construction), all others are checked for finiteness

@@ -65,6 +65,10 @@ def randomised_variant(data, rng):
     set_path(data, "expenditure.reimbursement.retired.chronic_outpatient",
              {"dist": "normal", "mean": 0.0, "sd": 0.05, "cost_direction": "increases_cost", "min": 0, "max": 1,
               "schedule": {2024: 0.72, 2030: 0.8}})
+    # the DIP point-value floor (section 8), and budgets squeezed hard enough for it to bind
+    set_path(data, "reform.drg_dip.point_value_floor", float(u(0, 1)))
+    if rng.integers(0, 2):
+        set_path(data, "reform.drg_dip.global_budget.surplus_margin", {2024: 0.02, 2026: float(u(0, 0.3))})
     return data
 
 

@@ -98,6 +98,21 @@ def _trigger_step(rm, rm_last, projected, lower, upper, step):
     return 0.0
 
 
+@jit()
+def _budget_payment(demand, budget, overrun_share, savings_share, floor_share):
+    """(payment, floor overrun) of DRG/DIP care under the global budget (specification section 8),
+    yuan per year: overrun sharing above the budget, retained savings below it, and at least
+    ``floor_share * demand`` (the point-value floor); the overrun is what the floor adds."""
+    if demand > budget:
+        rule = budget + overrun_share * (demand - budget)
+    else:
+        rule = demand + savings_share * (budget - demand)
+    floor = floor_share * demand
+    if rule < floor:
+        return floor, floor - rule
+    return rule, 0.0
+
+
 N_BRACKET_DOUBLINGS = 60
 N_BISECTIONS = 80
 
@@ -111,10 +126,7 @@ def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_,
     k = e / enrol
     D = demand * k
     if flags[L.FLAG_BUDGET] != 0 and t > 0:
-        if D > budget:
-            pay = budget + par[L.ETA_O] * (D - budget)
-        else:
-            pay = D + par[L.ETA_S] * (budget - D)
+        pay, _ = _budget_payment(D, budget, par[L.ETA_O], par[L.ETA_S], par[L.PV_FLOOR])
     else:
         pay = D
     tot = (1 - theta) * inp_np * k + inp_pd * k + pay + out_ * k + chr_ * k
@@ -228,6 +240,9 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     pay = np.zeros(2)
     budget = np.zeros(2)
     pts = np.zeros(2)
+    floor_overrun = np.zeros(2)
+    floor_binding = np.zeros(2)
+    cap_binding = np.zeros(2)
     V = np.zeros(2)
     leak = np.zeros(2)
     medical = np.zeros(2)
@@ -493,6 +508,9 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             demand[mi] = pts[mi] * pv_ref
             budget[mi] = np.nan
             pay[mi] = demand[mi]
+            floor_overrun[mi] = 0.0
+            floor_binding[mi] = 0.0
+            cap_binding[mi] = 0.0
         if flags[L.FLAG_BUDGET] != 0 and t > 0:
             for mi in range(2):
                 f = 0 if mi == 0 else 2
@@ -507,12 +525,18 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                 else:
                     by_payment = demand[mi]
                 by_income = (inc_prev[f] - eo_prev[mi]) * (1 + gi) * (1 - par[L.MS])
-                bg = max(0.0, min(by_payment, by_income))
-                budget[mi] = bg
-                if demand[mi] > bg:
-                    pay[mi] = bg + par[L.ETA_O] * (demand[mi] - bg)
+                # no floor at zero on the budget: the point-value floor keeps the payment up
+                # (specification 2.3 section 8; see simulator.reference)
+                if by_income < by_payment:
+                    bg = by_income
+                    cap_binding[mi] = 1.0
                 else:
-                    pay[mi] = demand[mi] + par[L.ETA_S] * (bg - demand[mi])
+                    bg = by_payment
+                budget[mi] = bg
+                pay[mi], floor_overrun[mi] = _budget_payment(demand[mi], bg, par[L.ETA_O], par[L.ETA_S],
+                                                             par[L.PV_FLOOR])
+                if floor_overrun[mi] > 0.0:
+                    floor_binding[mi] = 1.0
         epi_mult = 1 + par[L.EPI_COST] * epi
         for mi in range(2):
             med[mi, L.INP] = (1 - theta) * inp_np[mi] + inp_pd[mi] + pay[mi]
@@ -623,6 +647,9 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             o[L.O_POINTS[mi]] = pts[mi]
             o[L.O_PV_REF[mi]] = pv_ref
             o[L.O_MARGIN[mi]] = pay[mi] - V[mi] * (Cm * (1 - se_now))
+            o[L.O_DIP_FLOOR_OVERRUN[mi]] = floor_overrun[mi]
+            o[L.O_DIP_FLOOR_BINDING[mi]] = floor_binding[mi]
+            o[L.O_DIP_CAP_BINDING[mi]] = cap_binding[mi]
         pop_sum = 0.0
         deaths = 0.0
         for a in range(NA):

@@ -435,6 +435,9 @@ class DrgDip(Section):
     creep_cap: Param = param("bound umax on cumulative coding creep", "fraction", 0, 5, 0.0, symbol="umax")
     efficiency_max: Param = param("long-run efficiency gain semax of hospitals' cost per unit of real volume", "fraction", 0, 1, 0.0, symbol="semax")
     efficiency_time: Param = param("time constant τs of the efficiency gain", "years", 0.01, 100, 3.0, symbol="τs")
+    point_value_floor: Param = param("floor κpv of the realised point value as a share of the reference value: under the global "
+                                     "budget the fund pays at least κpv·Dd (specification 2.3 section 8; the default 0.9 is an "
+                                     "assumption to be replaced by a sourced figure)", "fraction", 0, 1, 0.9, symbol="κpv")
     global_budget: GlobalBudget = GlobalBudget()
 
 
