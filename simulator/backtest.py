@@ -1,89 +1,223 @@
-"""Back-test: start the model from an earlier reported year and compare it with what happened.
+"""Back-test: the same engine started from every reported year, set against what happened.
 
-:func:`backtest` builds a scenario programmatically by extending the built-in ``baseline``: the
-base year becomes ``start_year`` (2021 by default), with that year's reported fund figures,
-membership and WPP population, and the realised history of the following years is fed in as
-schedules (NBS wage growth, the resident premium and subsidy standards, the policy-range inpatient
-reimbursement ratios, WPP fertility and migration).  Everything the back-test does not feed (excess
-medical cost growth, interest, disease trends, the DRG/DIP and procurement levers, the cost
-curves) is the baseline's own assumption, so the errors measure the model and its baseline
-assumptions, not a fit.  The model is projected to ``end_year`` (2024, the latest reported year)
-and modelled income, expenditure and balance of each fund are set against the bulletins.
+Specification section 11 (back-test paragraph): the model is started from each earlier reported
+year ``S`` with that year's reported members, flows and balances and the policy then in force,
+projected to every later reported year, and the fit is reported per fund, flow, member group and
+horizon (error, mean absolute error and bias across start years).
 
-Why 2021 (see ``docs/backtest.md`` for the full list of assumptions):
+>>> bt = backtest()                                  # doctest: +SKIP
+>>> print(bt.format())                               # doctest: +SKIP
+>>> bt.to_json()["summary"]                          # doctest: +SKIP
 
-* it is the first year whose fund figures are all on today's basis: maternity insurance was merged
-  into the employee scheme in 2019, so 2018 and earlier are not comparable, and the 2019 fund
-  flows by scheme are in the project's data only as recalled figures;
-* 2020 was the year of the COVID contribution relief (employer contributions halved for months),
-  so a 2020 base would calibrate the contribution base to a year of relief;
-* 2021 is the year of the outpatient mutual-aid reform (State Council General Office 2021 No. 14),
-  whose effect on the pool/account split the back-test then has to reproduce over 2022-2024.
+What is reported
+    ``reported.history`` of a scenario (``{YEAR: {employee_pooled: {income, expenditure,
+    balance}, employee_accounts, employee_scheme, resident, pooled_funds, members: {active,
+    retirees, residents}, maternity}}``, every key optional).  For the built-in ``baseline`` the
+    history comes from the national data (:func:`national_history`: the NHSA bulletins and quick
+    reports, the 医保数智库 series, each figure with its source and basis).  A figure whose source
+    or note says "recall" (``unverified (recall)`` in the data) is never used as reported truth:
+    it is neither a start value nor a check.
 
-2022 and 2023 also work as start years (shorter back-tests).  Before 2023 the bulletins in the
-project's data give the employee scheme's income and expenditure only as totals; the split
-between the pooled fund and the individual accounts is derived (see :func:`reported_year`).
+What each start ``S`` is given
+    the base year ``S`` with ``reported.base_year`` = the history of ``S`` and
+    ``reported.previous_year`` = the history of ``S - 1`` (the calibration fits the base year's
+    flows and members, so horizon-0 rows are shown but are not checks); the base population of
+    ``S`` (national: UN WPP 2024 on 1 July of ``S``); the realised wages (NBS, without noise) and
+    resident incomes; and the policy then in force (:func:`policy_history`): the resident premium
+    and subsidy of each year, the 2020 halving of employer contributions (医保发〔2020〕6号), the
+    individual-account rules before the 2021 outpatient mutual-aid reform (legacy employer share
+    about 0.3, retirees' credit about 5% of the pension) and after it (employer share phased out by
+    2023, retirees' quota about 2% of the pension, frozen), the pooled fund's outpatient
+    reimbursement rising with the reform, maternity leave days, DRG/DIP payment from 2021 and the
+    procurement batches.  Everything else is the scenario's own assumption set: nothing is
+    refitted per start year.
 
->>> bt = backtest(2021, 2024)                      # doctest: +SKIP
->>> print(bt.format())                             # doctest: +SKIP
->>> bt.table.query("year == 2024")                 # doctest: +SKIP
+Deterministic
+    With ``paths=1`` (the default) each start runs the scenario's ``central`` assumption set
+    (every sigma zero, uncertain values at their means, no random epidemics; the realised wage
+    path is fed with sd 0): the central estimate an actuary would set against the bulletins.  With
+    more paths the modelled value is the median and the 5-95% band is kept.
+
+Where a figure is missing
+    Before 2023 the bulletins give the employee scheme's totals, not the pool/account split: the
+    rows of the pooled fund and the accounts are then omitted (the totals are compared as
+    ``employee_scheme``), and a start year's split is derived (the accounts' income = the model's
+    own account credits under the rules of that year; their expenditure = income minus the
+    reported change of the account balance, or, without the previous balance, the scenario's
+    fitted spend share), flagged in the start's assumptions.
+
+Rows (:attr:`Backtest.rows`, ``fundsim backtest --json``)
+    ``{"start", "year", "horizon", "fund", "measure", "reported", "modelled", "relative_error",
+    "basis", "fitted", "epidemic_year", "source"}``; ``fund`` is ``employee_pooled``,
+    ``employee_accounts``, ``resident``, the aggregates ``employee_scheme`` (pool + accounts) and
+    ``pooled_funds`` (both pooled funds), or ``None`` for member rows (``actives``, ``retirees``,
+    ``residents``: the modelled mid-year count against the average of the reported year-end
+    counts of ``t - 1`` and ``t``, specification section 4); ``measure`` ``maternity`` is the
+    pooled fund's maternity spending.  ``relative_error`` = modelled / reported - 1.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import read_rows
-from .data.national import figure, load_national
 from .errors import EXIT_BAD_INPUT, SimulatorError
 
 
 class BacktestError(SimulatorError):
-    """A back-test that the shipped data cannot support (a start or end year without the figures)."""
+    """A back-test the scenario's reported history cannot support (exit code 2)."""
 
     exit_code = EXIT_BAD_INPUT
 
 
-#: start years the shipped data support (a WPP population table and a previous year after the
-#: maternity merger whose fund totals are reported)
-SUPPORTED_START_YEARS = (2021, 2022, 2023)
-LATEST_REPORTED_YEAR = 2024
-
-_SBX = ("国家医保局 医保数智库《2012年-2025年医保待遇享受相关数据》 生育保险基金支出 "
-        "(https://www.nhsa.gov.cn/art/2026/7/13/art_257_21405.html; stored copy: github xujiann/health-indicators "
-        "data/national-medical-insurance-benefits-additions.json)")
-#: figures the back-test needs that china_fund_flows.csv does not hold: maternity benefits
-#: (生育保险基金支出; the series matches the 2023 and 2024 bulletins, 1,177.2 and 1,403.0)
-MATERNITY = {
-    2020: (94070000000.0, _SBX + ": 940.7 (100 million yuan), 2020"),
-    2021: (89910000000.0, _SBX + ": 899.1, 2021"),
-    2022: (106130000000.0, _SBX + ": 1,061.3, 2022"),
-}
-#: NBS per-capita disposable income (not used by the back-test: the enrolment elasticity is 0
-#: and the premium is not set as a share of income; required by the schema)
-RESIDENT_INCOME = {
-    2021: (35128.0, "NBS 2021 statistical communique: per-capita disposable income 35,128 yuan (recall, not in the project's verified data; unused: the enrolment elasticity is 0)"),
-    2022: (36883.0, "NBS 2022 statistical communique: per-capita disposable income 36,883 yuan (recall, not in the project's verified data; unused: the enrolment elasticity is 0)"),
-    2023: (39218.0, "NBS 2023 statistical communique: per-capita disposable income 39,218 yuan (recall, not in the project's verified data; unused: the enrolment elasticity is 0)"),
-}
-
-#: the outpatient mutual-aid reform as the back-test phases it in (an assumption, see
-#: docs/backtest.md): the legacy employer share into active workers' accounts, and the pooled
-#: fund's reimbursement of general outpatient care by member group
-REFORM_YEARS = (2021, 2023)
-EMPLOYER_SHARE = {2021: 0.3, 2023: 0.03}
-OUTPATIENT_RR = {"employee": {2021: 0.2, 2023: 0.5}, "flexible": {2021: 0.2, 2023: 0.5},
-                 "retired": {2021: 0.3, 2023: 0.6}}
-#: cumulative procurement coverage of drug spending (the baseline holds 0.35 in 2024)
-PROCUREMENT = {2021: 0.25, 2024: 0.35}
-#: in-list share that turns the bulletins' policy-range ratio into the effective ratio (baseline)
-IN_LIST_SHARE = 0.85
-
 FUNDS = ("employee_pooled", "employee_accounts", "resident")
+AGGREGATES = ("employee_scheme", "pooled_funds")
+FLOWS = ("income", "expenditure", "balance")
+MEMBER_MEASURES = ("actives", "retirees", "residents")
+MEASURES = FLOWS + MEMBER_MEASURES
+_MEMBER_KEY = {"actives": "active", "retirees": "retirees", "residents": "residents"}
+#: the COVID-19 years (specification section 11: starts before 2021 are shown with them marked)
+EPIDEMIC_YEARS = (2020, 2021, 2022)
+LATEST_REPORTED_YEAR = 2024
+#: start years the national data support (2017 lacks every fund flow but recalled ones)
+NATIONAL_START_YEARS = (2018, 2019, 2020, 2021, 2022, 2023)
+#: the issue's acceptance set: starts 2021-2023, every flow of the three funds and every member count
+CRITERIA = {"starts": (2021, 2022, 2023), "max_abs_error": 0.05, "mean_abs_error": 0.025}
+BASES = ("bulletin", "official", "quick report", "derived", "reported", "recall")
+
+_LABEL = {"employee_pooled": "employee pooled fund", "employee_accounts": "individual accounts",
+          "resident": "resident fund", "employee_scheme": "employee scheme (pool + accounts)",
+          "pooled_funds": "both pooled funds", None: "members (mid-year)"}
+
+
+# ----------------------------------------------------------------------------- reported figures
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One reported figure: its value (yuan, persons), source text and basis."""
+
+    value: float
+    source: str = ""
+    basis: str = "reported"
+
+    @property
+    def truth(self) -> bool:
+        """Whether the figure may serve as reported truth (a start value or a check)."""
+        return self.basis != "recall" and math.isfinite(self.value)
+
+
+def figure_basis(source: str | None, note: str | None = None) -> str:
+    """The basis of a figure from its note and source: ``recall`` when either says "recall"
+    (``unverified (recall)``), else the note's leading word (``bulletin``, ``official``,
+    ``quick report``, ``derived``), else ``derived`` for a text that says derived or assumption,
+    ``quick report`` for 快报, ``bulletin`` for 公报, and ``reported`` otherwise."""
+    note_l, src_l = (note or "").strip().lower(), (source or "").strip().lower()
+    text = note_l + " " + src_l
+    if "recall" in text:
+        return "recall"
+    for b in BASES:
+        if note_l.startswith(b):
+            return b
+    if src_l.startswith(("derived", "assumption")) or "(derived)" in text:
+        return "derived"
+    if "quick report" in text or "快报" in text:
+        return "quick report"
+    if "bulletin" in text or "公报" in text:
+        return "bulletin"
+    return "reported"
+
+
+_SECTIONS = ("employee_pooled", "employee_accounts", "employee_scheme", "resident", "pooled_funds")
+
+
+class History:
+    """Reported figures by year: ``get(year, "resident.income")``, ``get(year, "members.active")``,
+    ``get(year, "maternity")``; recalled figures are kept (shown as omitted) but ``get`` returns
+    only figures that may serve as truth."""
+
+    def __init__(self, figures: dict):
+        self.figures = {int(y): dict(v) for y, v in sorted(figures.items())}
+
+    @classmethod
+    def from_mapping(cls, mapping) -> "History":
+        """From ``reported.history`` (a dict of plain values, ``{value, source, note}`` mappings or
+        the schema's ``HistoryYear`` objects)."""
+        out = {}
+        for y, year in (mapping or {}).items():
+            d = {}
+            for sec in _SECTIONS + ("members",):
+                block = _attr(year, sec)
+                if block is None:
+                    continue
+                keys = ("active", "retirees", "residents") if sec == "members" else FLOWS
+                for k in keys:
+                    f = _figure(_attr(block, k))
+                    if f is not None:
+                        d[f"{sec}.{k}"] = f
+            f = _figure(_attr(year, "maternity"))
+            if f is not None:
+                d["maternity"] = f
+            out[int(y)] = d
+        return cls(out)
+
+    def years(self) -> list:
+        return sorted(y for y, d in self.figures.items() if d)
+
+    def get(self, year: int, key: str) -> Figure | None:
+        f = self.figures.get(int(year), {}).get(key)
+        return f if f is not None and f.truth else None
+
+    def recalled(self) -> list:
+        """``(year, key, figure)`` of every figure that is not truth."""
+        return [(y, k, f) for y, d in self.figures.items() for k, f in d.items() if not f.truth]
+
+    def to_mapping(self) -> dict:
+        """The ``reported.history`` mapping (``{value, source, note}`` leaves)."""
+        out = {}
+        for y, d in self.figures.items():
+            yd = {}
+            for k, f in d.items():
+                node = {"value": float(f.value), "source": f.source or "?", "note": f.basis}
+                if "." in k:
+                    sec, m = k.split(".")
+                    yd.setdefault(sec, {})[m] = node
+                else:
+                    yd[k] = node
+            out[y] = yd
+        return out
+
+
+def _attr(obj, name):
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _figure(raw) -> Figure | None:
+    if raw is None:
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return Figure(float(raw), "", "reported")
+    if isinstance(raw, dict):
+        v = raw.get("value")
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return None
+        return Figure(float(v), str(raw.get("source") or ""), figure_basis(raw.get("source"), raw.get("note")))
+    central = getattr(raw, "central", None)  # a schema Param
+    if isinstance(central, (int, float)):
+        src = getattr(raw, "source", None) or ""
+        return Figure(float(central), src, figure_basis(src, getattr(raw, "note", None)))
+    return None
+
+
+# ----------------------------------------------------------------------------- national history
 
 
 def _yi(x: float) -> str:
@@ -91,383 +225,804 @@ def _yi(x: float) -> str:
     return f"{x / 1e8:,.2f}"
 
 
-class _Figures:
-    """Reported figures with their sources, read from the national dataset."""
+def _wan(x: float) -> str:
+    return f"{x / 1e4:,.1f}"
+
+
+_BASIS_FROM_NATIONAL = {"bulletin": "bulletin", "bulletin_derived": "derived", "official": "official",
+                        "official_rounded": "official", "quick_report": "quick report", "derived": "derived",
+                        "recall": "recall"}
+
+
+def _short(source: str) -> str:
+    s = (source or "?").split(" https://")[0].split(" http://")[0]
+    return s if len(s) <= 160 else s[:157] + "..."
+
+
+class _National:
+    """The national data (china_fund_flows.csv through simulator.data.national and
+    china_history.csv through simulator.data.history), recalled rows left out."""
 
     def __init__(self):
-        self.nat = load_national()
+        from .data import history
+        from .data.national import load_national, row_basis
 
-    def get(self, year, series, *, allow_recall=True, required=True):
-        f = figure(self.nat, year, series, allow_recall=allow_recall)
-        if f is None and required:
-            raise BacktestError(f"the national data hold no figure for {series} in {year}")
-        return f
+        self.nat = load_national(include_recall=False)
+        self.hist = history
+        self.row_basis = row_basis
 
-    def text(self, year, series, what=None):
-        v, basis, source = self.get(year, series)
-        tag = {"bulletin": "", "bulletin_derived": "derived, ", "quick_report": "quick report, ",
-               "official_rounded": "rounded, ", "recall": "RECALL, not verified, ", "derived": "derived, "}.get(basis, "")
-        short = source.split(" https://")[0].split(" (")[0] if source else "?"
-        return v, f"{what or series} {year}: {tag}{short}"
+    def n(self, year, series) -> Figure | None:
+        from .data.national import figure
 
-    def ia_balance(self, year):
-        """Individual-account balance at year end: reported, or last reported plus reported current balances."""
-        f = self.get(year, "uebmi_individual_account.cumulative_balance", required=False)
-        if f is not None:
-            return f[0], f"{year} account balance {_yi(f[0])} ({f[1]})"
-        prev, _ = self.ia_balance(year - 1)
-        cur = self.get(year, "uebmi_individual_account.current_balance")[0]
-        return prev + cur, f"derived: {year - 1} account balance plus the {year} current balance {_yi(cur)} (bulletin)"
+        f = figure(self.nat, year, series, allow_recall=False)
+        if f is None:
+            return None
+        return Figure(f[0], _short(f[2]), _BASIS_FROM_NATIONAL.get(f[1], "official"))
 
-    def members(self, year):
-        active = self.get(year, "uebmi.insured_active", required=False)
-        if active is None or active[1] == "recall":
-            est = self.get(year, "uebmi.insured_active_est", required=False)
-            active = est or active
-        retired = self.get(year, "uebmi.insured_retiree", required=False)
-        if retired is None or retired[1] == "recall":
-            est = self.get(year, "uebmi.insured_retiree_est", required=False)
-            retired = est or retired
-        residents = self.get(year, "urrbmi.insured")
-        if active is None or retired is None:
-            raise BacktestError(f"no employee-scheme member counts for {year}")
-        return {"active": active, "retirees": retired, "residents": residents}
+    def h(self, year, series) -> Figure | None:
+        try:
+            r = self.hist.primary_row(series, int(year))
+        except KeyError:
+            return None
+        if r["verified"] == "unverified (recall)":
+            return None
+        basis = "derived" if r["verified"] == "derived" else _BASIS_FROM_NATIONAL.get(self.row_basis(r), "official")
+        return Figure(float(r["value"]), _short(r["source"]) if basis != "derived" else f"derived: {r['note']}; {_short(r['source'])}", basis)
+
+    def benefit(self, year, scheme, line, measure) -> Figure | None:
+        v = self.hist.benefits(scheme, line, measure).get(int(year))
+        if v is None:
+            return None
+        return Figure(float(v), "NHSA 医保数智库《2012年-2025年医保待遇享受相关数据》 (simulator/data/china_benefits_by_line.csv)", "official")
 
 
-def _src(basis, source):
-    short = source.split(" https://")[0] if source else "?"
-    tag = {"bulletin_derived": "derived from ", "quick_report": "quick report: ", "official_rounded": "rounded: ",
-           "recall": "RECALL (not verified): ", "derived": "derived: "}.get(basis, "")
-    return tag + short
+def _derived(value, text) -> Figure:
+    return Figure(float(value), text, "derived")
 
 
-def reported_year(fig: _Figures, year: int, account_income: float | None = None,
-                  split_from: dict | None = None) -> tuple[dict, list]:
-    """The ``reported.<year>`` block of a scenario for ``year``, and the assumptions it needed.
-
-    The employee pooled fund and the individual accounts are reported separately from 2023 on.
-    Before, the bulletins give the employee scheme's totals and the accounts' year-end balance,
-    so the accounts' current balance is the change of that balance, and the split of the totals
-    is derived: the accounts' income is ``account_income`` (the model's own account credits at the
-    calibrated contribution base, see :func:`backtest_scenario`), their expenditure that income
-    minus the current balance, and the pooled fund has the rest.  For a previous year
-    ``split_from`` (the base year's block) gives the accounts' shares of income and expenditure.
-    """
-    notes = []
-    emp_inc, emp_inc_src = fig.text(year, "uebmi_incl_maternity.income", "employee scheme income")
-    emp_exp, emp_exp_src = fig.text(year, "uebmi_incl_maternity.expenditure", "employee scheme expenditure")
-    pool_inc = fig.get(year, "uebmi_pool_incl_maternity.income", required=False, allow_recall=False)
-    pool_exp = fig.get(year, "uebmi_pool_incl_maternity.expenditure", required=False, allow_recall=False)
-    ia_inc = fig.get(year, "uebmi_individual_account.income", required=False, allow_recall=False)
-    ia_exp = fig.get(year, "uebmi_individual_account.expenditure", required=False, allow_recall=False)
-    block = {}
-    if all(x is not None for x in (pool_inc, pool_exp, ia_inc, ia_exp)):
-        block["employee_pooled"] = {
-            "income": {"value": pool_inc[0], "source": f"{year} employee pooled fund income {_yi(pool_inc[0])}: {_src(*pool_inc[1:])}"},
-            "expenditure": {"value": pool_exp[0], "source": f"{year} employee pooled fund expenditure {_yi(pool_exp[0])}: {_src(*pool_exp[1:])}"}}
-        block["employee_accounts"] = {
-            "income": {"value": ia_inc[0], "source": f"{year} individual-account income {_yi(ia_inc[0])}: {_src(*ia_inc[1:])}"},
-            "expenditure": {"value": ia_exp[0], "source": f"{year} individual-account expenditure {_yi(ia_exp[0])}: {_src(*ia_exp[1:])}"}}
-    elif split_from is None:
-        ia_bal, ia_bal_src = fig.ia_balance(year)
-        ia_bal_prev, ia_prev_src = fig.ia_balance(year - 1)
-        ia_cur = ia_bal - ia_bal_prev
-        if account_income is None:
-            account_income = 0.4 * emp_inc  # a first guess; backtest_scenario replaces it by the model's credits
-        a_inc, a_exp = account_income, account_income - ia_cur
-        block["employee_pooled"] = {
-            "income": {"value": emp_inc - a_inc, "source": f"assumption (derived): {emp_inc_src} {_yi(emp_inc)} minus the derived account income"},
-            "expenditure": {"value": emp_exp - a_exp, "source": f"assumption (derived): {emp_exp_src} {_yi(emp_exp)} minus the derived account expenditure"}}
-        block["employee_accounts"] = {
-            "income": {"value": a_inc, "source": "assumption (derived): the model's account credits in the base year at the fitted contribution base "
-                                                 f"(the pool/account split of {year} is not in the project's data)"},
-            "expenditure": {"value": a_exp, "source": f"assumption (derived): account income minus the change of the account balance {_yi(ia_cur)} "
-                                                      f"({ia_bal_src}; {ia_prev_src})"}}
-        notes.append(f"{year}: the employee scheme's totals ({_yi(emp_inc)} income, {_yi(emp_exp)} expenditure) are split between the "
-                     f"pooled fund and the accounts with the model's account credits ({_yi(a_inc)}) and the reported change of the "
-                     f"account balance ({_yi(ia_cur)}); the bulletins' split is not in the project's data before 2023")
-    else:
-        s_inc = split_from["employee_accounts"]["income"]["value"] / (split_from["employee_accounts"]["income"]["value"]
-                                                                       + split_from["employee_pooled"]["income"]["value"])
-        s_exp = split_from["employee_accounts"]["expenditure"]["value"] / (split_from["employee_accounts"]["expenditure"]["value"]
-                                                                          + split_from["employee_pooled"]["expenditure"]["value"])
-        block["employee_pooled"] = {
-            "income": {"value": emp_inc * (1 - s_inc), "source": f"assumption (derived): {emp_inc_src} {_yi(emp_inc)} times the base year's pooled share {1 - s_inc:.3f}"},
-            "expenditure": {"value": emp_exp * (1 - s_exp), "source": f"assumption (derived): {emp_exp_src} {_yi(emp_exp)} times the base year's pooled share {1 - s_exp:.3f}"}}
-        block["employee_accounts"] = {
-            "income": {"value": emp_inc * s_inc, "source": f"assumption (derived): {emp_inc_src} times the base year's account share {s_inc:.3f}"},
-            "expenditure": {"value": emp_exp * s_exp, "source": f"assumption (derived): {emp_exp_src} times the base year's account share {s_exp:.3f}"}}
-        notes.append(f"{year} (previous year): the employee scheme's totals are split with the base year's pooled/account shares")
-    if split_from is None:  # base year: balances
-        pool_bal = fig.get(year, "uebmi_pool_incl_maternity.cumulative_balance")
-        ia_bal, ia_bal_src = fig.ia_balance(year)
-        block["employee_pooled"]["balance"] = {"value": pool_bal[0], "source": f"{year} employee pooled fund balance {_yi(pool_bal[0])}: {_src(*pool_bal[1:])}"}
-        block["employee_accounts"]["balance"] = {"value": ia_bal, "source": ia_bal_src}
-    res = {}
-    for m, key in (("income", "income"), ("expenditure", "expenditure")) + ((("balance", "cumulative_balance"),) if split_from is None else ()):
-        v, basis, source = fig.get(year, f"urrbmi.{key}")
-        res[m] = {"value": v, "source": f"{year} resident fund {m} {_yi(v)}: {_src(basis, source)}"}
-    block["resident"] = res
-    mem = fig.members(year)
-    block["members"] = {k: {"value": v[0], "source": f"{year} year-end {k} {v[0] / 1e4:,.2f} (10,000 persons): {_src(v[1], v[2])}"}
-                        for k, v in mem.items()}
-    mat = fig.get(year, "maternity.expenditure", required=False)
-    if mat is not None:
-        block["maternity"] = {"value": mat[0], "source": f"{year} maternity benefits {_yi(mat[0])}: {_src(*mat[1:])}"}
-    elif year in MATERNITY:
-        block["maternity"] = {"value": MATERNITY[year][0], "source": MATERNITY[year][1]}
-    else:
-        raise BacktestError(f"no maternity figure for {year}")
-    return block, notes
-
-
-def _wpp_by_year(years):
-    rows = {int(r["year"]): r for r in read_rows("china_projection_assumptions.csv")}
+def national_history(first: int = 2017, last: int = LATEST_REPORTED_YEAR) -> History:
+    """The national reported history 2017-2024 from the package data, one :class:`Figure` per
+    reported quantity with its source and basis; recalled rows are left out, and figures that the
+    bulletins do not give are derived from the ones they do (basis ``derived``, the method in the
+    source text).  See ``docs/validation.md`` for the table of what each year holds."""
+    D = _National()
     out = {}
-    for y in years:
-        r = rows[y]
-        out[y] = (float(r["tfr"]), float(r["srb_males_per_female"]), float(r["net_migration_thousands"]) * 1000, r["kind"])
+    for y in range(first, last + 1):
+        d = {}
+
+        def put(key, f):
+            if f is not None and f.truth:
+                d[key] = f
+
+        # ---- employee scheme totals (incl. maternity from 2019)
+        inc = D.n(y, "uebmi_incl_maternity.income") or D.h(y, "uebmi_fund_income")
+        exp = D.n(y, "uebmi_incl_maternity.expenditure") or D.h(y, "uebmi_fund_expenditure")
+        if y == 2018:  # before the maternity merger: the quick report's totals plus the maternity fund
+            inc0, exp0 = D.h(y, "uebmi_fund_income_excl_maternity"), D.h(y, "uebmi_fund_expenditure_excl_maternity")
+            mat = D.benefit(y, "total", "maternity", "fund_payment")
+            if inc0 and exp0 and mat:
+                inc = _derived(inc0.value + mat.value,
+                               f"derived: 2018 quick report employee scheme income {_yi(inc0.value)} (before the 2019 merger) plus the maternity "
+                               f"fund's income, taken equal to its expenditure {_yi(mat.value)} (医保数智库; the maternity fund's income is not in "
+                               "the project's data: assumption)")
+                exp = _derived(exp0.value + mat.value,
+                               f"derived: 2018 quick report employee scheme expenditure {_yi(exp0.value)} plus maternity benefits {_yi(mat.value)} (医保数智库)")
+        put("employee_scheme.income", inc)
+        put("employee_scheme.expenditure", exp)
+        # ---- pool / account split (bulletins from 2023)
+        for fund, series in (("employee_pooled", "uebmi_pool_incl_maternity"), ("employee_accounts", "uebmi_individual_account")):
+            for m in ("income", "expenditure"):
+                put(f"{fund}.{m}", D.n(y, f"{series}.{m}"))
+        # ---- resident fund
+        r_inc, r_exp = D.n(y, "urrbmi.income"), D.n(y, "urrbmi.expenditure")
+        if y == 2018:
+            ni, ne = D.n(y, "nrcms.income"), D.n(y, "nrcms.expenditure")
+            if r_inc and ni and r_exp and ne:  # URRBMI proper plus the residual NRCMS, as the members (long series)
+                r_inc = _derived(r_inc.value + ni.value, f"derived: 2018 quick report URRBMI income {_yi(r_inc.value)} plus the residual NRCMS {_yi(ni.value)} "
+                                                         "(the members of 2018 include the NRCMS, as from 2019)")
+                r_exp = _derived(r_exp.value + ne.value, f"derived: 2018 quick report URRBMI expenditure {_yi(r_exp.value)} plus the residual NRCMS {_yi(ne.value)}")
+        if y == 2019 and (r_inc is None or r_exp is None):
+            ti, te = D.n(y, "total_bmi_incl_maternity.income"), D.n(y, "total_bmi_incl_maternity.expenditure")
+            if ti and te and inc and exp:
+                r_inc = _derived(ti.value - inc.value, f"derived: 2019 bulletin total fund income {_yi(ti.value)} minus the employee scheme's {_yi(inc.value)} (derived)")
+                r_exp = _derived(te.value - exp.value, f"derived: 2019 bulletin total fund expenditure {_yi(te.value)} minus the employee scheme's {_yi(exp.value)} (derived)")
+        put("resident.income", r_inc)
+        put("resident.expenditure", r_exp)
+        # ---- balances
+        put("resident.balance", D.n(y, "urrbmi.cumulative_balance"))
+        put("employee_accounts.balance", D.h(y, "uebmi_account_cumulative_balance") or D.n(y, "uebmi_individual_account.cumulative_balance"))
+        put("employee_pooled.balance", D.n(y, "uebmi_pool_incl_maternity.cumulative_balance"))
+        pooled = D.n(y, "pooled_funds_all.cumulative_balance")
+        put("pooled_funds.balance", pooled)
+        # ---- members (year end)
+        put("members.active", D.h(y, "uebmi_insured_active"))
+        put("members.retirees", D.h(y, "uebmi_insured_retiree"))
+        res = D.h(y, "urrbmi_insured")
+        if y == 2018:  # URRBMI proper excludes the residual NRCMS; the long series (as 2019 on) includes it
+            res = D.n(y, "urrbmi.insured_longseries")
+        if y >= 2018:  # 2017 and before exclude the un-integrated NRCMS: not comparable
+            put("members.residents", res)
+        put("maternity", D.benefit(y, "total", "maternity", "fund_payment"))
+        out[y] = d
+    # ---- balances the bulletins give only in sums or differences
+    H = out
+    for y in range(first, last + 1):
+        d = H[y]
+        prev = H.get(y - 1, {})
+        if "employee_accounts.balance" not in d and "employee_accounts.balance" in prev and \
+                "employee_accounts.income" in d and "employee_accounts.expenditure" in d:
+            b0 = prev["employee_accounts.balance"].value
+            cur = d["employee_accounts.income"].value - d["employee_accounts.expenditure"].value
+            d["employee_accounts.balance"] = _derived(b0 + cur, f"derived: {y - 1} account balance {_yi(b0)} plus the {y} bulletin's income minus "
+                                                                f"expenditure {_yi(cur)}")
+    # the resident balance before 2020 from the 2020 quick report's balance and the flows
+    for y in (2019, 2018):
+        d, nxt = H.get(y), H.get(y + 1)
+        if d is None or nxt is None or "resident.balance" in d:
+            continue
+        if all(k in nxt for k in ("resident.balance", "resident.income", "resident.expenditure")):
+            b = nxt["resident.balance"].value - (nxt["resident.income"].value - nxt["resident.expenditure"].value)
+            d["resident.balance"] = _derived(b, f"derived: the resident fund's {y + 1} balance {_yi(nxt['resident.balance'].value)} minus its {y + 1} income "
+                                                f"minus expenditure ({nxt['resident.balance'].basis}, {nxt['resident.income'].basis})")
+    for y in range(first, last + 1):
+        d = H[y]
+        tot = D.n(y, "total_bmi_incl_maternity.cumulative_balance") or D.n(y, "total_bmi.cumulative_balance")
+        if "pooled_funds.balance" not in d and tot and "employee_accounts.balance" in d:
+            a = d["employee_accounts.balance"]
+            d["pooled_funds.balance"] = _derived(tot.value - a.value, f"derived: {y} total accumulated balance {_yi(tot.value)} ({tot.basis}) minus the "
+                                                                      f"individual accounts' {_yi(a.value)}")
+        if "employee_pooled.balance" not in d and "pooled_funds.balance" in d and "resident.balance" in d:
+            p, r = d["pooled_funds.balance"], d["resident.balance"]
+            d["employee_pooled.balance"] = _derived(p.value - r.value, f"derived: {y} balance of both pooled funds {_yi(p.value)} ({p.basis}) minus the "
+                                                                        f"resident fund's {_yi(r.value)} ({r.basis})")
+    return History(out)
+
+
+# ----------------------------------------------------------------------------- the policy then in force
+
+
+#: the legacy share of the employer contribution credited to actives' accounts before the reform
+#: (specification section 6: about 0.3), phased out to the scenario's 2023 value
+EMPLOYER_SHARE_BEFORE = 0.3
+#: retirees' monthly account credit before the reform as a share of the pension (Wuhan's Q&A and
+#: Reuters 2023-02-16: "about 5%", 4.8-5.1%; china_policy_events.csv)
+RETIREE_CREDIT_BEFORE = 0.05
+#: the pooled fund's general outpatient reimbursement before the reform (outpatient pooling was
+#: limited; an assumption), rising to the scenario's value by 2023
+OUTPATIENT_RR_BEFORE = {"employee": 0.2, "flexible": 0.2, "retired": 0.3}
+#: 医保发〔2020〕6号 (2020-02-21): employer contributions halved from February 2020 for at most five months
+RELIEF_2020 = 0.5 * 5 / 12
+#: maternity leave: the 2017 average of the provinces after the 2016 extensions (138-158 days,
+#: China Daily 2017-07-10) and, after the 2021-2022 revisions (25 provinces by 2022-01-20),
+#: 98 statutory days plus the typical 30-90 extra days (Xinhua 2022-01-20); china_history.csv
+LEAVE_DAYS = {2017: 148.0, 2021: 148.0, 2022: 158.0}
+#: cumulative procurement coverage of drug spending (national batches from 2019; an assumption
+#: rising to the baseline's 2024 value)
+PROCUREMENT = {2018: 0.0, 2019: 0.05, 2020: 0.15, 2021: 0.25}
+#: in-list share that turns the bulletins' policy-range inpatient ratio into the effective ratio (baseline)
+IN_LIST_SHARE = 0.85
+REFORM_DONE = 2023
+
+
+def _points(param) -> dict:
+    """A parameter's central schedule points ``{year: value}`` (a constant: ``{}``)."""
+    if param is None or not getattr(param, "is_schedule", False):
+        return {}
+    return {int(y): float(v) for y, v in param.central}
+
+
+def _at(param, year) -> float:
+    return float(param.evaluate([year])[0])
+
+
+def _splice(before: dict, param, from_year: int) -> dict:
+    """The points ``before`` (years < from_year) followed by the parameter's own schedule from
+    ``from_year`` on (its value at ``from_year`` first)."""
+    out = {int(y): float(v) for y, v in before.items() if y < from_year}
+    out[from_year] = _at(param, from_year)
+    out.update({y: v for y, v in _points(param).items() if y > from_year})
+    return dict(sorted(out.items()))
+
+
+def _at_points(points: dict, year) -> float:
+    xs = sorted(points)
+    return float(np.interp(year, xs, [points[x] for x in xs]))
+
+
+def _round(d, digits=8):
+    return {int(y): round(float(v), digits) for y, v in sorted(d.items())}
+
+
+def policy_history(scn, start: int, end: int, national: bool, D: _National | None = None) -> tuple[dict, list]:
+    """The overrides that put the policy in force in ``start..end`` into the scenario ``scn``
+    (a :class:`~simulator.scenario.schema.Scenario`), and the notes that say what was fed."""
+    D = D or _National()
+    hist = D.hist
+    years = list(range(start, end + 1))
+    B = scn.base_year
+    notes = []
+    over: dict = {}
+
+    # ---- realised wages and resident incomes (NBS), without noise
+    W = hist.series("avg_wage_urban_nonprivate", include_recall=False)
+    Y = hist.series("disposable_income_per_capita", include_recall=False)
+    for need in range(start - 1, end + 1):
+        if need not in W:
+            raise BacktestError(f"no NBS average wage for {need} in the package data (simulator/data/china_history.csv)")
+    growth = {y: W[y] / W[y - 1] - 1 for y in years[1:]}
+    ygrowth = {y: Y[y] / Y[y - 1] - 1 for y in years[1:] if y in Y and y - 1 in Y}
+    w0, w_prev = W[start], W[start - 1]
+    y0 = Y.get(start, _at(scn.economy.base_resident_income, B))
+    if not national:
+        kw = _at(scn.economy.base_wage, B) / W[B] if B in W else 1.0
+        ky = _at(scn.economy.base_resident_income, B) / Y[B] if B in Y else 1.0
+        w0, w_prev, y0 = w0 * kw, w_prev * kw, y0 * ky
+        notes.append(f"wages and resident incomes: the scenario's {B} levels carried back with the national NBS series "
+                     f"(ratio to the national average {kw:.3f} and {ky:.3f})")
+    eco = {"base_wage": {"value": round(w0, 2), "source": f"NBS average annual wage of urban non-private units {start}: {W[start]:,.0f}"
+                                                     + ("" if national else " (national, scaled to the scenario)")},
+           "previous_wage": {"value": round(w_prev, 2), "source": f"NBS average annual wage {start - 1}: {W[start - 1]:,.0f}"},
+           "base_resident_income": {"value": round(y0, 2), "source": f"NBS per-capita disposable income {start}: {Y.get(start, float('nan')):,.0f}"},
+           "drivers": {"wage_growth": {"mean": {"value": _round(growth, 10) if growth else 0.0,
+                                                "source": "realised growth of the NBS average wage "
+                                                          + ", ".join(f"{y} {g:+.2%}" for y, g in growth.items())},
+                                       "sd": {"value": 0.0, "source": "back-test: the realised wage path is known"}}}}
+    if ygrowth:
+        eco["drivers"]["resident_income_growth"] = {
+            "mean": {"value": _round(ygrowth, 10), "source": "realised growth of NBS per-capita disposable income "
+                     + ", ".join(f"{y} {g:+.2%}" for y, g in ygrowth.items())},
+            "sd": {"value": 0.0, "source": "back-test: the realised income path is known"}}
+    over["economy"] = eco
+    notes.append("wages: the realised NBS growth " + (", ".join(f"{y} {g:+.2%}" for y, g in growth.items()) or "(none)") + ", without noise")
+
+    # ---- contribution rates: the 2020 halving of employer contributions
+    rate = scn.employee.employer_rate
+    if start <= 2020 <= end:
+        r = {y: _at(rate, y) for y in range(start, end + 1)}
+        r[2020] = r[2020] * (1 - RELIEF_2020)
+        over["employee"] = {"employer_rate": {
+            "value": _round(r, 8),
+            "source": "the scenario's employer rate, halved for five of the twelve months of 2020 (医保发〔2020〕6号, 2020-02-21: employer "
+                      "contributions halved from February 2020 for at most five months where the pooled fund covers six months; at its "
+                      "maximum, since the national take-up is not reported)"}}
+        notes.append(f"2020 contribution relief: the employer rate of 2020 is {r[2020]:.4f} (halved for five months, 医保发〔2020〕6号)")
+
+    # ---- individual accounts before and after the 2021 outpatient mutual-aid reform
+    acc = scn.accounts
+    if start < REFORM_DONE:
+        share = _splice({y: EMPLOYER_SHARE_BEFORE for y in range(min(start, 2021), 2022)}, acc.employer_share, REFORM_DONE)
+        pi_r = scn.employee.pension_wage_ratio
+        quota_before = {y: RETIREE_CREDIT_BEFORE * _at(pi_r, y) * W[y] / 12 * (w0 / W[start]) for y in range(min(start, 2021), 2022)}
+        quota = _splice(quota_before, acc.retiree_quota, REFORM_DONE)
+        over["accounts"] = {
+            "employer_share": {"value": _round(share, 6),
+                               "source": f"the legacy employer share into actives' accounts, {EMPLOYER_SHARE_BEFORE} before the 2021 outpatient mutual-aid "
+                                         "reform (specification section 6), phased out over 2022-2023 as the provinces implemented 国办发〔2021〕14号 "
+                                         "(employer contributions all to the pool) to the scenario's value"},
+            "retiree_quota": {"value": _round(quota, 2),
+                              "source": f"retirees' monthly account credit: {RETIREE_CREDIT_BEFORE:.0%} of the average pension (pension_wage_ratio x wage / 12) "
+                                        "before the reform (Wuhan's Q&A and Reuters 2023-02-16: about 5%, 4.8-5.1%; china_policy_events.csv), "
+                                        "the scenario's quota (about 2% of the reform-year pension, frozen: 国办发〔2021〕14号) from 2023"}}
+        notes.append("account rules: employer share " + ", ".join(f"{y} {_at_points(share, y):.3f}" for y in years if y <= REFORM_DONE)
+                     + "; retirees' monthly credit " + ", ".join(f"{y} {_at_points(quota, y):.0f}" for y in years if y <= REFORM_DONE) + " yuan")
+        rr = scn.expenditure.reimbursement
+        reim = {}
+        for g, before in OUTPATIENT_RR_BEFORE.items():
+            reim[g] = {"outpatient": {"value": _round(_splice({y: before for y in range(min(start, 2021), 2022)}, getattr(rr, g).outpatient, REFORM_DONE), 6),
+                                      "source": f"the pooled fund's general outpatient reimbursement, {before} before the reform (limited outpatient "
+                                                "pooling: an assumption), rising to the scenario's value as the reform is implemented in 2022-2023"}}
+        over.setdefault("expenditure", {})["reimbursement"] = reim
+        notes.append("outpatient reimbursement by the pooled fund: " + ", ".join(f"{g} {b} before 2022" for g, b in OUTPATIENT_RR_BEFORE.items())
+                     + f", the scenario's value from {REFORM_DONE} (assumption)")
+
+    # ---- inpatient policy-range ratios where verified (bulletins), times the in-list share
+    for scheme, series, groups in (("employee", "uebmi.policy_range_inpatient_fund_payment_ratio", ("employee", "flexible", "retired")),
+                                   ("resident", "urrbmi.policy_range_inpatient_fund_payment_ratio", ("resident",))):
+        vals = {y: D.n(y, series) for y in range(min(start, 2019), max(end, 2024) + 1)}
+        vals = {y: f for y, f in vals.items() if f is not None}
+        if len([y for y in vals if start <= y <= end]) < 2 or not national:
+            continue
+        base_ratio = vals[min(vals, key=lambda y: abs(y - start))].value
+        for g in groups:
+            cur = getattr(scn.expenditure.reimbursement, g).inpatient
+            sc = _at(cur, B) / (vals[B].value if B in vals else base_ratio)
+            over.setdefault("expenditure", {}).setdefault("reimbursement", {}).setdefault(g, {})["inpatient"] = {
+                "value": _round({y: f.value * sc for y, f in vals.items()}, 6),
+                "source": f"the bulletins' policy-range inpatient fund payment ratio by year ({', '.join(f'{y} {f.value:.3f}' for y, f in vals.items())}; "
+                          f"verified years only) times the scenario's effective/policy-range ratio {sc:.3f}"}
+        notes.append(f"{scheme} inpatient ratio: the bulletins' policy-range ratios of " + ", ".join(str(y) for y in vals) + " (verified years only)")
+
+    # ---- resident financing: the national standards of each year
+    prem = hist.series("urrbmi_individual_premium_per_capita", include_recall=False)
+    subs = hist.series("urrbmi_min_fiscal_subsidy_per_capita", include_recall=False)
+    res = {}
+    for key, s, name in (("premium", prem, "individual premium"), ("subsidy", subs, "fiscal subsidy")):
+        have = {y: s[y] for y in years if y in s}
+        if not have:
+            continue
+        k = 1.0
+        if not national and B in s:
+            k = _at(getattr(scn.resident, key), B) / s[B]
+        res[key] = {"value": _round({y: v * k for y, v in have.items()}, 2),
+                    "source": f"national minimum {name} by year of notice ({', '.join(f'{y} {v:.0f}' for y, v in have.items())}; "
+                              "simulator/data/china_history.csv)" + ("" if national else f" times the scenario's ratio to it {k:.3f}")}
+    if res:
+        over["resident"] = res
+        if scn.resident.subsidy_cap_ratio is not None:
+            notes.append("resident subsidy: the realised standards are fed, so the scenario's cap on the subsidy relative to the premium "
+                         f"(subsidy_cap_ratio {_at(scn.resident.subsidy_cap_ratio, B):g}) is off (2018: 490 against 220, 2.2:1)")
+        notes.append("resident financing: the national premium and subsidy of each year" + ("" if national else ", scaled to the scenario's level"))
+
+    # ---- maternity leave days
+    leave = {y: v for y, v in LEAVE_DAYS.items()}
+    over["maternity"] = {"paid_leave_days": {
+        "value": _round(leave, 2),
+        "source": "maternity leave days: 148 (the middle of the provinces' 2017 average 138-158 days, China Daily 2017-07-10) to 2021, 158 from 2022 "
+                  "(98 statutory days plus the typical 30-90 extra days of the 2021-2022 revisions, 25 provinces by 2022-01-20, Xinhua); "
+                  "simulator/data/china_history.csv; only the change matters (the allowance share is fitted to the base year)"}}
+    if start < 2022 <= end:
+        notes.append("maternity leave: 148 days to 2021, 158 from 2022 (the 2021-2022 provincial revisions)")
+
+    # ---- payment reform: DRG/DIP payment from 2021, procurement batches from 2019
+    reform = {}
+    if start < scn.reform.drg_dip.start_year:
+        cov = scn.reform.drg_dip.coverage
+        reform["drg_dip"] = {"coverage": {"value": _round(_splice({scn.reform.drg_dip.start_year - 1: 0.0}, cov, scn.reform.drg_dip.start_year), 6),
+                                          "source": "no DRG/DIP payment before the scheme's start year (pilot cities paid by DRG/DIP from 2021), "
+                                                    "the scenario's coverage from then on"}}
+        notes.append(f"DRG/DIP: no payment by points before {scn.reform.drg_dip.start_year}")
+    pc = scn.reform.procurement.coverage
+    if start < 2024 and _at(pc, 2024) > 0:
+        reform["procurement"] = {"coverage": {"value": _round(_splice({y: v for y, v in PROCUREMENT.items() if y >= start}, pc, 2024), 6),
+                                              "source": "procurement coverage of drug spending rising with the national batches (4+7 pilot 2019, batches 2-5 "
+                                                        "in 2020-2021: an assumption) to the scenario's 2024 value"}}
+    if reform:
+        over["reform"] = reform
+    over["epidemic"] = {"probability": {"value": 0.0, "source": "back-test: no random epidemics; the COVID years are in the reported history"}}
+    return over, notes
+
+
+# ----------------------------------------------------------------------------- the start scenarios
+
+
+def _fig_node(f: Figure, what: str) -> dict:
+    return {"value": float(f.value), "source": f"{what}: {f.source}" if f.source else what,
+            "note": f.basis}
+
+
+def _merge(dst: dict, src: dict) -> dict:
+    for k, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict) and not ({"value", "dist", "table"} & set(v)):
+            _merge(dst[k], v)
+        else:
+            dst[k] = copy.deepcopy(v)
+    return dst
+
+
+class _Context:
+    """What every start shares: the scenario, its history, the national data."""
+
+    def __init__(self, scenario, history: History | None, *, paths: int, seed: int):
+        from .scenario import load_scenario
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.loaded = load_scenario(scenario)
+        scn = self.loaded.scenario
+        self.national = history is None and not scn.reported.history and self.loaded.origin == "baseline"
+        if history is not None:
+            self.history = history
+        elif scn.reported.history:
+            self.history = History.from_mapping(scn.reported.history)
+        elif self.national:
+            self.history = national_history()
+        else:
+            raise BacktestError(f"scenario '{scn.name}' carries no reported history: add reported.history "
+                                "({YEAR: {employee_pooled: {income, expenditure, balance}, employee_accounts: {...}, resident: {...}, "
+                                "members: {active, retirees, residents}, maternity}}) with the reported figures of earlier years "
+                                "(docs/validation.md); the national baseline takes its history from the package data")
+        self.paths, self.seed = int(paths), int(seed)
+        self.D = _National()
+        self._xi_b = None
+
+    @property
+    def scn(self):
+        return self.loaded.scenario
+
+    def xi_b(self) -> float:
+        """The scenario's own fitted account spend share of the opening balance."""
+        if self._xi_b is None:
+            from .api import prepare
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _, comp = prepare(self.loaded, paths=1, horizon=1)
+            self._xi_b = float(comp.calibration["accounts.spend_share_balance"])
+        return self._xi_b
+
+    def latest_year(self) -> int:
+        ys = [y for y in self.history.years() if any(f.truth for f in self.history.figures[y].values())]
+        if not ys:
+            raise BacktestError("the reported history holds no figure that may serve as reported truth (recalled figures are not used)")
+        return max(ys)
+
+    # ---- can the model start from S?
+    def missing_for_start(self, S: int) -> list:
+        H = self.history
+        miss = []
+        for fund in ("resident",):
+            for m in FLOWS:
+                if not self._fund_value(S, fund, m):
+                    miss.append(f"{fund}.{m}")
+        split = all(H.get(S, f"{f}.{m}") for f in ("employee_pooled", "employee_accounts") for m in ("income", "expenditure"))
+        totals = H.get(S, "employee_scheme.income") and H.get(S, "employee_scheme.expenditure")
+        if not split and not totals:
+            miss.append("employee_pooled/employee_accounts income and expenditure (or employee_scheme totals)")
+        if not self._fund_value(S, "employee_pooled", "balance"):
+            miss.append("employee_pooled.balance (or pooled_funds.balance with resident.balance)")
+        if not self._fund_value(S, "employee_accounts", "balance"):
+            miss.append("employee_accounts.balance")
+        for k in ("active", "retirees", "residents"):
+            if not H.get(S, f"members.{k}"):
+                miss.append(f"members.{k}")
+        if not H.get(S, "maternity"):
+            miss.append("maternity")
+        if self.national:
+            from .data import TABLES
+            if f"china_population_{S}" not in TABLES:
+                miss.append(f"a WPP population table of {S}")
+        recalled = {k for k, f in H.figures.get(int(S), {}).items() if not f.truth}
+        return [m + (" (only a recalled figure, not used as reported truth)" if m in recalled else "") for m in miss]
+
+    def _fund_value(self, S, fund, m) -> Figure | None:
+        H = self.history
+        f = H.get(S, f"{fund}.{m}")
+        if f is not None or m != "balance":
+            return f
+        p, r, e = H.get(S, "pooled_funds.balance"), H.get(S, "resident.balance"), H.get(S, "employee_pooled.balance")
+        if fund == "employee_pooled" and p and r:
+            return _derived(p.value - r.value, f"derived: both pooled funds' balance {_yi(p.value)} minus the resident fund's {_yi(r.value)}")
+        if fund == "resident" and p and e:
+            return _derived(p.value - e.value, f"derived: both pooled funds' balance {_yi(p.value)} minus the employee pooled fund's {_yi(e.value)}")
+        return None
+
+    def startable(self, end: int) -> list:
+        return [S for S in self.history.years() if S < end and not self.missing_for_start(S)]
+
+    # ---- the reported blocks of a start
+    def _year_block(self, S: int, split: dict | None, members_fallback: dict | None, notes: list, *, base: bool) -> dict:
+        H = self.history
+        blk = {}
+        for fund in FUNDS:
+            blk[fund] = {}
+        # employee scheme
+        have_split = all(H.get(S, f"{f}.{m}") for f in ("employee_pooled", "employee_accounts") for m in ("income", "expenditure"))
+        if have_split:
+            for f in ("employee_pooled", "employee_accounts"):
+                for m in ("income", "expenditure"):
+                    blk[f][m] = _fig_node(H.get(S, f"{f}.{m}"), f"{S} {_LABEL[f]} {m}")
+        else:
+            ti, te = H.get(S, "employee_scheme.income"), H.get(S, "employee_scheme.expenditure")
+            if ti is None or te is None:
+                if base:
+                    raise BacktestError(f"start year {S}: no employee-scheme income and expenditure")
+                ref = split["totals"]
+                ti, te = Figure(ref[0], "", "derived"), Figure(ref[1], "", "derived")
+                notes.append(f"{S} (previous year): the employee scheme's flows are not reported; the base year's are used "
+                             "(they set only the first year's budgeted income growth and the base year's recoveries)")
+            a_inc, a_exp = split["accounts"] if base else (ti.value * split["share"][0], te.value * split["share"][1])
+            blk["employee_accounts"]["income"] = {"value": float(a_inc), "source": f"assumption (derived): the {S} account income, see the notes", "note": "derived"}
+            blk["employee_accounts"]["expenditure"] = {"value": float(a_exp), "source": f"assumption (derived): the {S} account expenditure, see the notes", "note": "derived"}
+            blk["employee_pooled"]["income"] = {"value": float(ti.value - a_inc), "source": f"assumption (derived): {S} employee scheme income {_yi(ti.value)} "
+                                                f"({ti.basis}) minus the derived account income", "note": "derived"}
+            blk["employee_pooled"]["expenditure"] = {"value": float(te.value - a_exp), "source": f"assumption (derived): {S} employee scheme expenditure "
+                                                     f"{_yi(te.value)} ({te.basis}) minus the derived account expenditure", "note": "derived"}
+        # resident
+        for m in ("income", "expenditure"):
+            f = H.get(S, f"resident.{m}")
+            if f is None:
+                if base:
+                    raise BacktestError(f"start year {S}: no resident {m}")
+                f = Figure(split["resident"][m], "", "derived")
+                notes.append(f"{S} (previous year): resident {m} not reported; the base year's is used")
+            blk["resident"][m] = _fig_node(f, f"{S} resident fund {m}")
+        if base:
+            for fund in FUNDS:
+                f = self._fund_value(S, fund, "balance")
+                blk[fund]["balance"] = _fig_node(f, f"{S} {_LABEL[fund]} balance")
+        mem = {}
+        for k in ("active", "retirees", "residents"):
+            f = H.get(S, f"members.{k}")
+            if f is None:
+                if base:
+                    raise BacktestError(f"start year {S}: no reported {k} count")
+                f = Figure(members_fallback[k], "", "derived")
+                notes.append(f"{S} year-end {k} not reported (or not comparable); the base year's year-end count stands in, so the mid-year "
+                             f"target of {S + 1} is the year-end count")
+            mem[k] = _fig_node(f, f"{S} year-end {k}")
+        blk["members"] = mem
+        mat = H.get(S, "maternity")
+        if mat is not None:
+            blk["maternity"] = _fig_node(mat, f"{S} maternity benefits")
+        elif base:
+            raise BacktestError(f"start year {S}: no maternity figure")
+        return blk
+
+    def start_data(self, S: int, end: int) -> tuple[dict, list]:
+        """The resolved scenario dict of the start ``S`` (projected to ``end``) and its notes."""
+        miss = self.missing_for_start(S)
+        if miss:
+            raise BacktestError(f"the model cannot start from {S}: the reported history lacks {', '.join(miss)}"
+                                + (" (recalled figures are not used)" if self.history.recalled() else ""))
+        data = copy.deepcopy(self.loaded.data)
+        data.pop("extends", None)
+        data["name"] = f"{self.scn.name}_backtest_{S}"
+        data["base_year"] = int(S)
+        data["horizon"] = int(end - S)
+        data.setdefault("simulation", {})
+        data["simulation"]["paths"] = self.paths
+        data["simulation"]["seed"] = self.seed
+        notes = []
+        if self.national:
+            from .data import read_rows
+            wpp = {int(r["year"]): r for r in read_rows("china_projection_assumptions.csv")}
+            ys = range(S, end + 1)
+            data["population"]["base"] = {"table": f"china_population_{S}",
+                                          "source": f"UN WPP 2024, China, population on 1 July {S} by single age and sex (simulator/data/SOURCES.md)"}
+            data["population"]["fertility"]["tfr"] = {"value": {y: round(float(wpp[y]["tfr"]), 4) for y in ys},
+                                                      "source": "UN WPP 2024 TFR by year (china_projection_assumptions.csv)"}
+            data["population"]["fertility"]["sex_ratio_at_birth"] = {"value": {y: round(float(wpp[y]["srb_males_per_female"]), 4) for y in ys},
+                                                                     "source": "UN WPP 2024 sex ratio at birth by year"}
+            data["population"].setdefault("migration", {})["net_total"] = {
+                "value": {y: round(float(wpp[y]["net_migration_thousands"]) * 1000) for y in ys},
+                "source": "UN WPP 2024 net migration by year (china_projection_assumptions.csv)"}
+        elif S != self.scn.base_year:
+            notes.append(f"population: the scenario's {self.scn.base_year} base population stands in for {S} (no population of {S} in the "
+                         "scenario); working coverage and participation are fitted to the members of the start year")
+        over, pnotes = policy_history(self.scn, S, end, self.national, self.D)
+        _merge(data, over)
+        if "subsidy" in over.get("resident", {}):
+            data["resident"].pop("subsidy_cap_ratio", None)
+        notes += pnotes
+        data.pop("reported", None)
+        rep = self._reported(S, data, notes)
+        data["reported"] = rep
+        return data, notes
+
+    def _reported(self, S: int, data: dict, notes: list) -> dict:
+        H = self.history
+        have_split = all(H.get(S, f"{f}.{m}") for f in ("employee_pooled", "employee_accounts") for m in ("income", "expenditure"))
+        prev_fallback_members = {k: H.get(S, f"members.{k}").value for k in ("active", "retirees", "residents")}
+        res_base = {m: H.get(S, f"resident.{m}").value for m in ("income", "expenditure")}
+        ti, te = H.get(S, "employee_scheme.income"), H.get(S, "employee_scheme.expenditure")
+        if have_split:
+            pi, pe = H.get(S, "employee_pooled.income").value, H.get(S, "employee_pooled.expenditure").value
+            ai, ae = H.get(S, "employee_accounts.income").value, H.get(S, "employee_accounts.expenditure").value
+            split = {"accounts": (ai, ae), "share": (ai / (ai + pi), ae / (ae + pe)), "totals": (ai + pi, ae + pe), "resident": res_base}
+            base = self._year_block(S, split, None, notes, base=True)
+            prev = self._year_block(S - 1, split, prev_fallback_members, notes, base=False)
+            return {"base_year": base, "previous_year": prev}
+        # the split is derived: account income = the model's own credits (+ interest) under the rules of S;
+        # account expenditure = income minus the reported change of the account balance, or the model's outflow
+        from .api import prepare
+
+        bal_prev = H.get(S - 1, "employee_accounts.balance")
+        bal = self._fund_value(S, "employee_accounts", "balance")
+        fixed = {"value": round(self.xi_b(), 8),
+                 "source": f"the scenario's own fitted account spend share of the opening balance ({self.scn.base_year}); the {S - 1} account "
+                           "balance is not reported, so the base year's account expenditure is the model's outflow"}
+        # the fixed point runs with the spend share fixed (the credits do not depend on it), so that
+        # no trial split is refused by the calibration
+        trial_data = copy.deepcopy(data)
+        trial_data.setdefault("accounts", {})["spend_share_balance"] = fixed
+        a_inc = 0.4 * ti.value
+        a_exp = a_inc - ((bal.value - bal_prev.value) if bal_prev else 0.0)
+        for _ in range(10):
+            split = {"accounts": (a_inc, a_exp), "share": (a_inc / ti.value, a_exp / te.value), "totals": (ti.value, te.value), "resident": res_base}
+            tmp = []
+            rep = {"base_year": self._year_block(S, split, None, tmp, base=True),
+                   "previous_year": self._year_block(S - 1, split, prev_fallback_members, tmp, base=False)}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _, comp = prepare(dict(copy.deepcopy(trial_data), reported=rep), paths=1)
+            chk = comp.calibration["checks"]
+            new_inc = chk["employee_accounts.income"]["modelled"]
+            new_exp = (new_inc - (bal.value - bal_prev.value)) if bal_prev else chk["employee_accounts.expenditure"]["modelled"]
+            done = abs(new_inc / a_inc - 1) < 1e-10 and abs(new_exp / a_exp - 1) < 1e-10
+            a_inc, a_exp = new_inc, new_exp
+            if done:
+                break
+        split = {"accounts": (a_inc, a_exp), "share": (a_inc / ti.value, a_exp / te.value), "totals": (ti.value, te.value), "resident": res_base}
+        tmp = []
+        rep = {"base_year": self._year_block(S, split, None, tmp, base=True),
+               "previous_year": self._year_block(S - 1, split, prev_fallback_members, tmp, base=False)}
+        if bal_prev is None:
+            data.setdefault("accounts", {})["spend_share_balance"] = fixed
+        notes += tmp
+        how_exp = (f"income minus the reported change of the account balance {_yi(bal.value - bal_prev.value)} ({S - 1}: {_yi(bal_prev.value)}, "
+                   f"{S}: {_yi(bal.value)})") if bal_prev else \
+            f"the model's outflow with the scenario's fitted spend share of the opening balance ({self.xi_b():.4f}; the {S - 1} balance is not reported)"
+        notes.append(f"{S}: the pool/account split is not reported; the employee scheme's totals ({_yi(ti.value)} income, {_yi(te.value)} "
+                     f"expenditure) are split with the accounts' income = the model's own credits under the rules of {S} plus interest "
+                     f"({_yi(a_inc)}) and their expenditure = {how_exp} ({_yi(a_exp)}); the previous year is split with the same shares")
+        return rep
+
+
+# ----------------------------------------------------------------------------- running and comparing
+
+
+def _modelled(ds, fund, measure):
+    """Modelled values (path, year) of a row."""
+    if measure == "maternity":
+        return ds["maternity"]
+    if fund in FUNDS:
+        return ds[measure].sel(fund=fund)
+    if fund == "employee_scheme":
+        return ds[measure].sel(fund=["employee_pooled", "employee_accounts"]).sum("fund")
+    if fund == "pooled_funds":
+        if measure == "balance":
+            return ds["combined_pooled_balance"]
+        return ds[measure].sel(fund=["employee_pooled", "resident"]).sum("fund")
+    if measure == "actives":
+        return ds["employees"] + ds["flexible"]
+    return ds[measure]
+
+
+def _combine_basis(a: str, b: str) -> str:
+    if a == b:
+        return a
+    order = ("derived", "quick report", "reported", "official", "bulletin")
+    for o in order:
+        if o in (a, b):
+            return o
+    return a
+
+
+def comparisons(history: History, start: int, end: int) -> list:
+    """``(year, fund, measure, reported, basis, source)`` of every reported figure of
+    ``start..end`` that can serve as truth (members: the mean of the year-end counts of t-1, t)."""
+    out = []
+    for y in range(start, end + 1):
+        for fund in FUNDS + AGGREGATES:
+            for m in FLOWS:
+                f = history.get(y, f"{fund}.{m}")
+                if f is not None:
+                    out.append((y, fund, m, f.value, f.basis, f.source))
+        for m in MEMBER_MEASURES:
+            a, b = history.get(y, f"members.{_MEMBER_KEY[m]}"), history.get(y - 1, f"members.{_MEMBER_KEY[m]}")
+            if a is not None and b is not None:
+                out.append((y, None, m, (a.value + b.value) / 2, _combine_basis(a.basis, b.basis),
+                            f"mean of the year-end counts {y - 1} ({_wan(b.value)}, {b.basis}) and {y} ({_wan(a.value)}, {a.basis}), 10,000 persons"))
+        mat = history.get(y, "maternity")
+        if mat is not None:
+            out.append((y, "employee_pooled", "maternity", mat.value, mat.basis, mat.source))
     return out
 
 
-def backtest_scenario(start_year: int = 2021, end_year: int = LATEST_REPORTED_YEAR, *, paths: int = 1,
-                      seed: int = 20240101) -> tuple[dict, list]:
-    """The back-test scenario as a dict (``extends: baseline``) and the list of assumptions it makes.
+@dataclass
+class StartRun:
+    """One start year's run: its scenario, results and assumptions."""
 
-    The pool/account split of a base year before 2023 is found by a fixed point: the accounts'
-    income is set to the model's own account credits in the base year (calibrated to the reported
-    employee-scheme total), which do not depend on the split, so two compilations suffice.
-    """
-    start_year, end_year = int(start_year), int(end_year)
-    if start_year not in SUPPORTED_START_YEARS:
-        raise BacktestError(f"start year {start_year} is not supported; choose one of "
-                            f"{', '.join(map(str, SUPPORTED_START_YEARS))} (earlier years: maternity was merged into the employee "
-                            "scheme in 2019, 2019 fund flows are only recalled figures, and 2020 was the contribution-relief year)")
-    if not start_year < end_year <= LATEST_REPORTED_YEAR:
-        raise BacktestError(f"the end year must be after the start year and at most {LATEST_REPORTED_YEAR} "
-                            f"(the latest reported year), got {end_year}")
-    fig = _Figures()
-    years = list(range(start_year, end_year + 1))
-    notes = []
-
-    # ---- realised history fed as schedules
-    wages = {y: fig.get(y, "wages.avg_annual_wage_urban_nonprivate")[0] for y in range(start_year - 1, end_year + 1)}
-    growth = {y: round(wages[y] / wages[y - 1] - 1, 10) for y in years[1:]}
-    prem = {y: fig.get(y, "urrbmi.individual_premium_per_capita") for y in years}
-    subs = {y: fig.get(y, "urrbmi.min_fiscal_subsidy_per_capita") for y in years}
-    recalled = [f"premium {y}" for y, f in prem.items() if f[1] == "recall"] + [f"subsidy {y}" for y, f in subs.items() if f[1] == "recall"]
-    rr = {}
-    for scheme, series in (("employee", "uebmi"), ("resident", "urrbmi")):
-        vals = {}
-        for y in years:
-            f = fig.get(y, f"{series}.policy_range_inpatient_fund_payment_ratio", required=False)
-            if f is not None:
-                vals[y] = f
-        rr[scheme] = vals
-        recalled += [f"{scheme} inpatient ratio {y}" for y, f in vals.items() if f[1] == "recall"]
-    wpp = _wpp_by_year(years)
-
-    def sched(d, digits=6):
-        return {int(y): round(float(v), digits) for y, v in d.items()}
-
-    data = {
-        "extends": "baseline",
-        "name": f"backtest_{start_year}_{end_year}",
-        "description": (f"Back-test: the baseline started from the reported year {start_year} with the realised wages, resident financing, "
-                        f"reimbursement ratios and WPP demography of {start_year + 1}-{end_year} (simulator.backtest)"),
-        "base_year": start_year,
-        "horizon": end_year - start_year,
-        "simulation": {"paths": int(paths), "seed": int(seed)},
-        "population": {
-            "base": {"table": f"china_population_{start_year}",
-                     "source": f"UN WPP 2024, China, population on 1 July {start_year} by single age and sex (simulator/data/SOURCES.md)"},
-            "fertility": {
-                "tfr": {"value": sched({y: v[0] for y, v in wpp.items()}, 4),
-                        "source": "UN WPP 2024 TFR by year (estimates to 2023, medium projection 2024), china_projection_assumptions.csv"},
-                "sex_ratio_at_birth": {"value": sched({y: v[1] for y, v in wpp.items()}, 4),
-                                       "source": "UN WPP 2024 sex ratio at birth by year, china_projection_assumptions.csv"}},
-            "migration": {"net_total": {"value": sched({y: v[2] for y, v in wpp.items()}, 0),
-                                        "source": "UN WPP 2024 net migration by year, china_projection_assumptions.csv"}},
-        },
-        "economy": {
-            "base_wage": {"value": wages[start_year], "source": f"NBS {start_year} average annual wage of urban non-private units"},
-            "previous_wage": {"value": wages[start_year - 1], "source": f"NBS {start_year - 1} average annual wage of urban non-private units"},
-            "base_resident_income": {"value": RESIDENT_INCOME[start_year][0], "source": RESIDENT_INCOME[start_year][1]},
-            "drivers": {"wage_growth": {
-                "mean": {"value": sched(growth, 10),
-                         "source": f"realised growth of the NBS average wage of urban non-private units {start_year}-{end_year} "
-                                   + ", ".join(f"{wages[y]:,.0f}" for y in range(start_year, end_year + 1))},
-                "sd": {"value": 0.0, "source": "back-test: the realised wage path is known"}}},
-        },
-        "epidemic": {"probability": {"value": 0.0, "source": "back-test: no random epidemics; the COVID years 2021-2022 are in the reported base and history"}},
-        "resident": {
-            "premium": {"value": sched({y: v[0] for y, v in prem.items()}, 2),
-                        "source": "national minimum individual premium by year (china_fund_flows.csv: "
-                                  + ", ".join(f"{y} {v[0]:.0f} ({v[1]})" for y, v in prem.items()) + ")"},
-            "subsidy": {"value": sched({y: v[0] for y, v in subs.items()}, 2),
-                        "source": "national minimum fiscal subsidy by year (china_fund_flows.csv: "
-                                  + ", ".join(f"{y} {v[0]:.0f} ({v[1]})" for y, v in subs.items()) + ")"},
-        },
-        "accounts": {"employer_share": {
-            "value": dict(EMPLOYER_SHARE),
-            "source": "assumption: the legacy employer share into active workers' accounts, about 0.3 before the 2021 outpatient mutual-aid "
-                      "reform (specification section 6), phased out over 2022-2023 (the reform was implemented mostly during 2022-2023, data README) "
-                      "to the baseline's 2024 remnant 0.03"}},
-        "expenditure": {"reimbursement": {
-            g: {"outpatient": {"value": dict(OUTPATIENT_RR[g]),
-                               "source": f"assumption: general outpatient care paid by the pooled fund rises from {OUTPATIENT_RR[g][2021]} (pre-reform "
-                                         f"outpatient pooling) to the baseline's {OUTPATIENT_RR[g][2023]} as the mutual-aid reform is implemented in 2022-2023"}}
-            for g in ("employee", "flexible", "retired")}},
-        "reform": {"procurement": {"coverage": {
-            "value": dict(PROCUREMENT),
-            "source": "assumption: procurement coverage of drug spending rising from 0.25 in 2021 (national batches 1-5) to the baseline's 0.35 in 2024"}}},
-    }
-    for scheme, vals in rr.items():
-        if len(vals) >= 2:
-            groups = ("employee", "flexible", "retired") if scheme == "employee" else ("resident",)
-            for g in groups:
-                extra = 0.06 if g == "retired" else 0.0  # the baseline's retiree premium (0.78 vs 0.72)
-                data["expenditure"]["reimbursement"].setdefault(g, {})["inpatient"] = {
-                    "value": {int(y): round(v[0] * IN_LIST_SHARE + extra, 6) for y, v in vals.items()},
-                    "source": f"policy-range inpatient fund payment ratio by year times the baseline's in-list share {IN_LIST_SHARE}"
-                              + (" plus the baseline's retiree premium 0.06" if extra else "") + " ("
-                              + ", ".join(f"{y} {v[0]:.3f} ({v[1]})" for y, v in vals.items()) + ")"}
-
-    # ---- reported figures of the base year and the year before
-    base, n1 = reported_year(fig, start_year)
-    data["reported"] = {"base_year": base}
-    prev, n2 = reported_year(fig, start_year - 1, split_from=base)
-    data["reported"]["previous_year"] = prev
-    split_derived = bool(n1)
-    if split_derived:
-        from .api import prepare
-        for _ in range(4):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                _, comp = prepare(copy.deepcopy(data), paths=1)
-            modelled = comp.calibration["checks"]["employee_accounts.income"]["modelled"]
-            current = base["employee_accounts"]["income"]["value"]
-            base, n1 = reported_year(fig, start_year, account_income=modelled)
-            prev, n2 = reported_year(fig, start_year - 1, split_from=base)
-            data["reported"] = {"base_year": base, "previous_year": prev}
-            if abs(modelled / current - 1) < 1e-9:
-                break
-    notes += n1 + n2
-    if recalled:
-        notes.append("recalled (unverified) figures fed as history: " + ", ".join(recalled))
-    notes += [
-        f"wage growth: the realised NBS growth {', '.join(f'{y} {g:+.2%}' for y, g in growth.items())}, without noise",
-        "not fed (the baseline's own assumptions): excess medical cost growth (mean -0.7 point a year), interest rates, disease "
-        "trends, cost curves, coverage and flexible-worker shares, DRG/DIP coverage and the global budget, contribution rates "
-        "(employer 7%, employee 2%: no national series)",
-        "the outpatient mutual-aid reform: the employer share into accounts falls from 0.3 (2021) to 0.03 (2023) and the pooled "
-        "fund's general outpatient reimbursement rises from 0.2 to 0.5 (retirees 0.3 to 0.6) over 2021-2023 (assumption)",
-        "no epidemic shocks: the 2022 fall and the 2023 rebound of care use (COVID) are not modelled",
-    ]
-    return data, notes
+    start: int
+    scenario: object              # LoadedScenario
+    results: object               # xarray.Dataset
+    notes: list = field(default_factory=list)
 
 
 @dataclass
 class Backtest:
-    """The result of :func:`backtest`: the comparison table, the run and its assumptions."""
+    """The multi-start back-test: rows, fit statistics, the runs and their assumptions."""
 
-    start_year: int
-    end_year: int
+    scenario: str
+    starts: list
+    end: int
     paths: int
     seed: int
-    feed_members: bool
-    table: object                 # pandas.DataFrame
-    results: object               # xarray.Dataset of the run
-    scenario: object              # LoadedScenario
-    assumptions: list = field(default_factory=list)
+    rows: list
+    runs: dict
+    history: History
+    national: bool = False
+    common_notes: list = field(default_factory=list)
+    omitted: list = field(default_factory=list)
+    feed_members: bool = False
 
-    def errors(self, *, year=None, measures=("income", "expenditure", "balance"), funds=FUNDS):
-        """Percentage errors (modelled / reported - 1, in %) of the selected rows."""
-        t = self.table
-        sel = t[t["measure"].isin(measures) & t["fund"].isin(funds)]
-        if year is not None:
-            sel = sel[sel["year"] == year]
-        return sel["error_pct"].to_numpy(dtype=float)
+    # ---- statistics
+    def checks(self, *, funds=None, measures=None, starts=None, horizons=None) -> list:
+        """The rows that count as checks (horizon >= 1), filtered."""
+        out = []
+        for r in self.rows:
+            if r["fitted"] or r["horizon"] < 1:
+                continue
+            if funds is not None and r["fund"] not in funds:
+                continue
+            if measures is not None and r["measure"] not in measures:
+                continue
+            if starts is not None and r["start"] not in starts:
+                continue
+            if horizons is not None and r["horizon"] not in horizons:
+                continue
+            out.append(r)
+        return out
 
-    def max_abs_error(self, **kw) -> float:
-        e = self.errors(**kw)
-        return float(np.nanmax(np.abs(e))) if e.size else float("nan")
+    def summary(self) -> list:
+        """Mean absolute error and bias per (fund, measure, horizon) across start years, with
+        ``horizon = "all"`` over every horizon >= 1; horizon-0 rows are never counted."""
+        groups = {}
+        for r in self.checks():
+            for h in (r["horizon"], "all"):
+                groups.setdefault((r["fund"], r["measure"], h), []).append(r)
+        forder = {f: i for i, f in enumerate(FUNDS + AGGREGATES + (None,))}
+        morder = {m: i for i, m in enumerate(MEASURES + ("maternity",))}
+        out = []
+        for (fund, measure, h), rows in sorted(groups.items(), key=lambda kv: (forder[kv[0][0]], morder[kv[0][1]],
+                                                                                 99 if kv[0][2] == "all" else kv[0][2])):
+            e = np.array([r["relative_error"] for r in rows], dtype=float)
+            out.append({"fund": fund, "measure": measure, "horizon": h, "n": int(e.size),
+                        "mean_abs_error": float(np.mean(np.abs(e))), "bias": float(np.mean(e)),
+                        "max_abs_error": float(np.max(np.abs(e))), "starts": sorted({r["start"] for r in rows})})
+        return out
+
+    def criteria(self) -> dict:
+        """The issue's acceptance test: from each start 2021-2023, every flow of the three funds
+        and every member count within 5% in every year, mean absolute error at most 2.5%."""
+        starts = [s for s in CRITERIA["starts"] if s in self.starts]
+        rows = [r for r in self.checks(starts=starts) if r["fund"] in FUNDS + (None,) and r["measure"] in MEASURES]
+        e = np.array([r["relative_error"] for r in rows], dtype=float)
+        worst = max(rows, key=lambda r: abs(r["relative_error"])) if rows else None
+        mae = float(np.mean(np.abs(e))) if e.size else float("nan")
+        mx = float(np.max(np.abs(e))) if e.size else float("nan")
+        return {"starts": starts, "n": int(e.size), "mean_abs_error": mae, "max_abs_error": mx,
+                "limit_max_abs_error": CRITERIA["max_abs_error"], "limit_mean_abs_error": CRITERIA["mean_abs_error"],
+                "met": bool(e.size and mx <= CRITERIA["max_abs_error"] and mae <= CRITERIA["mean_abs_error"]),
+                "worst": None if worst is None else {k: worst[k] for k in ("start", "year", "fund", "measure", "relative_error")}}
+
+    def to_json(self) -> dict:
+        return {"scenario": self.scenario, "starts": list(self.starts), "end": self.end, "paths": self.paths,
+                "seed": self.seed, "deterministic": self.paths == 1,
+                "assumption_set": "central" if self.paths == 1 else None, "national_history": self.national,
+                "epidemic_years": list(EPIDEMIC_YEARS), "feed_members": self.feed_members,
+                "rows": self.rows, "summary": self.summary(), "criteria": self.criteria(),
+                "omitted": self.omitted,
+                "assumptions": {"common": self.common_notes, **{str(s): self.runs[s].notes for s in self.starts}}}
 
     def format(self) -> str:
         return format_backtest(self)
 
     def markdown(self) -> str:
-        return markdown_table(self)
+        return markdown_tables(self)
 
 
-_LABEL = {"employee_pooled": "employee pooled fund", "employee_accounts": "individual accounts", "resident": "resident fund",
-          "employee_scheme": "employee scheme (pool + accounts)", "pooled_combined": "both pooled funds", "members": "members (mid-year)"}
+def _run_start(ctx: _Context, S: int, end: int, *, feed_members: bool, threads=None) -> StartRun:
+    from .api import prepare, run_compiled
+
+    data, notes = ctx.start_data(S, end)
+    if feed_members:
+        notes.append(_feed_members(ctx, data, S, end))
+    aset = "central" if ctx.paths == 1 else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded, comp = prepare(data, assumption_set=aset)
+        ds = run_compiled(loaded, comp, threads=threads)
+    return StartRun(S, loaded, ds, notes)
 
 
-def _comparisons(fig: _Figures, start_year, end_year):
-    """(year, fund, measure, reported value, basis, series) for every reported figure to compare."""
-    out = []
-    for y in range(start_year + 1, end_year + 1):
-        cand = [("employee_pooled", "income", "uebmi_pool_incl_maternity.income"),
-                ("employee_pooled", "expenditure", "uebmi_pool_incl_maternity.expenditure"),
-                ("employee_pooled", "balance", "uebmi_pool_incl_maternity.cumulative_balance"),
-                ("employee_accounts", "income", "uebmi_individual_account.income"),
-                ("employee_accounts", "expenditure", "uebmi_individual_account.expenditure"),
-                ("resident", "income", "urrbmi.income"),
-                ("resident", "expenditure", "urrbmi.expenditure"),
-                ("resident", "balance", "urrbmi.cumulative_balance"),
-                ("employee_scheme", "income", "uebmi_incl_maternity.income"),
-                ("employee_scheme", "expenditure", "uebmi_incl_maternity.expenditure"),
-                ("pooled_combined", "balance", "pooled_funds_all.cumulative_balance")]
-        for fund, measure, series in cand:
-            f = fig.get(y, series, required=False, allow_recall=False)
-            if f is not None and f[1] != "quick_report":
-                out.append((y, fund, measure, f[0], f[1], series))
-        try:
-            v, txt = fig.ia_balance(y)
-            out.append((y, "employee_accounts", "balance", v, "bulletin" if txt.startswith(str(y)) else "bulletin_derived",
-                        "uebmi_individual_account.cumulative_balance"))
-        except BacktestError:
-            pass
-        mem_now, mem_prev = fig.members(y), fig.members(y - 1)
-        for k in ("active", "retirees", "residents"):
-            if mem_now[k][1] != "recall" and mem_prev[k][1] != "recall":
-                basis = mem_now[k][1] if mem_now[k][1] == mem_prev[k][1] else "mixed"
-                out.append((y, "members", k, (mem_now[k][0] + mem_prev[k][0]) / 2, basis, "year-end average of t-1 and t"))
-    return out
-
-
-def _modelled(ds, fund, measure):
-    """Modelled values (path, year) for a comparison row."""
-    if fund in FUNDS:
-        return ds[measure].sel(fund=fund)
-    if fund == "employee_scheme":
-        return ds[measure].sel(fund=["employee_pooled", "employee_accounts"]).sum("fund")
-    if fund == "pooled_combined":
-        return ds["combined_pooled_balance"]
-    if fund == "members":
-        return ds["employees"] + ds["flexible"] if measure == "active" else ds[measure]
-    raise KeyError(fund)
-
-
-def _feed_members(data: dict, fig: _Figures, start_year: int, end_year: int) -> str:
-    """Set ``membership.working_coverage_trend`` so that modelled active members (mid-year) match the
-    reported ones (average of the year-end counts) in every back-test year; returns the note."""
+def _feed_members(ctx: _Context, data: dict, S: int, end: int) -> str:
+    """Diagnostic: ``membership.working_coverage_trend`` fitted so that modelled active members
+    (mid-year) match the reported ones in every year after ``S``; returns the note."""
     from .api import run
-    from .scenario import load_scenario
 
+    H = ctx.history
     target = {}
-    for y in range(start_year + 1, end_year + 1):
-        a, b = fig.members(y)["active"], fig.members(y - 1)["active"]
-        target[y] = (a[0] + b[0]) / 2
-    trend = {start_year: 1.0}
-    for _ in range(4):
-        data["membership"] = {"working_coverage_trend": {
-            "value": {y: round(v, 8) for y, v in trend.items()},
-            "source": "back-test diagnostic: fitted so that modelled active members match the reported year-end averages"}}
+    for y in range(S + 1, end + 1):
+        a, b = H.get(y, "members.active"), H.get(y - 1, "members.active")
+        if a and b:
+            target[y] = (a.value + b.value) / 2
+    trend = {S: 1.0}
+    for _ in range(5):
+        data.setdefault("membership", {})["working_coverage_trend"] = {
+            "value": _round(trend, 8), "source": "back-test diagnostic: fitted so that modelled active members match the reported year-end averages"}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = run(load_scenario(copy.deepcopy(data)), paths=1, assumption_set="central")
+            ds = run(copy.deepcopy(data), paths=1, assumption_set="central")
         act = (ds["employees"] + ds["flexible"]).isel(path=0)
         worst = 0.0
         for y, t in target.items():
@@ -477,101 +1032,194 @@ def _feed_members(data: dict, fig: _Figures, start_year: int, end_year: int) -> 
         if worst < 1e-6:
             break
     return ("membership fed (diagnostic): working coverage multiplied by "
-            + ", ".join(f"{y} {v:.4f}" for y, v in trend.items() if y > start_year)
-            + " so that active members match the bulletins; residents follow from the participation rate")
+            + ", ".join(f"{y} {v:.4f}" for y, v in sorted(trend.items()) if y > S) + " so that active members match the reported ones")
 
 
-def backtest(start_year: int = 2021, end_year: int = LATEST_REPORTED_YEAR, paths: int = 1, seed: int = 20240101,
-             *, feed_members: bool = False, threads=None) -> Backtest:
-    """Back-test the baseline from ``start_year`` to ``end_year`` (see the module docstring).
+def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int = 1, seed: int = 20240101,
+             feed_members: bool = False, history: History | None = None, threads=None) -> Backtest:
+    """Back-test ``scenario`` (default the built-in ``baseline``, with the national history) from
+    every start year in ``starts`` (default: every reported year the history can start from)
+    to ``end`` (default: the latest reported year); see the module docstring.
 
-    With ``paths=1`` the run is deterministic (the ``central`` assumption set: every sigma zero,
-    uncertain values at their means).  With more paths the history that is fed stays fixed and
-    the rest (excess cost growth, interest, disease trends, the uncertain baseline values) varies:
-    the table then shows the median and the 5-95% band of the modelled values, and whether the
-    reported figure lies inside the band.
-
-    ``feed_members=True`` is a diagnostic: it also feeds the reported number of active members (by
-    a working-coverage trend fitted year by year), which separates the membership error from the
-    error in cost and contribution per member.
+    ``feed_members=True`` is a diagnostic: it also feeds the reported active members (a
+    working-coverage trend fitted year by year), which separates the membership error from the
+    error per member.  ``history`` replaces the scenario's reported history.
     """
-    import pandas as pd
-
-    from .api import run
-    from .scenario import load_scenario
-
     paths = int(paths)
     if paths < 1:
         raise BacktestError(f"paths must be at least 1, got {paths}")
-    data, notes = backtest_scenario(start_year, end_year, paths=paths, seed=seed)
-    fig = _Figures()
-    if feed_members:
-        notes.append(_feed_members(data, fig, int(start_year), int(end_year)))
-        data["name"] += "_members_fed"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        loaded = load_scenario(data)
-        ds = run(loaded, paths=paths, seed=seed, threads=threads,
-                 assumption_set="central" if paths == 1 else None)
+    ctx = _Context("baseline" if scenario is None else scenario, history, paths=paths, seed=seed)
+    latest = ctx.latest_year()
+    end = latest if end is None else int(end)
+    if end > latest:
+        raise BacktestError(f"the end year {end} is after the latest reported year {latest}")
+    ok = ctx.startable(end)
+    if starts is None or len(starts) == 0:
+        starts = ok
+        if not starts:
+            why = {S: ctx.missing_for_start(S) for S in ctx.history.years() if S < end}
+            raise BacktestError("no reported year before " f"{end} has what a start needs: "
+                                + "; ".join(f"{S}: lacks {', '.join(m)}" for S, m in why.items()) if why else
+                                f"the reported history has no year before {end} to start from")
+    starts = sorted({int(s) for s in starts})
+    for S in starts:
+        if S >= end:
+            raise BacktestError(f"start year {S} must be before the end year {end}")
+        miss = ctx.missing_for_start(S)
+        if miss:
+            raise BacktestError(f"the model cannot start from {S}: the reported history lacks {', '.join(miss)}"
+                                + (" (recalled figures are not used as reported truth)" if ctx.history.recalled() else "")
+                                + (f"; start years the history supports: {', '.join(map(str, ok))}" if ok else ""))
+    runs = {S: _run_start(ctx, S, end, feed_members=feed_members, threads=threads) for S in starts}
     rows = []
-    for y, fund, measure, rep, basis, series in _comparisons(fig, start_year, end_year):
-        m = _modelled(ds, fund, measure).sel(year=y).values.astype(float)
-        med = float(np.median(m))
-        lo, hi = (float(np.quantile(m, 0.05)), float(np.quantile(m, 0.95))) if paths > 1 else (med, med)
-        rows.append({"year": y, "fund": fund, "measure": measure, "reported": rep, "modelled": med,
-                     "error_pct": 100.0 * (med / rep - 1.0), "low": lo, "high": hi,
-                     "inside_band": bool(lo <= rep <= hi) if paths > 1 else None,
-                     "basis": basis, "series": series})
-    table = pd.DataFrame(rows)
-    order = {f: i for i, f in enumerate(("employee_pooled", "employee_accounts", "employee_scheme", "resident", "pooled_combined", "members"))}
-    morder = {m: i for i, m in enumerate(("income", "expenditure", "balance", "active", "retirees", "residents"))}
-    table = table.sort_values(["fund", "measure", "year"], key=lambda s: s.map(order) if s.name == "fund" else
-                              (s.map(morder) if s.name == "measure" else s)).reset_index(drop=True)
-    return Backtest(int(start_year), int(end_year), paths, int(seed), bool(feed_members), table, ds, loaded, notes)
+    for S in starts:
+        ds = runs[S].results
+        for y, fund, measure, rep, basis, source in comparisons(ctx.history, S, end):
+            vals = _modelled(ds, fund, measure).sel(year=y).values.astype(float)
+            med = float(np.median(vals))
+            row = {"start": S, "year": y, "horizon": y - S, "fund": fund, "measure": measure, "reported": float(rep),
+                   "modelled": med, "relative_error": float(med / rep - 1) if rep else float("nan"), "basis": basis,
+                   "fitted": y == S, "epidemic_year": y in EPIDEMIC_YEARS, "source": source}
+            if paths > 1:
+                lo, hi = float(np.quantile(vals, 0.05)), float(np.quantile(vals, 0.95))
+                row.update(low=lo, high=hi, inside_band=bool(lo <= rep <= hi))
+            rows.append(row)
+    omitted = [{"year": y, "key": k, "value": f.value, "source": f.source, "basis": f.basis} for y, k, f in ctx.history.recalled()
+               if min(starts) <= y <= end]
+    common = [
+        f"{'deterministic: the central assumption set' if paths == 1 else f'{paths} paths, seed {seed}: the median and the 5-95% band'}; "
+        "no random epidemics; nothing is refitted per start year (the scenario's own parameters)",
+        "the base year's flows and members are fitted (calibration), so horizon-0 rows are shown but are not checks",
+        "members: the modelled mid-year count against the mean of the reported year-end counts of t-1 and t",
+        f"epidemic years {', '.join(map(str, EPIDEMIC_YEARS))} are marked (*): the 2020 fall and 2023 rebound of care use are not modelled",
+        "not fed (the scenario's own assumptions): excess medical cost growth, interest, disease trends, cost curves, coverage and "
+        "flexible-worker shares, contribution rates (but for the 2020 relief), the DRG/DIP budget parameters",
+    ]
+    if ctx.national:
+        common.insert(0, "history: the national data (simulator.backtest.national_history; NHSA bulletins, quick reports and 医保数智库 series, "
+                         "recalled figures left out, derivations flagged in each row's basis)")
+    return Backtest(ctx.scn.name, starts, end, paths, int(seed), rows, runs, ctx.history, ctx.national, common, omitted, feed_members)
 
 
-def _fmt_value(fund, measure, v):
-    return f"{v / 1e4:,.0f}" if fund == "members" else f"{v / 1e8:,.0f}"
+# ----------------------------------------------------------------------------- text output
+
+
+def json_safe(obj):
+    """``obj`` with every non-finite float replaced by None (strict JSON)."""
+    if isinstance(obj, dict):
+        return {str(k) if not isinstance(k, str) else k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def _pct(x) -> str:
+    return "" if x is None or not math.isfinite(x) else f"{100 * x:+.1f}%"
+
+
+def _groups(bt: Backtest) -> list:
+    have = {(r["fund"], r["measure"]) for r in bt.rows}
+    out = []
+    for fund in FUNDS + AGGREGATES:
+        for m in FLOWS + ("maternity",):
+            if (fund, m) in have:
+                out.append((fund, m))
+    for m in MEMBER_MEASURES:
+        if (None, m) in have:
+            out.append((None, m))
+    return out
 
 
 def format_backtest(bt: Backtest) -> str:
-    """The back-test as text: reported vs modelled by fund, measure and year, with errors."""
-    band = bt.paths > 1
-    head = (f"Back-test of the baseline: base year {bt.start_year} (reported), projected to {bt.end_year} with the realised wages, "
-            f"resident financing and reimbursement ratios; "
-            + ("deterministic (central assumption set)" if not band else f"{bt.paths} paths, seed {bt.seed}: median and 5-95% band"))
-    lines = [head, "money in 100 million yuan (亿元), members in 10,000 persons; error = modelled / reported - 1", ""]
-    hdr = f"{'fund':<36}{'measure':<13}{'year':>5}{'reported':>11}{'modelled':>11}{'error':>9}"
-    if band:
-        hdr += f"{'5%':>10}{'95%':>10}  in band"
-    hdr += "  basis"
-    lines.append(hdr)
-    last = None
-    for r in bt.table.itertuples():
-        label = _LABEL.get(r.fund, r.fund) if r.fund != last else ""
-        last = r.fund
-        s = (f"{label:<36}{r.measure:<13}{r.year:>5}{_fmt_value(r.fund, r.measure, r.reported):>11}"
-             f"{_fmt_value(r.fund, r.measure, r.modelled):>11}{r.error_pct:>+8.1f}%")
-        if band:
-            s += f"{_fmt_value(r.fund, r.measure, r.low):>10}{_fmt_value(r.fund, r.measure, r.high):>10}  {'yes' if r.inside_band else 'no ':<7}"
-        s += f"  {r.basis.replace('_', ' ')}"
-        lines.append(s)
-    fin = bt.table[(bt.table["year"] == bt.end_year) & bt.table["fund"].isin(FUNDS)]
-    lines += ["", f"largest error in {bt.end_year} over the three funds' income, expenditure and balance: "
-              f"{np.abs(fin['error_pct']).max():.1f}%; over every year and row: {np.abs(bt.table['error_pct']).max():.1f}%",
-              "", "Assumptions:"] + [f"- {n}" for n in bt.assumptions]
+    """The back-test as text: per fund, flow and member group the error at each year from each
+    start, then the mean absolute error and bias by horizon."""
+    years = list(range(min(bt.starts), bt.end + 1))
+    head = (f"Back-test of '{bt.scenario}': started from each reported year {', '.join(map(str, bt.starts))} and projected to {bt.end}; "
+            + ("deterministic (central assumption set)" if bt.paths == 1 else f"{bt.paths} paths, seed {bt.seed}: the median"))
+    lines = [head, "error = modelled / reported - 1; 'fit' = the base year (calibrated, not a check); * = epidemic year; "
+             "d = derived or quick-report figure; blank = not reported", ""]
+    ycols = "".join(f"{str(y) + ('*' if y in EPIDEMIC_YEARS else ''):>9}" for y in years)
+    hmax = bt.end - min(bt.starts)
+    summ = {(s["fund"], s["measure"], s["horizon"]): s for s in bt.summary()}
+    for fund, m in _groups(bt):
+        label = f"{_LABEL[fund]}: {m}" if fund is not None else f"members (mid-year): {m}"
+        lines.append(label)
+        lines.append(f"{'start':<8}{ycols}")
+        for S in bt.starts:
+            cells = []
+            rowd = {r["year"]: r for r in bt.rows if r["start"] == S and r["fund"] == fund and r["measure"] == m}
+            for y in years:
+                r = rowd.get(y)
+                if r is None:
+                    cells.append(f"{'':>9}")
+                elif r["fitted"]:
+                    cells.append(f"{'fit':>9}")
+                else:
+                    flag = "d" if r["basis"] in ("derived", "quick report") else ""
+                    cells.append(f"{_pct(r['relative_error']) + flag:>9}")
+            lines.append(f"{S:<8}" + "".join(cells))
+        parts_mae, parts_bias = [], []
+        for h in range(1, hmax + 1):
+            s = summ.get((fund, m, h))
+            if s:
+                parts_mae.append(f"h{h} {100 * s['mean_abs_error']:.1f}% (n={s['n']})")
+                parts_bias.append(f"h{h} {100 * s['bias']:+.1f}%")
+        s = summ.get((fund, m, "all"))
+        if s:
+            lines.append(f"  MAE  {'  '.join(parts_mae)}   all {100 * s['mean_abs_error']:.1f}% (n={s['n']})")
+            lines.append(f"  bias {'  '.join(parts_bias)}   all {100 * s['bias']:+.1f}%")
+        lines.append("")
+    c = bt.criteria()
+    if c["n"]:
+        w = c["worst"]
+        lines.append(f"Acceptance (starts {', '.join(map(str, c['starts']))}; the three funds' flows and balances and the member counts, "
+                     f"{c['n']} rows): mean absolute error {100 * c['mean_abs_error']:.1f}% (limit {100 * c['limit_mean_abs_error']:.1f}%), "
+                     f"largest {100 * c['max_abs_error']:.1f}% (limit {100 * c['limit_max_abs_error']:.0f}%: {_LABEL[w['fund']]} {w['measure']} "
+                     f"{w['year']} from {w['start']}): {'met' if c['met'] else 'NOT met'}")
+        lines.append("")
+    if bt.omitted:
+        lines.append("Not used as reported truth (recalled figures): "
+                     + "; ".join(f"{o['year']} {o['key']}" for o in bt.omitted))
+        lines.append("")
+    lines.append("Assumptions:")
+    lines += [f"- {n}" for n in bt.common_notes]
+    for S in bt.starts:
+        lines.append(f"- start {S}:")
+        lines += [f"  - {n}" for n in bt.runs[S].notes]
     return "\n".join(lines)
 
 
-def markdown_table(bt: Backtest) -> str:
-    """The comparison table as markdown (for the README and docs)."""
-    band = bt.paths > 1
-    out = ["| fund | measure | year | reported | modelled | error |" + (" 5-95% band | inside |" if band else "") + " basis |",
-           "| --- | --- | ---: | ---: | ---: | ---: |" + (" ---: | --- |" if band else "") + " --- |"]
-    for r in bt.table.itertuples():
-        row = (f"| {_LABEL.get(r.fund, r.fund)} | {r.measure} | {r.year} | {_fmt_value(r.fund, r.measure, r.reported)} | "
-               f"{_fmt_value(r.fund, r.measure, r.modelled)} | {r.error_pct:+.1f}% |")
-        if band:
-            row += f" {_fmt_value(r.fund, r.measure, r.low)} - {_fmt_value(r.fund, r.measure, r.high)} | {'yes' if r.inside_band else 'no'} |"
-        out.append(row + f" {r.basis.replace('_', ' ')} |")
+def markdown_tables(bt: Backtest, *, groups=None) -> str:
+    """The error matrices (start x year) and the MAE/bias by horizon as markdown (docs)."""
+    years = list(range(min(bt.starts), bt.end + 1))
+    hmax = bt.end - min(bt.starts)
+    summ = {(s["fund"], s["measure"], s["horizon"]): s for s in bt.summary()}
+    out = []
+    for fund, m in (groups or _groups(bt)):
+        label = f"{_LABEL[fund]}: {m}" if fund is not None else f"members (mid-year): {m}"
+        out.append(f"**{label}**")
+        out.append("")
+        out.append("| start | " + " | ".join(f"{y}{'*' if y in EPIDEMIC_YEARS else ''}" for y in years) + " |")
+        out.append("| ---: | " + " | ".join("---:" for _ in years) + " |")
+        for S in bt.starts:
+            rowd = {r["year"]: r for r in bt.rows if r["start"] == S and r["fund"] == fund and r["measure"] == m}
+            cells = []
+            for y in years:
+                r = rowd.get(y)
+                cells.append("" if r is None else "fit" if r["fitted"] else
+                             _pct(r["relative_error"]) + (" d" if r["basis"] in ("derived", "quick report") else ""))
+            out.append(f"| {S} | " + " | ".join(cells) + " |")
+        mae = [f"h{h}: {100 * summ[(fund, m, h)]['mean_abs_error']:.1f}% / {100 * summ[(fund, m, h)]['bias']:+.1f}%"
+               for h in range(1, hmax + 1) if (fund, m, h) in summ]
+        if (fund, m, "all") in summ:
+            s = summ[(fund, m, "all")]
+            out.append("")
+            out.append(f"MAE / bias by horizon: {'; '.join(mae)}; all horizons {100 * s['mean_abs_error']:.1f}% / {100 * s['bias']:+.1f}% (n = {s['n']})")
+        out.append("")
     return "\n".join(out)

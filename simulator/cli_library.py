@@ -4,8 +4,9 @@
   local ones (``./scenarios/*.yaml`` and scenario files in the current folder), one line each.
 * ``fundsim show SCENARIO [--set KEY=VALUE ...]`` prints the fully resolved scenario (after
   ``extends`` and overrides) as YAML: exactly the text a result file stores.
-* ``fundsim backtest`` starts the baseline from an earlier reported year and prints reported
-  versus modelled fund figures (:mod:`simulator.backtest`).
+* ``fundsim backtest [SCENARIO] [--start YEAR ...] [--json] [--plot FILE]`` starts the model from
+  every reported year of the scenario's history and prints the fit per fund, flow, member group
+  and horizon (:mod:`simulator.backtest`).
 """
 
 from __future__ import annotations
@@ -113,23 +114,45 @@ def register(group):
         click.echo(load_scenario(scenario, list(overrides)).text, nl=False)
 
     @group.command("backtest")
-    @click.option("--start-year", type=int, default=2021, show_default=True,
-                  help="Reported year the model starts from (2021, 2022 or 2023).")
-    @click.option("--end-year", type=int, default=2024, show_default=True, help="Last reported year compared.")
+    @click.argument("scenario", required=False)
+    @click.option("--start", "starts", type=int, multiple=True, metavar="YEAR",
+                  help="Start year (repeatable); default: every reported year the history can start from (national: 2018-2023).")
+    @click.option("--end", "end", type=int, default=None, help="Last reported year compared (default: the latest in the history).")
     @click.option("--paths", "-n", type=click.IntRange(min=1), default=1, show_default=True,
-                  help="1: deterministic (central assumption set); more: median and 5-95% band.")
+                  help="1: deterministic (central assumption set); more: the median, with the 5-95% band in --json.")
     @click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), default=20240101, show_default=True, help="Seed.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: rows, summary, criteria, assumptions.")
+    @click.option("--markdown", is_flag=True, help="Print the error tables as markdown.")
+    @click.option("--plot", "plot_out", metavar="FILE",
+                  help="Also draw the history figure (.png, .svg or .pdf): modelled against reported flows, members and cost per member by line.")
     @click.option("--feed-members", is_flag=True, help="Also feed the reported active members (a diagnostic).")
-    @click.option("--markdown", is_flag=True, help="Print the table as markdown.")
     @_handle_errors
-    def backtest_cmd(start_year, end_year, paths, seed, feed_members, markdown):
-        """Start the baseline from an earlier reported year, feed the realised wages, resident
-        financing and reimbursement ratios, and print reported vs modelled income, expenditure and
-        balance of each fund with percentage errors."""
+    def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, feed_members):
+        """Start SCENARIO (default: the national baseline) from each reported year of its history
+        (reported.history; the baseline's from the package data) with the policy then in force,
+        project it to the latest reported year and print, per fund, flow and member group, the
+        error at each year from each start, the mean absolute error and the bias by horizon."""
         from .backtest import backtest
 
-        bt = backtest(start_year, end_year, paths=paths, seed=seed, feed_members=feed_members)
-        click.echo(bt.markdown() if markdown else bt.format())
+        if plot_out:
+            from .cli_report import check_figure_path
+            check_figure_path(plot_out, "--plot")
+        bt = backtest(scenario, list(starts) or None, end, paths=paths, seed=seed, feed_members=feed_members)
+        if plot_out:
+            from .cli_report import save_figure
+            from .plot_history import history_figure
+            save_figure(history_figure(bt), plot_out, option="--plot")
+        if as_json:
+            import json
+
+            from .backtest import json_safe
+            click.echo(json.dumps(json_safe(bt.to_json()), ensure_ascii=False, allow_nan=False))
+        elif markdown:
+            click.echo(bt.markdown())
+        else:
+            click.echo(bt.format())
+        if plot_out and not as_json:
+            click.echo(f"history figure written to {plot_out}", err=True)
 
 
 def _rel(p: Path) -> str:
