@@ -375,7 +375,30 @@ def national_history(first: int = 2017, last: int = LATEST_REPORTED_YEAR) -> His
             p, r = d["pooled_funds.balance"], d["resident.balance"]
             d["employee_pooled.balance"] = _derived(p.value - r.value, f"derived: {y} balance of both pooled funds {_yi(p.value)} ({p.basis}) minus the "
                                                                         f"resident fund's {_yi(r.value)} ({r.basis})")
+    # recalled figures (not found in stored material) are kept, flagged, where nothing else exists:
+    # they are listed as omitted and never used as reported truth
+    from .data.national import figure, load_national
+    nat_all = load_national(include_recall=True)
+    for y in range(first, last + 1):
+        for key, names in _RECALL_SERIES.items():
+            for series in names:
+                f = figure(nat_all, y, series)
+                if key not in H[y] and f is not None and f[1] == "recall":
+                    H[y][key] = Figure(f[0], f"{series}: {_short(f[2])}", "recall")
     return History(out)
+
+
+#: where the national data's recalled rows would fill a gap: history key -> series of china_fund_flows.csv
+_RECALL_SERIES = {
+    "employee_scheme.income": ("uebmi_incl_maternity.income", "uebmi.income"),
+    "employee_scheme.expenditure": ("uebmi_incl_maternity.expenditure", "uebmi.expenditure"),
+    "employee_pooled.balance": ("uebmi_pool_incl_maternity.cumulative_balance",),
+    "employee_accounts.balance": ("uebmi_individual_account.cumulative_balance",),
+    "resident.income": ("urrbmi.income", "urbmi_or_integrated_urrbmi.income"),
+    "resident.expenditure": ("urrbmi.expenditure", "urbmi_or_integrated_urrbmi.expenditure"),
+    "resident.balance": ("urrbmi.cumulative_balance",),
+    "members.active": ("uebmi.insured_active",), "members.retirees": ("uebmi.insured_retiree",),
+}
 
 
 # ----------------------------------------------------------------------------- the policy then in force
@@ -401,6 +424,11 @@ LEAVE_DAYS = {2017: 148.0, 2021: 148.0, 2022: 158.0}
 PROCUREMENT = {2018: 0.0, 2019: 0.05, 2020: 0.15, 2021: 0.25}
 #: in-list share that turns the bulletins' policy-range inpatient ratio into the effective ratio (baseline)
 IN_LIST_SHARE = 0.85
+#: the outpatient mutual-aid reform (国办发〔2021〕14号, April 2021) took effect in the regions at the start
+#: of 2023: Beijing's pooled outpatient benefits without a cap from 2023-01-01 (京医保发〔2022〕28号), Wuhan's
+#: new account credits from 2023-02-01 (china_policy_events.csv); the employees' general outpatient cost
+#: grew 7% in 2022 and 44% in 2023 (医保数智库).  The old rules hold to 2022, the new ones from 2023.
+LAST_BEFORE = 2022
 REFORM_DONE = 2023
 
 
@@ -490,15 +518,15 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
     # ---- individual accounts before and after the 2021 outpatient mutual-aid reform
     acc = scn.accounts
     if start < REFORM_DONE:
-        share = _splice({y: EMPLOYER_SHARE_BEFORE for y in range(min(start, 2021), 2022)}, acc.employer_share, REFORM_DONE)
+        share = _splice({y: EMPLOYER_SHARE_BEFORE for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}, acc.employer_share, REFORM_DONE)
         pi_r = scn.employee.pension_wage_ratio
-        quota_before = {y: RETIREE_CREDIT_BEFORE * _at(pi_r, y) * W[y] / 12 * (w0 / W[start]) for y in range(min(start, 2021), 2022)}
+        quota_before = {y: RETIREE_CREDIT_BEFORE * _at(pi_r, y) * W[y] / 12 * (w0 / W[start]) for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}
         quota = _splice(quota_before, acc.retiree_quota, REFORM_DONE)
         over["accounts"] = {
             "employer_share": {"value": _round(share, 6),
                                "source": f"the legacy employer share into actives' accounts, {EMPLOYER_SHARE_BEFORE} before the 2021 outpatient mutual-aid "
-                                         "reform (specification section 6), phased out over 2022-2023 as the provinces implemented 国办发〔2021〕14号 "
-                                         "(employer contributions all to the pool) to the scenario's value"},
+                                         "reform (specification section 6), to 2022; from 2023 the scenario's value, as the regions implemented 国办发〔2021〕14号 "
+                                         "(employer contributions all to the pool) at the start of 2023 (Beijing 2023-01-01, Wuhan 2023-02-01)"},
             "retiree_quota": {"value": _round(quota, 2),
                               "source": f"retirees' monthly account credit: {RETIREE_CREDIT_BEFORE:.0%} of the average pension (pension_wage_ratio x wage / 12) "
                                         "before the reform (Wuhan's Q&A and Reuters 2023-02-16: about 5%, 4.8-5.1%; china_policy_events.csv), "
@@ -508,11 +536,11 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
         rr = scn.expenditure.reimbursement
         reim = {}
         for g, before in OUTPATIENT_RR_BEFORE.items():
-            reim[g] = {"outpatient": {"value": _round(_splice({y: before for y in range(min(start, 2021), 2022)}, getattr(rr, g).outpatient, REFORM_DONE), 6),
+            reim[g] = {"outpatient": {"value": _round(_splice({y: before for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}, getattr(rr, g).outpatient, REFORM_DONE), 6),
                                       "source": f"the pooled fund's general outpatient reimbursement, {before} before the reform (limited outpatient "
-                                                "pooling: an assumption), rising to the scenario's value as the reform is implemented in 2022-2023"}}
+                                                "pooling: an assumption) to 2022, the scenario's value from 2023 (the reform in the regions from the start of 2023)"}}
         over.setdefault("expenditure", {})["reimbursement"] = reim
-        notes.append("outpatient reimbursement by the pooled fund: " + ", ".join(f"{g} {b} before 2022" for g, b in OUTPATIENT_RR_BEFORE.items())
+        notes.append("outpatient reimbursement by the pooled fund: " + ", ".join(f"{g} {b} to {LAST_BEFORE}" for g, b in OUTPATIENT_RR_BEFORE.items())
                      + f", the scenario's value from {REFORM_DONE} (assumption)")
 
     # ---- inpatient policy-range ratios where verified (bulletins), times the in-list share
@@ -602,14 +630,15 @@ def _merge(dst: dict, src: dict) -> dict:
 class _Context:
     """What every start shares: the scenario, its history, the national data."""
 
-    def __init__(self, scenario, history: History | None, *, paths: int, seed: int):
+    def __init__(self, scenario, history: History | None, *, paths: int, seed: int, overrides=()):
         from .scenario import load_scenario
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.loaded = load_scenario(scenario)
+            self.loaded = load_scenario(scenario, list(overrides))
         scn = self.loaded.scenario
-        self.national = history is None and not scn.reported.history and self.loaded.origin == "baseline"
+        #: the national baseline (with any --set overrides): national populations and history
+        self.national = not scn.reported.history and self.loaded.origin == "baseline"
         if history is not None:
             self.history = history
         elif scn.reported.history:
@@ -707,7 +736,8 @@ class _Context:
                     raise BacktestError(f"start year {S}: no employee-scheme income and expenditure")
                 ref = split["totals"]
                 ti, te = Figure(ref[0], "", "derived"), Figure(ref[1], "", "derived")
-                notes.append(f"{S} (previous year): the employee scheme's flows are not reported; the base year's are used "
+                rec = " (only recalled figures, not used)" if "employee_scheme.income" in H.figures.get(S, {}) else ""
+                notes.append(f"{S} (previous year): the employee scheme's flows are not reported{rec}; the base year's are used "
                              "(they set only the first year's budgeted income growth and the base year's recoveries)")
             a_inc, a_exp = split["accounts"] if base else (ti.value * split["share"][0], te.value * split["share"][1])
             blk["employee_accounts"]["income"] = {"value": float(a_inc), "source": f"assumption (derived): the {S} account income, see the notes", "note": "derived"}
@@ -723,7 +753,8 @@ class _Context:
                 if base:
                     raise BacktestError(f"start year {S}: no resident {m}")
                 f = Figure(split["resident"][m], "", "derived")
-                notes.append(f"{S} (previous year): resident {m} not reported; the base year's is used")
+                rec = " (only a recalled figure, not used)" if f"resident.{m}" in H.figures.get(S, {}) else ""
+                notes.append(f"{S} (previous year): resident {m} not reported{rec}; the base year's is used")
             blk["resident"][m] = _fig_node(f, f"{S} resident fund {m}")
         if base:
             for fund in FUNDS:
@@ -1036,19 +1067,21 @@ def _feed_members(ctx: _Context, data: dict, S: int, end: int) -> str:
 
 
 def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int = 1, seed: int = 20240101,
-             feed_members: bool = False, history: History | None = None, threads=None) -> Backtest:
+             feed_members: bool = False, history: History | None = None, overrides=(), threads=None) -> Backtest:
     """Back-test ``scenario`` (default the built-in ``baseline``, with the national history) from
     every start year in ``starts`` (default: every reported year the history can start from)
     to ``end`` (default: the latest reported year); see the module docstring.
 
     ``feed_members=True`` is a diagnostic: it also feeds the reported active members (a
     working-coverage trend fitted year by year), which separates the membership error from the
-    error per member.  ``history`` replaces the scenario's reported history.
+    error per member.  ``history`` replaces the scenario's reported history; ``overrides``
+    (``"key.path=value"``, as ``--set``) change the scenario for every start (a sensitivity: the
+    built-in baseline with overrides keeps the national history).
     """
     paths = int(paths)
     if paths < 1:
         raise BacktestError(f"paths must be at least 1, got {paths}")
-    ctx = _Context("baseline" if scenario is None else scenario, history, paths=paths, seed=seed)
+    ctx = _Context("baseline" if scenario is None else scenario, history, paths=paths, seed=seed, overrides=overrides)
     latest = ctx.latest_year()
     end = latest if end is None else int(end)
     if end > latest:
@@ -1085,7 +1118,7 @@ def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int =
                 row.update(low=lo, high=hi, inside_band=bool(lo <= rep <= hi))
             rows.append(row)
     omitted = [{"year": y, "key": k, "value": f.value, "source": f.source, "basis": f.basis} for y, k, f in ctx.history.recalled()
-               if min(starts) <= y <= end]
+               if min(starts) - 1 <= y <= end]
     common = [
         f"{'deterministic: the central assumption set' if paths == 1 else f'{paths} paths, seed {seed}: the median and the 5-95% band'}; "
         "no random epidemics; nothing is refitted per start year (the scenario's own parameters)",

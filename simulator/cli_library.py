@@ -125,9 +125,11 @@ def register(group):
     @click.option("--markdown", is_flag=True, help="Print the error tables as markdown.")
     @click.option("--plot", "plot_out", metavar="FILE",
                   help="Also draw the history figure (.png, .svg or .pdf): modelled against reported flows, members and cost per member by line.")
+    @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
+                  help="Override a scenario value for every start (repeatable): a sensitivity of the fit.")
     @click.option("--feed-members", is_flag=True, help="Also feed the reported active members (a diagnostic).")
     @_handle_errors
-    def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, feed_members):
+    def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, overrides, feed_members):
         """Start SCENARIO (default: the national baseline) from each reported year of its history
         (reported.history; the baseline's from the package data) with the policy then in force,
         project it to the latest reported year and print, per fund, flow and member group, the
@@ -137,7 +139,8 @@ def register(group):
         if plot_out:
             from .cli_report import check_figure_path
             check_figure_path(plot_out, "--plot")
-        bt = backtest(scenario, list(starts) or None, end, paths=paths, seed=seed, feed_members=feed_members)
+        bt = backtest(scenario, list(starts) or None, end, paths=paths, seed=seed, feed_members=feed_members,
+                      overrides=overrides)
         if plot_out:
             from .cli_report import save_figure
             from .plot_history import history_figure

@@ -41,6 +41,12 @@ def runner():
 # ----------------------------------------------------------------------------- national history
 
 
+def test_no_row_rests_on_a_recalled_figure(bt):
+    assert all(r["basis"] != "recall" and "recall" not in r["source"].lower() for r in bt.rows)
+    assert {(o["year"], o["key"]) for o in bt.omitted} >= {(2017, "employee_scheme.income"), (2017, "resident.income")}
+    assert any("only recalled figures, not used" in n for n in bt.runs[2018].notes)
+
+
 def test_every_start_year_2018_to_2023_runs(bt):
     assert bt.starts == [2018, 2019, 2020, 2021, 2022, 2023] and bt.end == 2024 and bt.national
     for s in bt.starts:
@@ -56,10 +62,14 @@ def test_every_start_year_2018_to_2023_runs(bt):
 
 def test_national_history_holds_no_recalled_figure_and_flags_derivations():
     H = national_history()
-    assert not H.recalled()
+    # recalled figures are kept only where nothing else exists (2017's flows), flagged, and never served as truth
+    assert H.recalled() and {y for y, _, _ in H.recalled()} == {2017}
+    for y, k, f in H.recalled():
+        assert f.basis == "recall" and H.get(y, k) is None
     for y, d in H.figures.items():
         for k, f in d.items():
-            assert f.basis != "recall" and "recall" not in f.source.lower(), (y, k, f)
+            if f.truth:
+                assert "recall" not in f.source.lower(), (y, k, f)
     # 2019 resident flows: derived from the 2019 bulletin's totals, not the recalled 8,575 / 8,191
     f = H.get(2019, "resident.income")
     assert f.basis == "derived" and f.value == pytest.approx(24421e8 - 1584646000000.0)
