@@ -26,10 +26,10 @@ What each start ``S`` is given
     resident incomes; and the policy then in force (:func:`policy_history`): the resident premium
     and subsidy of each year, the 2020 halving of employer contributions (医保发〔2020〕6号), the
     individual-account rules before the 2021 outpatient mutual-aid reform (legacy employer share
-    about 0.3, retirees' credit about 5% of the pension) and after it (employer share phased out by
-    2023, retirees' quota about 2% of the pension, frozen), the pooled fund's outpatient
-    reimbursement rising with the reform, maternity leave days, DRG/DIP payment from 2021 and the
-    procurement batches.  Everything else is the scenario's own assumption set: nothing is
+    about 0.3, retirees' credit about 5% of the pension; to 2022) and after it (from 2023, when the
+    regions implemented it: no employer share, retirees' quota about 2% of the pension, frozen), the
+    pooled fund's outpatient reimbursement rising with the reform in 2023, maternity leave days,
+    DRG/DIP payment from 2021 and the procurement batches.  Everything else is the scenario's own assumption set: nothing is
     refitted per start year.
 
 Deterministic
@@ -439,6 +439,12 @@ def _points(param) -> dict:
     return {int(y): float(v) for y, v in param.central}
 
 
+def _has_history(param, before: int) -> bool:
+    """Whether the scenario's own schedule has points before ``before``: then the scenario says
+    what the policy was, and the back-test feeds its own default only when it does not."""
+    return any(y < before for y in _points(param))
+
+
 def _at(param, year) -> float:
     return float(param.evaluate([year])[0])
 
@@ -505,7 +511,7 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
 
     # ---- contribution rates: the 2020 halving of employer contributions
     rate = scn.employee.employer_rate
-    if start <= 2020 <= end:
+    if start <= 2020 <= end and not _has_history(rate, 2021):
         r = {y: _at(rate, y) for y in range(start, end + 1)}
         r[2020] = r[2020] * (1 - RELIEF_2020)
         over["employee"] = {"employer_rate": {
@@ -517,7 +523,12 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
 
     # ---- individual accounts before and after the 2021 outpatient mutual-aid reform
     acc = scn.accounts
-    if start < REFORM_DONE:
+    rules = [("accounts.employer_share", acc.employer_share), ("accounts.retiree_quota", acc.retiree_quota)]
+    rules += [(f"expenditure.reimbursement.{g}.outpatient", getattr(scn.expenditure.reimbursement, g).outpatient) for g in OUTPATIENT_RR_BEFORE]
+    own = [k for k, p in rules if _has_history(p, REFORM_DONE)]
+    if own:
+        notes.append("the reform's rules: the scenario's own schedules before 2023 are used (" + ", ".join(own) + ")")
+    if start < REFORM_DONE and not own:
         share = _splice({y: EMPLOYER_SHARE_BEFORE for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}, acc.employer_share, REFORM_DONE)
         pi_r = scn.employee.pension_wage_ratio
         quota_before = {y: RETIREE_CREDIT_BEFORE * _at(pi_r, y) * W[y] / 12 * (w0 / W[start]) for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}
@@ -583,24 +594,25 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
 
     # ---- maternity leave days
     leave = {y: v for y, v in LEAVE_DAYS.items()}
-    over["maternity"] = {"paid_leave_days": {
-        "value": _round(leave, 2),
-        "source": "maternity leave days: 148 (the middle of the provinces' 2017 average 138-158 days, China Daily 2017-07-10) to 2021, 158 from 2022 "
-                  "(98 statutory days plus the typical 30-90 extra days of the 2021-2022 revisions, 25 provinces by 2022-01-20, Xinhua); "
-                  "simulator/data/china_history.csv; only the change matters (the allowance share is fitted to the base year)"}}
-    if start < 2022 <= end:
+    if not _has_history(scn.maternity.paid_leave_days, B):
+        over["maternity"] = {"paid_leave_days": {
+            "value": _round(leave, 2),
+            "source": "maternity leave days: 148 (the middle of the provinces' 2017 average 138-158 days, China Daily 2017-07-10) to 2021, 158 "
+                      "from 2022 (98 statutory days plus the typical 30-90 extra days of the 2021-2022 revisions, 25 provinces by 2022-01-20, "
+                      "Xinhua); simulator/data/china_history.csv; only the change matters (the allowance share is fitted to the base year)"}}
+    if start < 2022 <= end and "maternity" in over:
         notes.append("maternity leave: 148 days to 2021, 158 from 2022 (the 2021-2022 provincial revisions)")
 
     # ---- payment reform: DRG/DIP payment from 2021, procurement batches from 2019
     reform = {}
-    if start < scn.reform.drg_dip.start_year:
+    if start < scn.reform.drg_dip.start_year and not _has_history(scn.reform.drg_dip.coverage, scn.reform.drg_dip.start_year):
         cov = scn.reform.drg_dip.coverage
         reform["drg_dip"] = {"coverage": {"value": _round(_splice({scn.reform.drg_dip.start_year - 1: 0.0}, cov, scn.reform.drg_dip.start_year), 6),
                                           "source": "no DRG/DIP payment before the scheme's start year (pilot cities paid by DRG/DIP from 2021), "
                                                     "the scenario's coverage from then on"}}
         notes.append(f"DRG/DIP: no payment by points before {scn.reform.drg_dip.start_year}")
     pc = scn.reform.procurement.coverage
-    if start < 2024 and _at(pc, 2024) > 0:
+    if start < 2024 and _at(pc, 2024) > 0 and not _has_history(pc, 2024):
         reform["procurement"] = {"coverage": {"value": _round(_splice({y: v for y, v in PROCUREMENT.items() if y >= start}, pc, 2024), 6),
                                               "source": "procurement coverage of drug spending rising with the national batches (4+7 pilot 2019, batches 2-5 "
                                                         "in 2020-2021: an assumption) to the scenario's 2024 value"}}

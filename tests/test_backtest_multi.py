@@ -319,3 +319,14 @@ def test_history_round_trips_through_the_schema():
 def test_no_history_scenario_message_names_the_key():
     with pytest.raises(BacktestError, match="reported.history"):
         backtest(str(QINGDAO))
+
+
+def test_a_scenario_that_states_the_earlier_policy_is_taken_at_its_word():
+    """The back-test feeds its own pre-reform account rules only where the scenario's schedule
+    says nothing about the years before 2023; a scenario (the baseline refitted, a city) that gives
+    them is used as written, and --set makes a sensitivity of the fit."""
+    bt = backtest(starts=[2021], overrides=["accounts.employer_share={2021: 0.15, 2023: 0.03, 2026: 0.0}"])
+    scn = bt.runs[2021].scenario.scenario
+    assert scn.accounts.employer_share.evaluate([2021, 2022]).tolist() == pytest.approx([0.15, 0.09])
+    assert any("scenario's own schedules before 2023" in n for n in bt.runs[2021].notes)
+    assert bt.national and scn.population.base.values.sum() > 1e9          # still the national history and populations
