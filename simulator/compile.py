@@ -44,6 +44,7 @@ from . import rng
 from .data import load_fertility_table
 from .errors import CalibrationError, ImplausibleInputError, ScenarioError
 from .scenario.schema import DRIVERS, LINES, SCHEMES, Scenario
+from .scenario.values import INDICES
 
 
 class ModelInputs(NamedTuple):
@@ -73,6 +74,8 @@ class ModelInputs(NamedTuple):
     wdis: np.ndarray          # (D, 3, A, S) disease shares
     perdiem: np.ndarray       # (D,) 1.0 for per-diem groups
     chol: np.ndarray          # (4, 4) Cholesky factor of the driver correlation
+    index_rows: np.ndarray    # (Q, 3) int64 indexed schedules: parameter row, index (layout.IDX_*), t0 (>= 0)
+    index_plus: np.ndarray    # (Q,) extra growth of each indexed schedule on top of its index, fraction per year
 
     def with_paths(self, path_ids, shift):
         return self._replace(path_ids=np.ascontiguousarray(path_ids, dtype=np.int64),
@@ -368,6 +371,33 @@ def _param_rows(scn: Scenario):
     return rows
 
 
+def _indexed_rows(rows, base_year: int, warn: list) -> tuple:
+    """The indexed schedules (specification 2.3 section 2) as ``(index_rows, index_plus)``.
+
+    ``index_rows[q] = (row, index, t0)``: the parameter row, the index it follows
+    (:data:`simulator.layout.INDEX_NAMES`) and ``t0``, the year index (from the base year) of the
+    schedule's last year.  After ``t0`` the engine sets ``v[t] = v[t0]·I[t]/I[t0]·(1 + plus)^(t - t0)``
+    path by path.  A constant, or a schedule ending before the base year, has ``t0 = 0``: it is
+    indexed from the base year, since the paths' indices start there (the last value is held
+    flat to the base year, as any schedule is outside its years; a warning says so when the
+    schedule ends before it).  ``fixed`` without ``index_plus`` is flat and needs no row.
+    """
+    assert L.INDEX_NAMES == INDICES
+    found, plus = [], []
+    for r, (name, p, _lo, _hi) in enumerate(rows):
+        if p is None or not p.is_indexed:
+            continue
+        last = p.last_year
+        if last is not None and last < base_year:
+            warn.append(f"{name}: the indexed schedule ends in {last}, before the base year {base_year}: its last value "
+                        f"holds to {base_year} and grows with {p.index} from there (the paths' indices start in the "
+                        "base year)")
+        t0 = 0 if last is None else max(last - base_year, 0)
+        found.append((r, INDICES.index(p.index), t0))
+        plus.append(p.index_plus)
+    return (np.array(found, dtype=np.int64).reshape(len(found), 3), np.array(plus, dtype=np.float64))
+
+
 def _draw_shifts(seed, path_ids, uncertain_rows, sched, K):
     path_ids = np.asarray(path_ids, dtype=np.int64)
     shift = np.zeros((path_ids.shape[0], K))
@@ -492,6 +522,7 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
                 hi[r] = min(hi[r], p.dist.clip_max)
             uncertain[r] = (name, p.dist)
     sched = np.clip(sched, lo[:, None], hi[:, None])
+    index_rows, index_plus = _indexed_rows(rows, scn.base_year, warn)
     flags[L.FLAG_BUDGET] = int(scn.reform.drg_dip.global_budget.enabled)
     flags[L.FLAG_GI_SET] = int(scn.reform.drg_dip.global_budget.income_growth is not None)
     flags[L.FLAG_PI_SHARE] = int(scn.resident.premium_income_share is not None)
@@ -659,7 +690,8 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
     seed_u = np.uint64(seed)
     inputs = ModelInputs(seed_u, np.zeros(1, dtype=np.int64), streams, sched, np.zeros((1, K)), lo, hi, flags, base,
                          pop0, m0, ri, fx, mig_prof, track, rho, flex_rel, tau, rt0,
-                         scn.economy.wage_age_relativity.values.astype(float), c0h, wdis, perdiem, chol)
+                         scn.economy.wage_age_relativity.values.astype(float), c0h, wdis, perdiem, chol,
+                         index_rows, index_plus)
     from .reference import project as ref_project
 
     def year0(inp):

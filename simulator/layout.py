@@ -122,6 +122,11 @@ DISEASE_ROW_FIELDS = ("prevalence_trend", "prevalence_sd", "intensity_trend", "i
 #: a line paid in full keeps a finite use multiplier
 DEMAND_SHARE_FLOOR = 0.05
 
+# ---- indexed schedules (specification 2.3 section 2): index_rows[q] = (row, index, t0)
+INDEX_NAMES = ("fixed", "wage", "resident_income", "medical_cost")
+IDX_FIXED, IDX_WAGE, IDX_RESINC, IDX_COST = 0, 1, 2, 3
+IR_ROW, IR_INDEX, IR_T0 = 0, 1, 2
+
 # ---- integer flags
 FLAG_BUDGET = 0          # DIP global budget on
 FLAG_GI_SET = 1          # budgeted income growth given (else last year's realised growth)

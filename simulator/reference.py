@@ -16,6 +16,8 @@ shifts of uncertain parameters act from t = 1):
    (a rate near zero behaves as before: ``expm1(l) = l + O(l^2)``);
 2. population N[t] from N[t-1] (cohort component, section 3), net migration limited by the
    stocks (:func:`_migrate`); mortality m[t];
+   Indexed schedules (premium, subsidy, retiree quota, critical-illness premium: section 2) then
+   grow with the path's own W, Y or Cm after their last year (:func:`apply_indices`);
 3. membership: past-retirement share Pi, employees A, flexible F, retiree stock Rt, residents Rs
    (section 4);
 4. expenditure: gross cost with the disease multiplier, the demand response to cost sharing
@@ -67,6 +69,32 @@ def demand_response(rr, rr0, elasticity):
     return np.where(elasticity == 0.0, 1.0, (share / share0) ** (-elasticity))
 
 
+def apply_indices(index_rows, index_plus, index_at_t0, sched, shift, lo, hi, t, W, Y, Cm, par):
+    """Indexed schedules (specification 2.3 section 2): ``par`` (P, K) with every indexed row after
+    its ``t0`` set to ``v[t0]·I[t]/I[t0]·(1 + plus)^(t - t0)``, clipped to the row's bounds.
+
+    ``index_rows[q] = (row, index, t0)`` (:func:`simulator.compile._indexed_rows`), ``index_plus``
+    the extra growth (fraction per year); ``I`` is the path's own wage ``W`` or resident income
+    ``Y`` (yuan per year), cost index ``Cm``, or 1 (``fixed``), each (P,).  In year ``t0`` the
+    index is recorded in ``index_at_t0`` (P, Q), updated in place.  The value after ``t0`` is the
+    schedule held flat there (``sched[row, t] = v[t0]``), so paths with low wages get lower
+    premiums, and an override of the early years keeps the later growth.  The rate trigger's
+    premium offset is added afterwards, on top.
+    """
+    if index_rows.shape[0] == 0:
+        return par
+    par = par.copy()
+    for q in range(index_rows.shape[0]):
+        row, kind, t0 = (int(v) for v in index_rows[q])
+        level = {L.IDX_WAGE: W, L.IDX_RESINC: Y, L.IDX_COST: Cm}.get(kind, np.ones_like(W))
+        if t == t0:
+            index_at_t0[:, q] = level
+        elif t > t0:
+            v = (sched[row, t] + shift[:, row]) * (level / index_at_t0[:, q]) * (1.0 + index_plus[q]) ** float(t - t0)
+            par[:, row] = np.clip(v, lo[row], hi[row])
+    return par
+
+
 def budget_payment(demand, budget, overrun_share, savings_share, floor_share):
     """DRG/DIP payment under the regional global budget (specification 2.3 section 8), yuan per year.
 
@@ -112,7 +140,7 @@ def _migrate(survivors, total, profile):
 def project(inp, horizon=None):
     """Project every path of ``inp``; returns ``out`` of shape (P, T, N_OUT)."""
     (seed, path_ids, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof, track,
-     rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol) = inp
+     rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus) = inp
     P = path_ids.shape[0]
     T = sched.shape[1] if horizon is None else horizon + 1
     D = wdis.shape[0]
@@ -156,6 +184,7 @@ def project(inp, horizon=None):
     trigger = bool(flags[L.FLAG_TRIGGER])
     rm_last = np.zeros((P, 3))  # last year's reserve months (the projected trigger's slope)
     rr0 = np.zeros((P, L.N_GROUPS, 3))  # base-year reimbursement ratios (demand response, section 7)
+    index_at_t0 = np.ones((P, index_rows.shape[0]))  # each indexed schedule's index in its year t0
 
     for t in range(T):
         year = base_year + t
@@ -201,6 +230,7 @@ def project(inp, horizon=None):
             kappa = kappa + 1.0 + par[:, L.KAPPA_SD] * rng.normal(seed, streams[L.S_MORTALITY], paths, t)
             epi = (rng.uniform(seed, streams[L.S_EPIDEMIC], paths, t) < par[:, L.EPI_P]).astype(float)
         gw, ge, i_rate, gy = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
+        par = apply_indices(index_rows, index_plus, index_at_t0, sched, shift, lo, hi, t, W, Y, Cm, par)
 
         # ---- 2. population
         net_mig = np.zeros(P)

@@ -22,10 +22,12 @@ HORIZON = 8
 
 
 def _run(data, elasticity=None):
+    """``elasticity``: {line: value}; the lines not given (all, by default) have no response."""
     data = dict(data)
     set_path(data, "reform.drg_dip.global_budget.enabled", False)
-    if elasticity is not None:
-        data["expenditure"] = dict(data["expenditure"], demand_elasticity=elasticity)
+    eps = {line: {"value": 0.0, "source": "test"} for line in L.LINE_NAMES}
+    eps.update(elasticity or {})
+    data["expenditure"] = dict(data["expenditure"], demand_elasticity=eps)
     loaded = load_scenario(data)
     compiled = compile_scenario(assumption_set(loaded.scenario, "central"), paths=2, seed=3, horizon=HORIZON)
     return simulator.run_compiled(loaded, compiled), compiled
@@ -86,8 +88,9 @@ def test_unchanged_reimbursement_leaves_every_result_and_the_calibration_as_they
     assert c_on.calibration["employee.base_ratio"] == c_off.calibration["employee.base_ratio"]
 
 
-def test_the_default_elasticity_is_zero_and_documented(baseline_loaded):
-    eps = baseline_loaded.scenario.expenditure.demand_elasticity
+def test_the_default_elasticity_is_zero_and_documented(baseline_data):
+    del baseline_data["expenditure"]["demand_elasticity"]
+    eps = load_scenario(baseline_data).scenario.expenditure.demand_elasticity
     assert [getattr(eps, line).central for line in L.LINE_NAMES] == [0.0, 0.0, 0.0]
     from simulator.scenario.reference_doc import render
     assert "expenditure.demand_elasticity.outpatient" in render()

@@ -69,6 +69,14 @@ def randomised_variant(data, rng):
     set_path(data, "reform.drg_dip.point_value_floor", float(u(0, 1)))
     if rng.integers(0, 2):
         set_path(data, "reform.drg_dip.global_budget.surplus_margin", {2024: 0.02, 2026: float(u(0, 0.3))})
+    # indexed schedules (section 2): each amount follows a drawn index, with or without extra growth
+    indices = ("fixed", "wage", "resident_income", "medical_cost")
+    for key, value in (("resident.premium", {2024: 400, 2026: 420}), ("resident.subsidy", 670),
+                       ("accounts.retiree_quota", {2022: 70}), ("critical_illness.premium", {2024: 60, 2030: 70})):
+        if key.startswith("critical_illness") and "premium" not in data.get("critical_illness", {}):
+            continue
+        set_path(data, key, {"value": value, "index": indices[int(rng.integers(0, 4))],
+                             "index_plus": float(u(-0.02, 0.03)), "source": "test"})
     return data
 
 

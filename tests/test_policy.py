@@ -28,15 +28,10 @@ def test_payg_breakeven_rate_balances_the_pooled_fund(central):
     np.testing.assert_allclose(float(ds["employer_rate"].sel(year=SPIKE_YEAR)[0]), be, rtol=1e-12)
 
 
-PREMIUM_KNOTS = {2023: 380, 2024: 400, 2025: 400, 2030: 510, 2035: 651, 2040: 831, 2050: 1354, 2064: 2679}
-
-
-def premium_spike(year, value):
-    """The baseline premium schedule with one year replaced (neighbours on the original line)."""
-    ys = sorted(PREMIUM_KNOTS)
-    knots = dict(PREMIUM_KNOTS)
-    for y in (year - 1, year + 1):
-        knots[y] = float(np.interp(y, ys, [PREMIUM_KNOTS[k] for k in ys]))
+def premium_spike(year, value, ds):
+    """The premium path of the deterministic run ``ds`` (the baseline's premium is indexed to each
+    path's resident income, specification 2.3 section 2) as a schedule, with one year replaced."""
+    knots = {int(y): float(v) for y, v in zip(ds["year"].values, ds["resident_premium"].isel(path=0).values)}
     knots[year] = value
     body = ", ".join(f"{y}: {v!r}" for y, v in sorted(knots.items()))
     return f"resident.premium={{value: {{{body}}}}}"
@@ -46,7 +41,7 @@ def test_payg_breakeven_premium_balances_the_resident_fund(central):
     be = float(central["breakeven_premium"].sel(year=SPIKE_YEAR)[0])
     assert 100 < be < 5000
     ds = simulator.run("baseline", paths=1, assumption_set="central", horizon=20,
-                       overrides=[premium_spike(SPIKE_YEAR, be)])
+                       overrides=[premium_spike(SPIKE_YEAR, be, central)])
     d = ds.sel(year=SPIKE_YEAR, fund="resident").isel(path=0)
     income = d["contribution_income"] - ds["recoveries"].sel(year=SPIKE_YEAR, scheme="resident")[0]
     np.testing.assert_allclose(float(income), float(d["expenditure"]), rtol=1e-9)
@@ -57,7 +52,7 @@ def test_payg_premium_with_enrolment_response_and_subsidy_cap(baseline_data):
     over = ["membership.resident_enrolment_elasticity=0.3", "resident.subsidy_cap_ratio=1.5"]
     ds = simulator.run(baseline_data, paths=1, assumption_set="central", horizon=10, overrides=over)
     be = float(ds["breakeven_premium"].sel(year=2030)[0])
-    ds2 = simulator.run(baseline_data, paths=1, assumption_set="central", horizon=10, overrides=over + [premium_spike(2030, be)])
+    ds2 = simulator.run(baseline_data, paths=1, assumption_set="central", horizon=10, overrides=over + [premium_spike(2030, be, ds)])
     d = ds2.sel(year=2030, fund="resident").isel(path=0)
     income = d["contribution_income"] - ds2["recoveries"].sel(year=2030, scheme="resident")[0]
     np.testing.assert_allclose(float(income), float(d["expenditure"]), rtol=1e-8)

@@ -193,8 +193,40 @@ def _breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out
 
 
 @jit()
+def _apply_indices(index_rows, index_plus, index_at_t0, sched, shift, lo, hi, p, t, W, Y, Cm, par):
+    """Indexed schedules (specification 2.3 section 2): after its t0 a row's value grows with the
+    path's own index, ``v[t] = v[t0]·I[t]/I[t0]·(1 + plus)^(t - t0)``, in ``par`` (clipped to the
+    row's bounds as any value); at t0 the index is recorded in ``index_at_t0``.  ``I`` is the wage
+    ``W`` (yuan), resident income ``Y`` (yuan), the cost index ``Cm`` or 1 (fixed)."""
+    for q in range(index_rows.shape[0]):
+        kind = index_rows[q, L.IR_INDEX]
+        if kind == L.IDX_WAGE:
+            level = W
+        elif kind == L.IDX_RESINC:
+            level = Y
+        elif kind == L.IDX_COST:
+            level = Cm
+        else:
+            level = 1.0
+        t0 = index_rows[q, L.IR_T0]
+        if t == t0:
+            index_at_t0[q] = level
+        elif t > t0:
+            r = index_rows[q, L.IR_ROW]
+            # sched[r, t] is the schedule held flat after t0, = v[t0] (a break-even solver that sets
+            # the row from a later start year sets the level in yuan at the index of t0)
+            v = sched[r, t] + shift[p, r]
+            v = v * (level / index_at_t0[q]) * (1.0 + index_plus[q]) ** float(t - t0)
+            if v < lo[r]:
+                v = lo[r]
+            if v > hi[r]:
+                v = hi[r]
+            par[r] = v
+
+
+@jit()
 def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof,
-                 track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, out):
+                 track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus, out):
     """Project one path (local index p, global index path_id) into out[p] (T, N_OUT)."""
     K = sched.shape[0]
     T = out.shape[1]
@@ -277,6 +309,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     rm_last_res = 0.0
     transfer = np.zeros(3)
     rr0 = np.zeros((L.N_GROUPS, 3))   # base-year reimbursement ratios (demand response, section 7)
+    index_at_t0 = np.ones(index_rows.shape[0])  # each indexed schedule's index in its year t0
 
     for t in range(T):
         year = base_year + t
@@ -327,6 +360,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         ge = x[1]
         i_rate = x[2]
         gy = x[3]
+        _apply_indices(index_rows, index_plus, index_at_t0, sched, shift, lo, hi, p, t, W, Y, Cm, par)
 
         # ---- 2. population
         net_mig = 0.0
@@ -713,7 +747,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
 
 @jit(parallel=True)
 def project(seed_, path_ids_, streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_, mig_prof_,
-            track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, out_):
+            track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, index_rows_, index_plus_, out_):
     """Project every path: ``out[p, t, v]`` for paths ``path_ids`` (prange over paths).
 
     (Argument names carry a trailing underscore: numba's parfor lowering rejects a prange body
@@ -724,4 +758,5 @@ def project(seed_, path_ids_, streams_, sched_, shift_, lo_, hi_, flags_, base_,
         # np.int64(p): typing sees p as int64 but the parallel loop body gets an unsigned index;
         # without the cast project_path (most of the compile time) is compiled twice
         project_path(np.int64(p), seed_, path_ids_[p], streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_,
-                     mig_prof_, track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, out_)
+                     mig_prof_, track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, index_rows_,
+                     index_plus_, out_)

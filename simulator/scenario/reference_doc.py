@@ -48,6 +48,8 @@ def _kind(field, meta) -> str:
             forms.append("schedule")
         if meta.get("uncertain"):
             forms.append("dist")
+        if meta.get("indexable"):
+            forms.append("indexed")
         return " / ".join(forms)
     if vk == "profile":
         return "age profile"
@@ -117,7 +119,13 @@ def render() -> str:
         "Value forms: a **number**; a **schedule** `{year: value, ...}` (linear between years, flat outside);",
         "a **dist** `{dist: normal|lognormal|beta|uniform|triangular, ..., cost_direction: increases_cost|decreases_cost}`",
         "drawn once per path (with `schedule:` it shifts the whole schedule); any of these wrapped as",
-        "`{value: ..., source: ...}`. An **age profile** is a number, `{band: value}` over ages 0-100",
+        "`{value: ..., source: ...}`. An **indexed** schedule (amounts in yuan that policy re-sets every year)",
+        "`{value: {2025: 400}, index: fixed|wage|resident_income|medical_cost, index_plus: 0.01, source: ...}` grows",
+        "after its last year t0 with the path's own index, `v[t] = v[t0]·I[t]/I[t0]·(1 + index_plus)^(t - t0)` (`I` the",
+        "average wage W, resident income Y, the medical cost index Cm, or 1 for `fixed`); a constant or a schedule ending",
+        "before the base year is indexed from the base year; it cannot also be a dist. `--set KEY.value={...}` or",
+        "`--set KEY.value.YEAR=x` changes the schedule and keeps the index; `--set KEY=...` replaces the whole value.",
+        "An **age profile** is a number, `{band: value}` over ages 0-100",
         "(`0-14`, `85+`), `{male: ..., female: ...}`, a list of 101 values, or `{table: name, column: ...}`.",
         "Ranges bound central values and clip draws.",
         "",

@@ -27,11 +27,14 @@ DRIVERS = ("wage_growth", "excess_cost_growth", "interest_rate", "resident_incom
 FUNDS = ("employee_pooled", "employee_accounts", "resident")
 
 
-def param(description, unit, lo=None, hi=None, default=REQUIRED, *, schedule=True, uncertain=True, symbol=None):
-    """A scalar/schedule field.  ``lo``/``hi`` bound every central value (and clip every draw)."""
+def param(description, unit, lo=None, hi=None, default=REQUIRED, *, schedule=True, uncertain=True, symbol=None,
+          indexable=False):
+    """A scalar/schedule field.  ``lo``/``hi`` bound every central value (and clip every draw);
+    ``indexable``: an amount in yuan that may be an indexed schedule (specification 2.3 section 2)."""
     return Field(default, description=description, validate_default=default is not REQUIRED,
                  json_schema_extra={"value_kind": "param", "unit": unit, "min": lo, "max": hi,
-                                    "schedule": schedule, "uncertain": uncertain, "symbol": symbol})
+                                    "schedule": schedule, "uncertain": uncertain, "symbol": symbol,
+                                    "indexable": indexable})
 
 
 def reported(description, unit="yuan", lo=None, default=REQUIRED):
@@ -74,7 +77,8 @@ class Section(BaseModel):
         if kind == "param":
             if v is None and f.default is None:
                 return None
-            p = parse_param(v, allow_schedule=meta["schedule"], allow_dist=meta["uncertain"])
+            p = parse_param(v, allow_schedule=meta["schedule"], allow_dist=meta["uncertain"],
+                            allow_index=meta.get("indexable", False))
             _check_range(p.values(), meta["min"], meta["max"], unit=meta.get("unit", ""))
             if p.dist is not None and not p.is_schedule:
                 _check_range([p.dist.mean], meta["min"], meta["max"], "distribution mean", unit=meta.get("unit", ""))
@@ -276,7 +280,7 @@ class EmployeeIncome(Section):
 class Accounts(Section):
     employee_rate_cap: Param = param("employee contribution credited to the account, at most this rate of the base", "fraction", 0, 1, 0.02, symbol="cee_ia")
     employer_share: Param = param("legacy share of the employer contribution credited to employees' accounts αe", "fraction", 0, 1, 0.0, symbol="αe")
-    retiree_quota: Param = param("monthly credit to each retiree's account, paid by the pooled fund qr", "yuan per month", 0, None, 0.0, symbol="qr")
+    retiree_quota: Param = param("monthly credit to each retiree's account, paid by the pooled fund qr (fixed nominal after the 2021 reform unless indexed)", "yuan per month", 0, None, 0.0, symbol="qr", indexable=True)
     pool_only_share: Param = param("share of members in pool-only schemes without accounts πpo", "fraction", 0, 1, 0.0, symbol="πpo")
     spend_share_credits: Param = param("share of this year's credits spent in the year ξf", "fraction", 0, 1, symbol="ξf")
     spend_share_balance: Optional[Param] = param("share of the opening balance spent in the year ξb (fitted at calibration when absent)", "fraction", 0, 1, None, symbol="ξb")
@@ -284,9 +288,9 @@ class Accounts(Section):
 
 
 class ResidentIncome(Section):
-    premium: Param = param("individual premium per resident Pi (ignored when premium_income_share is set)", "yuan per person per year", 0, None, symbol="Pi")
+    premium: Param = param("individual premium per resident Pi (ignored when premium_income_share is set); may be indexed, the rate trigger's offset adds on top", "yuan per person per year", 0, None, symbol="Pi", indexable=True)
     premium_income_share: Optional[Param] = param("premium as a share of per-capita income πy (定比筹资); when set, Pi = πy·Y", "fraction", 0, 1, None, symbol="πy")
-    subsidy: Param = param("fiscal subsidy per resident Ps", "yuan per person per year", 0, None, symbol="Ps")
+    subsidy: Param = param("fiscal subsidy per resident Ps (may be indexed)", "yuan per person per year", 0, None, symbol="Ps", indexable=True)
     subsidy_cap_ratio: Optional[Param] = param("cap λs on the subsidy relative to the premium (Ps <= λs·Pi; the 2:1 guideline)", "ratio", 0, 100, None, symbol="λs")
     other_income_factor: Optional[Param] = param("factor ϑ for local top-ups and other income (fitted at calibration when absent)", "ratio", 0, 10, None, symbol="ϑ")
 
@@ -391,7 +395,7 @@ class Maternity(Section):
 
 class CriticalIllness(Section):
     premium_share: Optional[Param] = param("critical-illness premium as a share ωc of Pi + Ps", "fraction", 0, 1, None, symbol="ωc")
-    premium: Optional[Param] = param("critical-illness premium per resident Pcii (used when premium_share is absent)", "yuan per person per year", 0, None, None, symbol="Pcii")
+    premium: Optional[Param] = param("critical-illness premium per resident Pcii (used when premium_share is absent; may be indexed)", "yuan per person per year", 0, None, None, symbol="Pcii", indexable=True)
 
 
 class LongTermCare(Section):

@@ -6,6 +6,16 @@ A *parameter* (scalar or year schedule) may be written as
 * a schedule by calendar year, linearly interpolated and held flat outside:
   ``{2024: 0.06, 2035: 0.045}``
 * either of these wrapped with metadata: ``{value: 0.02, source: "...", note: "..."}``
+* an indexed schedule (only where the schema allows it: amounts in yuan that policy re-sets every
+  year): ``{value: {2025: 400}, index: resident_income, index_plus: 0.01, source: "..."}``.  After
+  the schedule's last year ``t0`` the value grows with one of the path's own indices,
+  ``v[t] = v[t0]·I[t]/I[t0]·(1 + index_plus)^(t - t0)``, with ``I`` the average wage ``W``
+  (``wage``), resident per-capita income ``Y`` (``resident_income``), the medical unit cost index
+  ``Cm`` (``medical_cost``; it already grows with wages and excess cost) or 1 (``fixed``: flat, or
+  growing at ``index_plus`` alone).  A constant, or a schedule ending before the base year, is
+  indexed from the base year (the paths' indices start there).  An indexed value cannot also be
+  uncertain: the index already moves with the path's drivers.  The central schedule
+  (:meth:`Param.evaluate`) stays flat after ``t0``; the engine applies the index path by path.
 * an uncertain parameter drawn once per path: ``{dist: normal, mean: 0.3, sd: 0.1,
   cost_direction: increases_cost, source: "..."}``; ``lognormal`` and ``beta`` take the mean and
   sd of the value itself, ``uniform`` takes ``low``/``high``, ``triangular`` ``low``/``mode``/
@@ -50,9 +60,13 @@ DISTRIBUTIONS = {
     "triangular": ("low", "mode", "high"),
 }
 COST_DIRECTIONS = ("increases_cost", "decreases_cost")
+#: the indices an indexed schedule may follow (specification 2.3 section 2), in the engine's order
+INDICES = ("fixed", "wage", "resident_income", "medical_cost")
+#: bounds of ``index_plus``, the extra growth on top of the index (fraction per year)
+INDEX_PLUS_RANGE = (-0.5, 0.5)
 META_KEYS = {"source", "note", "unit"}
 PARAM_KEYS = {"value", "dist", "mean", "sd", "low", "high", "mode", "min", "max",
-              "cost_direction", "schedule"} | META_KEYS
+              "cost_direction", "schedule", "index", "index_plus"} | META_KEYS
 PROFILE_KEYS = {"value", "interpolation", "table", "column"} | META_KEYS
 
 
@@ -160,12 +174,26 @@ class Param:
     """A parsed scalar or schedule, possibly uncertain.
 
     ``central`` is a float (constant) or a sorted tuple of ``(year, value)`` pairs (schedule).
+    ``index`` (one of :data:`INDICES`, or ``None``) and ``index_plus`` (fraction per year) make it
+    an indexed schedule: after :attr:`last_year` the engine grows it with the path's own index.
     """
 
     central: float | tuple
     dist: Distribution | None = None
     source: str | None = None
     note: str | None = None
+    index: str | None = None
+    index_plus: float = 0.0
+
+    @property
+    def is_indexed(self) -> bool:
+        """True when the value grows after its last year (an index other than flat ``fixed``)."""
+        return self.index is not None and (self.index != "fixed" or self.index_plus != 0.0)
+
+    @property
+    def last_year(self) -> int | None:
+        """The schedule's last year ``t0`` (``None`` for a constant: indexed from the base year)."""
+        return self.central[-1][0] if self.is_schedule else None
 
     @property
     def is_schedule(self) -> bool:
@@ -181,7 +209,10 @@ class Param:
         return [self.central]
 
     def evaluate(self, years) -> np.ndarray:
-        """Central values at the given calendar years (schedules interpolated, flat outside)."""
+        """Central values at the given calendar years (schedules interpolated, flat outside).
+
+        An indexed schedule is flat here after its last year too: the index is the path's own and
+        is applied by the engine (:mod:`simulator.kernels.project`, :mod:`simulator.reference`)."""
         years = np.asarray(years, dtype=float)
         if self.is_schedule:
             xs = np.array([y for y, _ in self.central], dtype=float)
@@ -203,6 +234,10 @@ class Param:
                 out["schedule"] = {y: v for y, v in self.central}
         else:
             out["value"] = {y: v for y, v in self.central} if self.is_schedule else self.central
+        if self.index is not None:
+            out["index"] = self.index
+            if self.index_plus:
+                out["index_plus"] = self.index_plus
         if self.source:
             out["source"] = self.source
         if self.note:
@@ -229,8 +264,30 @@ def _is_schedule_mapping(raw) -> bool:
         not (isinstance(k, str) and k in PARAM_KEYS) for k in raw)
 
 
-def parse_param(raw, *, allow_schedule=True, allow_dist=True) -> Param:
-    """Parse one parameter value (see the module docstring)."""
+def _parse_index(raw: dict, allow_index: bool) -> tuple:
+    """(index, index_plus) of a parameter mapping (``(None, 0.0)`` when it has none)."""
+    if "index" not in raw:
+        if "index_plus" in raw:
+            raise ValueError("'index_plus' needs 'index' (the index it is added to: " + ", ".join(INDICES) + ")")
+        return None, 0.0
+    if not allow_index:
+        raise ValueError("this value cannot be indexed ('index' is for amounts in yuan that policy re-sets every year: "
+                         "resident.premium, resident.subsidy, accounts.retiree_quota, critical_illness.premium)")
+    if "dist" in raw:
+        raise ValueError("an indexed value cannot also be uncertain (remove 'dist' or 'index'): the index already "
+                         "moves with the path's own drivers; put the uncertainty on the driver (economy.drivers)")
+    name = raw["index"]
+    if not isinstance(name, str) or name not in INDICES:
+        raise ValueError(f"unknown index {excerpt(name)}; valid indices: {', '.join(INDICES)}")
+    plus = _number(raw["index_plus"], "index_plus") if "index_plus" in raw else 0.0
+    lo, hi = INDEX_PLUS_RANGE
+    if not lo <= plus <= hi:
+        raise ValueError(f"index_plus {plus:g} is outside {lo:g}-{hi:g} (a fraction per year: 1% is 0.01)")
+    return name, plus
+
+
+def parse_param(raw, *, allow_schedule=True, allow_dist=True, allow_index=False) -> Param:
+    """Parse one parameter value (see the module docstring); ``allow_index`` admits ``index:``."""
     if isinstance(raw, Param):
         return raw
     if raw is None:
@@ -250,6 +307,7 @@ def parse_param(raw, *, allow_schedule=True, allow_dist=True) -> Param:
     for name, txt in (("source", source), ("note", note)):
         if txt is not None and not isinstance(txt, str):
             raise ValueError(f"'{name}' must be text")
+    index, index_plus = _parse_index(raw, allow_index)
     if "dist" in raw:
         if not allow_dist:
             raise ValueError("this value is reported or structural and cannot be uncertain (remove 'dist')")
@@ -306,7 +364,7 @@ def parse_param(raw, *, allow_schedule=True, allow_dist=True) -> Param:
     if "value" not in raw:
         raise ValueError("mapping needs 'value' (or 'dist' for an uncertain parameter)")
     inner = parse_param(raw["value"], allow_schedule=allow_schedule, allow_dist=False)
-    return Param(inner.central, None, source, note)
+    return Param(inner.central, None, source, note, index, index_plus)
 
 
 # ---------------------------------------------------------------- age profiles
