@@ -167,3 +167,44 @@ def test_quantile_functions_match_scipy_stats(kind, args, scipy_dist):
     np.testing.assert_allclose(Distribution(kind, args).ppf(u), scipy_dist(stats).ppf(u), rtol=1e-12, atol=1e-12)
     mean = Distribution(kind, args).ppf(np.random.default_rng(0).uniform(size=200000)).mean()
     assert mean == pytest.approx(Distribution(kind, args).mean, rel=0.01)
+
+
+CACHE_PROBE = """
+import json, numpy as np
+from simulator.kernels import rng
+rng.uniform(np.uint64(1), np.uint64(2), 3, 4)
+s = rng.uniform.stats
+print(json.dumps({"hits": sum(s.cache_hits.values()), "misses": sum(s.cache_misses.values())}))
+"""
+
+
+def test_a_cached_kernel_is_recompiled_when_layout_changes(tmp_path):
+    """numba keys a cache entry by the kernel's own file; the kernels also read layout.py's integers
+    as constants and inline rng.py, so an edit there must recompile them (a stale kernel read the
+    wrong parameter rows).  On a copy of the package, in subprocesses with their own cache."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import simulator
+    pkg = tmp_path / "pkg"
+    shutil.copytree(Path(simulator.__file__).parent, pkg / "simulator",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_DISABLE_JIT", "FUNDSIM_DISABLE_JIT")}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(pkg))
+
+    def probe():
+        proc = subprocess.run([sys.executable, "-c", CACHE_PROBE], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    assert probe()["misses"] == 1       # compiled into the empty cache
+    assert probe() == {"hits": 1, "misses": 0}  # loaded
+    with open(pkg / "simulator" / "layout.py", "a") as f:
+        f.write("\n# a new row would change the kernels' constants\n")
+    assert probe()["misses"] == 1       # recompiled: layout.py changed, rng.py did not
+    assert probe() == {"hits": 1, "misses": 0}

@@ -7,6 +7,12 @@ Importing this package first decides where numba caches the compiled kernels
 ``pip install -e .`` and, being a folder named ``simulator/kernels`` without an
 ``__init__.py``, turns into a namespace package that hides the editable install
 (``ImportError: cannot import name '__version__' from 'simulator' (unknown location)``).
+
+numba keys a cached kernel by its own source file only, but the kernels read
+:mod:`simulator.layout`'s integers as compile-time constants and inline the kernels they call
+(:mod:`simulator.kernels.rng`): a new parameter row in ``layout.py`` with ``project.py``
+unchanged loaded a stale kernel that read the wrong rows (maternity came out 0).  So each cache
+entry of a kernel here is also keyed by :func:`source_fingerprint` (:func:`_key_cache_by_sources`).
 """
 
 from __future__ import annotations
@@ -72,4 +78,61 @@ def _configure_numba_cache() -> Path:
     return directory
 
 
+#: the sources a compiled kernel depends on, relative to the package folder
+KERNEL_SOURCES = ("layout.py", "kernels/jit.py", "kernels/rng.py", "kernels/project.py")
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def source_fingerprint(package_dir: Path = _PACKAGE_DIR) -> str:
+    """SHA-256 of :data:`KERNEL_SOURCES` (names and contents): a cached kernel is valid only for
+    the sources it was compiled from."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in KERNEL_SOURCES:
+        path = package_dir / name
+        h.update(name.encode() + b"\0")
+        h.update(path.read_bytes() if path.exists() else b"")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _key_cache_by_sources() -> bool:
+    """Make numba's cache stamp of the kernels in this folder include :func:`source_fingerprint`.
+
+    numba checks a cache entry's source stamp (a hash of the function's own file) before loading
+    it; a locator placed first in numba's list, for this folder only, adds the fingerprint, so an
+    edit of ``layout.py`` or ``rng.py`` recompiles ``project.py``'s kernels.  Uses numba's cache
+    locator classes (``numba.core.caching``); if a numba release renames them the kernels are
+    cached as before (keyed by their own file) and this returns False.
+    """
+    try:
+        from numba.core import caching
+        base = caching.UserProvidedCacheLocator
+        locators = caching.CacheImpl._locator_classes
+    except (ImportError, AttributeError):  # pragma: no cover - another numba layout
+        return False
+    folder = os.path.dirname(os.path.abspath(__file__))
+    fingerprint = source_fingerprint()
+
+    class KernelSourcesLocator(base):
+        """numba's locator for the user cache folder, with the kernels' dependencies in the stamp."""
+
+        fundsim_folder = folder
+
+        def get_source_stamp(self):
+            return (super().get_source_stamp(), fingerprint)
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if os.path.dirname(os.path.abspath(py_file)) != folder:
+                return None
+            return super().from_function(py_func, py_file)
+
+    if not any(getattr(k, "fundsim_folder", None) == folder for k in locators):
+        locators.insert(0, KernelSourcesLocator)
+    return True
+
+
 CACHE_DIR = _configure_numba_cache()
+CACHE_KEYED_BY_SOURCES = _key_cache_by_sources()
