@@ -1117,14 +1117,19 @@ def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int =
                                 + (f"; start years the history supports: {', '.join(map(str, ok))}" if ok else ""))
     runs = {S: _run_start(ctx, S, end, feed_members=feed_members, threads=threads) for S in starts}
     rows = []
+    fitted_to = dict(ctx.scn.reported.fitted)
     for S in starts:
         ds = runs[S].results
         for y, fund, measure, rep, basis, source in comparisons(ctx.history, S, end):
+            key = ("maternity" if measure == "maternity" else f"members.{_MEMBER_KEY[measure]}" if fund is None
+                   else f"{fund}.{measure}")
+            fitted_by = "the base-year calibration" if y == S else fitted_to.get(key)
             vals = _modelled(ds, fund, measure).sel(year=y).values.astype(float)
             med = float(np.median(vals))
             row = {"start": S, "year": y, "horizon": y - S, "fund": fund, "measure": measure, "reported": float(rep),
                    "modelled": med, "relative_error": float(med / rep - 1) if rep else float("nan"), "basis": basis,
-                   "fitted": y == S, "epidemic_year": y in EPIDEMIC_YEARS, "source": source}
+                   "fitted": fitted_by is not None, "fitted_by": fitted_by, "epidemic_year": y in EPIDEMIC_YEARS,
+                   "source": source}
             if paths > 1:
                 lo, hi = float(np.quantile(vals, 0.05)), float(np.quantile(vals, 0.95))
                 row.update(low=lo, high=hi, inside_band=bool(lo <= rep <= hi))
@@ -1135,6 +1140,8 @@ def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int =
         f"{'deterministic: the central assumption set' if paths == 1 else f'{paths} paths, seed {seed}: the median and the 5-95% band'}; "
         "no random epidemics; nothing is refitted per start year (the scenario's own parameters)",
         "the base year's flows and members are fitted (calibration), so horizon-0 rows are shown but are not checks",
+        *([("fitted to the reported history by the scenario itself (reported.fitted), shown as fitted, not checks: "
+            + "; ".join(f"{k} ({v})" for k, v in fitted_to.items()))] if fitted_to else []),
         "members: the modelled mid-year count against the mean of the reported year-end counts of t-1 and t",
         f"epidemic years {', '.join(map(str, EPIDEMIC_YEARS))} are marked (*): the 2020 fall and 2023 rebound of care use are not modelled",
         "not fed (the scenario's own assumptions): excess medical cost growth, interest, disease trends, cost curves, coverage and "
@@ -1188,7 +1195,7 @@ def format_backtest(bt: Backtest) -> str:
     head = (f"Back-test of '{bt.scenario}': started from each reported year {', '.join(map(str, bt.starts))} and projected to {bt.end}; "
             + ("deterministic (central assumption set)" if bt.paths == 1 else f"{bt.paths} paths, seed {bt.seed}: the median"))
     lines = [head, "error = modelled / reported - 1; 'fit' = the base year (calibrated, not a check); * = epidemic year; "
-             "d = derived or quick-report figure; blank = not reported", ""]
+             "d = derived or quick-report figure; f = fitted to it by the scenario (reported.fitted), not a check; blank = not reported", ""]
     ycols = "".join(f"{str(y) + ('*' if y in EPIDEMIC_YEARS else ''):>9}" for y in years)
     hmax = bt.end - min(bt.starts)
     summ = {(s["fund"], s["measure"], s["horizon"]): s for s in bt.summary()}
@@ -1203,10 +1210,10 @@ def format_backtest(bt: Backtest) -> str:
                 r = rowd.get(y)
                 if r is None:
                     cells.append(f"{'':>9}")
-                elif r["fitted"]:
+                elif r["fitted"] and r["horizon"] == 0:
                     cells.append(f"{'fit':>9}")
                 else:
-                    flag = "d" if r["basis"] in ("derived", "quick report") else ""
+                    flag = ("d" if r["basis"] in ("derived", "quick report") else "") + ("f" if r["fitted"] else "")
                     cells.append(f"{_pct(r['relative_error']) + flag:>9}")
             lines.append(f"{S:<8}" + "".join(cells))
         parts_mae, parts_bias = [], []
@@ -1250,15 +1257,17 @@ def markdown_tables(bt: Backtest, *, groups=None) -> str:
         label = f"{_LABEL[fund]}: {m}" if fund is not None else f"members (mid-year): {m}"
         out.append(f"**{label}**")
         out.append("")
-        out.append("| start | " + " | ".join(f"{y}{'*' if y in EPIDEMIC_YEARS else ''}" for y in years) + " |")
+        star = "\\*"  # an epidemic year (escaped for Markdown)
+        out.append("| start | " + " | ".join(f"{y}{star if y in EPIDEMIC_YEARS else ''}" for y in years) + " |")
         out.append("| ---: | " + " | ".join("---:" for _ in years) + " |")
         for S in bt.starts:
             rowd = {r["year"]: r for r in bt.rows if r["start"] == S and r["fund"] == fund and r["measure"] == m}
             cells = []
             for y in years:
                 r = rowd.get(y)
-                cells.append("" if r is None else "fit" if r["fitted"] else
-                             _pct(r["relative_error"]) + (" d" if r["basis"] in ("derived", "quick report") else ""))
+                cells.append("" if r is None else "fit" if r["fitted"] and r["horizon"] == 0 else
+                             _pct(r["relative_error"]) + (" d" if r["basis"] in ("derived", "quick report") else "")
+                             + (" f" if r["fitted"] else ""))
             out.append(f"| {S} | " + " | ".join(cells) + " |")
         mae = [f"h{h}: {100 * summ[(fund, m, h)]['mean_abs_error']:.1f}% / {100 * summ[(fund, m, h)]['bias']:+.1f}%"
                for h in range(1, hmax + 1) if (fund, m, h) in summ]
@@ -1268,3 +1277,96 @@ def markdown_tables(bt: Backtest, *, groups=None) -> str:
             out.append(f"MAE / bias by horizon: {'; '.join(mae)}; all horizons {100 * s['mean_abs_error']:.1f}% / {100 * s['bias']:+.1f}% (n = {s['n']})")
         out.append("")
     return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------- where the errors come from
+
+
+def _gross_employee(ds, loaded, year) -> float:
+    """The model's gross cost of the employee scheme in ``year``: fund-paid medical expenditure by
+    line divided by the effective reimbursement ratio (see :mod:`simulator.plot_history`)."""
+    from .plot_history import _effective_rr
+
+    i = list(ds["year"].values).index(year)
+    tot = 0.0
+    for line in ("inpatient", "outpatient", "chronic_outpatient"):
+        med = float(ds["medical_expenditure"].sel(scheme="employee", line=line, year=year).median())
+        tot += med / _effective_rr(loaded, ds, "employee", line)[i]
+    return tot
+
+
+def diagnose(scenario=None, start: int = 2021, end: int | None = None, *, overrides=()) -> dict:
+    """Where the employee pooled fund's expenditure error at ``end`` from ``start`` comes from,
+    in points of the reported expenditure (the causes of issue 15), measured on the back-test's
+    rows and on diagnostic runs; national history only (the gross cost by line is national):
+
+    ``membership``   the change of the error when the reported active members are fed;
+    ``maternity``    the modelled minus the reported maternity spending;
+    ``accounts``     minus the accounts' expenditure error (pool = scheme - accounts);
+    ``lines``        per service line, the model's growth of gross cost per member against the
+                     NHSA 医保数智库 series, times the line's fund-paid spending;
+    ``split_level``  the start year's gross-cost level against the scenario's own base year (where
+                     the split is reported): what a derived start-year split leaves out of the pool;
+    ``residual``     the rest (interactions, leakage, the DIP budget).
+    """
+    from .api import run
+    from .data import history
+    from .plot_history import _cost_per_member_modelled, _cost_per_member_reported
+
+    base = backtest(scenario, [start], end, overrides=overrides)
+    if not base.national:
+        raise BacktestError("diagnose needs the national history (the gross cost by line is national)")
+    fed = backtest(scenario, [start], end, overrides=overrides, feed_members=True)
+    E = base.end
+
+    def row(bt, fund, measure, year=E):
+        for r in bt.rows:
+            if r["start"] == start and r["year"] == year and r["fund"] == fund and r["measure"] == measure:
+                return r
+        return None
+
+    pool = row(base, "employee_pooled", "expenditure")
+    if pool is None:
+        raise BacktestError(f"the employee pooled fund's expenditure of {E} is not reported")
+    rep = pool["reported"]
+    out = {"start": start, "end": E, "error": pool["relative_error"], "parts": {}}
+    parts = out["parts"]
+    f = row(fed, "employee_pooled", "expenditure")
+    parts["membership"] = pool["relative_error"] - f["relative_error"]
+    mat = row(base, "employee_pooled", "maternity")
+    if mat is not None:
+        parts["maternity"] = (mat["modelled"] - mat["reported"]) / rep
+    acc = row(base, "employee_accounts", "expenditure")
+    if acc is not None:
+        parts["accounts"] = -(acc["modelled"] - acc["reported"]) / rep
+    run0 = base.runs[start]
+    ds = run0.results
+    lines = {}
+    for line, bline in (("inpatient", "inpatient"), ("outpatient", "general_outpatient"),
+                        ("chronic_outpatient", "chronic_special_outpatient")):
+        r = _cost_per_member_reported("employee", bline)
+        ys, vs = _cost_per_member_modelled(run0, "employee", line)
+        if start not in r or E not in r:
+            continue
+        g_rep, g_mod = r[E][0] / r[start][0] - 1, vs[-1] / vs[0] - 1
+        M = float(ds["medical_expenditure"].sel(scheme="employee", line=line, year=E).median())
+        lines[line] = {"reported_growth": g_rep, "modelled_growth": g_mod,
+                       "points": M / rep * (1 - (1 + g_rep) / (1 + g_mod))}
+    out["lines"] = lines
+    parts["lines"] = sum(v["points"] for v in lines.values())
+    # the gross-cost level of the start year against the scenario's own base year
+    gross_rep = history.benefits("employee", "all", "total_cost")
+    own = _Context("baseline" if scenario is None else scenario, None, paths=1, seed=base.seed, overrides=overrides).loaded
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds_b = run(own, paths=1, horizon=1, assumption_set="central")
+    B = int(ds_b.attrs["base_year"])
+    gap_s = _gross_employee(ds, run0.scenario, start) / gross_rep[start] - 1
+    gap_b = _gross_employee(ds_b, own, B) / gross_rep[B] - 1
+    medical_end = pool["modelled"] - (mat["modelled"] if mat else 0.0)
+    out["gross_level"] = {"start_gap": gap_s, "base_gap": gap_b, "base_year": B}
+    parts["split_level"] = -medical_end / rep * ((1 + gap_b) / (1 + gap_s) - 1) if start < 2023 else 0.0
+    parts["residual"] = out["error"] - sum(parts.values())
+    inc, inc_fed = row(base, "employee_scheme", "income"), row(fed, "employee_scheme", "income")
+    out["employee_scheme_income"] = {"error": inc["relative_error"], "with_members_fed": inc_fed["relative_error"]}
+    return out

@@ -170,8 +170,8 @@ def history_figure(bt) -> Figure:
                     path = vs / vs[0] * rep[s][0]
                     ax.plot(ys, path, color=colour[s], linewidth=1.4, zorder=2)
                 _reported_points(ax, rep, 1.0)
-                ax.set_title(f"{scheme} {name}: cost per member", loc="left")
-                ax.set_ylabel("yuan per member (gross)")
+                ax.set_title(f"{scheme}: {name}", loc="left")
+                ax.set_ylabel("gross cost per member, yuan")
                 if not rep:
                     ax.text(0.5, 0.5, "not reported", transform=ax.transAxes, ha="center", color="#777777")
         while k < len(flat):

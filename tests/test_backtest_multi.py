@@ -19,7 +19,7 @@ from simulator.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 QINGDAO = ROOT / "scenarios" / "qingdao.yaml"
 ROW_KEYS = {"start", "year", "horizon", "fund", "measure", "reported", "modelled", "relative_error", "basis",
-            "fitted", "epidemic_year", "source"}
+            "fitted", "fitted_by", "epidemic_year", "source"}
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +201,8 @@ def test_history_figure_has_a_panel_per_flow_member_group_and_line(bt23):
     fig = history_figure(bt23)
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     for needle in ("employee scheme income", "resident fund expenditure", "individual accounts balance", "maternity",
-                   "active members", "retirees", "resident members", "employee inpatient: cost per member",
-                   "resident outpatient: cost per member"):
+                   "active members", "retirees", "resident members", "employee: inpatient",
+                   "resident: outpatient", "resident: chronic outpatient"):
         assert any(needle in t for t in titles), needle
 
 
@@ -330,3 +330,15 @@ def test_a_scenario_that_states_the_earlier_policy_is_taken_at_its_word():
     assert scn.accounts.employer_share.evaluate([2021, 2022]).tolist() == pytest.approx([0.15, 0.09])
     assert any("scenario's own schedules before 2023" in n for n in bt.runs[2021].notes)
     assert bt.national and scn.population.base.values.sum() > 1e9          # still the national history and populations
+
+
+def test_history_the_scenario_was_fitted_to_is_shown_as_fitted_not_checked(bt23):
+    """reported.fitted lists what a scenario's parameters were fitted to (a fitted quantity is no check)."""
+    bt = backtest(starts=[2023], overrides=["reported.fitted={members.active: 'membership.working_coverage_trend 2018-2024'}"])
+    act = [r for r in bt.rows if r["measure"] == "actives" and r["horizon"] == 1]
+    assert act and all(r["fitted"] and "working_coverage_trend" in r["fitted_by"] for r in act)
+    assert not [s for s in bt.summary() if s["measure"] == "actives"]
+    assert bt.criteria()["n"] == bt23.criteria()["n"] - len(act)
+    block = bt.format().split("members (mid-year): actives")[1].split("\n\n")[0]
+    assert "%f" in block
+    assert any("reported.fitted" in n for n in bt.common_notes)
