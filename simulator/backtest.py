@@ -1370,3 +1370,23 @@ def diagnose(scenario=None, start: int = 2021, end: int | None = None, *, overri
     inc, inc_fed = row(base, "employee_scheme", "income"), row(fed, "employee_scheme", "income")
     out["employee_scheme_income"] = {"error": inc["relative_error"], "with_members_fed": inc_fed["relative_error"]}
     return out
+
+
+def format_diagnosis(d: dict) -> str:
+    """:func:`diagnose` as text."""
+    names = {"split_level": "the start year's pool/account split (level)", "accounts": "the accounts' expenditure",
+             "lines": "service lines (gross cost per member)", "membership": "membership (actives fed)",
+             "maternity": "maternity", "residual": "the rest (DIP budget, leakage, interactions)"}
+    g = d["gross_level"]
+    lines = [f"Where the employee pooled fund's expenditure error in {d['end']} from {d['start']} comes from "
+             f"(points of the reported expenditure): {100 * d['error']:+.1f}"]
+    for k in ("split_level", "accounts", "lines", "membership", "maternity", "residual"):
+        if k in d["parts"]:
+            lines.append(f"  {names[k]:<48}{100 * d['parts'][k]:+7.1f}")
+    lines.append(f"  model gross cost per employee-scheme member against the NHSA series: {100 * g['start_gap']:+.1f}% in {d['start']}, "
+                 f"{100 * g['base_gap']:+.1f}% in the scenario's base year {g['base_year']}")
+    for line, v in d["lines"].items():
+        lines.append(f"  {line}: gross cost per member {100 * v['modelled_growth']:+.1f}% modelled, {100 * v['reported_growth']:+.1f}% reported")
+    inc = d["employee_scheme_income"]
+    lines.append(f"  employee scheme income {100 * inc['error']:+.1f}%, with the reported actives fed {100 * inc['with_members_fed']:+.1f}%")
+    return "\n".join(lines)

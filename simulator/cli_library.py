@@ -128,14 +128,23 @@ def register(group):
     @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
                   help="Override a scenario value for every start (repeatable): a sensitivity of the fit.")
     @click.option("--feed-members", is_flag=True, help="Also feed the reported active members (a diagnostic).")
+    @click.option("--causes", is_flag=True,
+                  help="Instead: where the employee pooled fund's expenditure error comes from, from the first --start (default 2021).")
     @_handle_errors
-    def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, overrides, feed_members):
+    def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, overrides, feed_members, causes):
         """Start SCENARIO (default: the national baseline) from each reported year of its history
         (reported.history; the baseline's from the package data) with the policy then in force,
         project it to the latest reported year and print, per fund, flow and member group, the
         error at each year from each start, the mean absolute error and the bias by horizon."""
         from .backtest import backtest
 
+        if causes:
+            import json
+
+            from .backtest import diagnose, format_diagnosis, json_safe
+            d = diagnose(scenario, (list(starts) or [2021])[0], end, overrides=overrides)
+            click.echo(json.dumps(json_safe(d), ensure_ascii=False) if as_json else format_diagnosis(d))
+            return
         if plot_out:
             from .cli_report import check_figure_path
             check_figure_path(plot_out, "--plot")

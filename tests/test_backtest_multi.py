@@ -342,3 +342,14 @@ def test_history_the_scenario_was_fitted_to_is_shown_as_fitted_not_checked(bt23)
     block = bt.format().split("members (mid-year): actives")[1].split("\n\n")[0]
     assert "%f" in block
     assert any("reported.fitted" in n for n in bt.common_notes)
+
+
+def test_causes_of_the_pooled_fund_error_add_up(runner):
+    from simulator.backtest import diagnose
+    d = diagnose(start=2022)
+    assert d["start"] == 2022 and d["end"] == 2024
+    assert sum(d["parts"].values()) == pytest.approx(d["error"], abs=1e-12)     # the residual closes it
+    assert set(d["lines"]) == {"inpatient", "outpatient", "chronic_outpatient"}
+    assert d["gross_level"]["base_year"] == 2024
+    res = runner.invoke(cli, ["backtest", "--causes", "--start", "2022"])
+    assert res.exit_code == 0 and "comes from" in res.output and "service lines" in res.output
