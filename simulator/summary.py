@@ -130,6 +130,27 @@ def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
     return out
 
 
+_SCHEME_OF_FUND = {"employee_pooled": "employee", "resident": "resident"}
+
+
+def _dip_binding_line(ds, fund, years) -> str:
+    """The share of paths in which the DRG/DIP point-value floor binds and in which the income cap
+    sets the global budget, in the shown years (specification 2.3 section 8: every summary says
+    it), or '' when the run does not carry the flags or the fund has no DIP budget."""
+    scheme = _SCHEME_OF_FUND.get(fund)
+    if scheme is None or "dip_floor_binding" not in ds or "dip_income_cap_binding" not in ds:
+        return ""
+    floor = ds["dip_floor_binding"].sel(scheme=scheme).mean("path")
+    cap = ds["dip_income_cap_binding"].sel(scheme=scheme).mean("path")
+    if float(floor.max()) == 0 and float(cap.max()) == 0:
+        return "  DRG/DIP global budget: neither the point-value floor nor the income cap binds in any year"
+    later = [y for y in years if y != years[0]]
+    return ("  DRG/DIP share of paths where the point-value floor binds: "
+            + ", ".join(f"{y} {float(floor.sel(year=y)):.2f}" for y in later)
+            + "\n  and where the income cap sets the budget: "
+            + ", ".join(f"{y} {float(cap.sel(year=y)):.2f}" for y in later))
+
+
 def _fmt_year(x):
     if np.isposinf(x):
         return "not within horizon"
@@ -182,6 +203,9 @@ def format_summary(ds: xr.Dataset, s: xr.Dataset | None = None, step: int = 5) -
             qv = s[f"{name}_quantile"].sel(fund=fund)
             lines.append(f"  {what}: probability {p:.3f} by {years[-1]}; year median {_fmt_year(float(qv.sel(quantile=0.5)))} "
                          f"[5%: {_fmt_year(float(qv.sel(quantile=0.05)))}, 95%: {_fmt_year(float(qv.sel(quantile=0.95)))}]")
+        dip_line = _dip_binding_line(ds, str(fund), show)
+        if dip_line:
+            lines.append(dip_line)
         if named:
             ex = named_exhaustion_year(ds, str(fund))
             lines.append("  exhaustion at the named sets: " + ", ".join(

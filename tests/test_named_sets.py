@@ -71,3 +71,11 @@ def test_every_set_keeps_the_observed_base_year():
                                        plain[name].isel(path=0, year=0).values, rtol=1e-12)
     later = ds["named_reserve_months"].sel(fund="employee_pooled").isel(year=5)
     assert len({round(float(v), 9) for v in later.values}) == 3
+
+
+def test_summary_says_where_the_dip_floor_and_income_cap_bind():
+    plain, _ = _run_with_sets()
+    text = simulator.format_summary(plain)
+    assert "point-value floor binds" in text and "income cap sets the budget" in text
+    off = simulator.run("baseline", overrides=["reform.drg_dip.global_budget.enabled=false"], **FAST)
+    assert "neither the point-value floor nor the income cap binds" in simulator.format_summary(off)
