@@ -81,12 +81,14 @@ def test_run_that_does_not_fit_says_how_many_paths_would(runner, monkeypatch):
     line = _one_error_line(res.output)
     n = _fits(line)
     assert 0 < n < 40000
-    assert api.estimate_memory(n, T, "all", summary=True) <= avail
-    assert api.max_paths(T, "all", avail, summary=True) < n * 1.11 + 100  # a tight suggestion
+    # the estimate counts the scenario's own parameter rows (the baseline gains rows as the model grows)
+    rows = api._parameter_rows(api.load_scenario("baseline").scenario)
+    assert api.estimate_memory(n, T, "all", summary=True, rows=rows) <= avail
+    assert api.max_paths(T, "all", avail, summary=True, rows=rows) < n * 1.11 + 100  # a tight suggestion
     core = int(re.search(r"'core': ([\d,]+)", line).group(1).replace(",", ""))
     alone = int(re.search(r"reserve_months alone: ([\d,]+)", line).group(1).replace(",", ""))
     assert n < core < alone
-    assert api.estimate_memory(core, T, "core", summary=True) <= avail
+    assert api.estimate_memory(core, T, "core", summary=True, rows=rows) <= avail
     # the same limit in the API (no summary there)
     with pytest.raises(api.RunTooLargeError, match="paths fit"):
         simulator.run("baseline", paths=40000, variables="all")
