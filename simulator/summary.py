@@ -216,3 +216,91 @@ def format_summary(ds: xr.Dataset, s: xr.Dataset | None = None, step: int = 5) -
                      f"(central) or at its {ds.attrs.get('named_set_quantile', 0.9):.0%} quantile in its cost direction "
                      "(low and high cost); epidemics at their expected cost.")
     return "\n".join(lines)
+
+
+#: fund -> the name the summary gives it
+FUND_LABELS = {"employee_pooled": "Employee pooled fund (统筹基金)", "resident": "Resident fund (居民医保基金)",
+               "pooled_combined": "Both pooled funds combined"}
+
+
+def quantile_key(q: float) -> str:
+    """The name of a quantile in JSON and exported tables: 0.05 -> ``p05``, 0.5 -> ``p50`` (the median)."""
+    return f"p{round(float(q) * 100):02d}"
+
+
+def _number(x):
+    """A float for JSON: None for NaN and for +inf ("not within the horizon")."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def _year_or_none(x):
+    x = float(x)
+    return int(round(x)) if np.isfinite(x) else None
+
+
+def summary_dict(ds: xr.Dataset, s: xr.Dataset | None = None) -> dict:
+    """The summary as one JSON-ready dict (``fundsim run --json``, ``fundsim summary --json``).
+
+    The same figures :func:`format_summary` prints, for every year rather than every fifth:
+    per pooled fund (and both combined) and year the reserve-month quantiles (months) and mean,
+    the probability of each warning band, of a deficit and of exhaustion by that year (fractions
+    of paths); the event years' probability within the horizon and their quantiles (calendar
+    years; ``null``: not within the horizon in that share of paths); the named sets where the
+    result carries them. Units are listed once under ``units``.
+    """
+    from .named_sets import SET_ORDER, has_named_sets, named_exhaustion_year, named_reserve_months
+
+    s = summarize(ds) if s is None else s
+    years = [int(y) for y in ds["year"].values]
+    a = ds.attrs
+    out = {
+        "scenario": a.get("scenario_name"),
+        "paths": int(a.get("paths", ds.sizes["path"])),
+        "seed": int(a["seed"]) if "seed" in a else None,
+        "base_year": int(a.get("base_year", years[0])),
+        "years": [years[0], years[-1]],
+        "software_version": a.get("software_version"),
+        "units": {"reserve_months": "months", "probability": "fraction of paths", "year": "calendar year"},
+        "quantiles": {quantile_key(q): float(q) for q in s["quantile"].values},
+        "funds": {},
+    }
+    named = has_named_sets(ds)
+    qkeys = [(quantile_key(q), q) for q in s["quantile"].values]
+    band_names = [b[0] for b in BANDS]
+    for fund in (str(f) for f in s["fund"].values):
+        scheme = _SCHEME_OF_FUND.get(fund)
+        dip = scheme is not None and "dip_floor_binding" in ds and "dip_income_cap_binding" in ds
+        if dip:
+            floor = ds["dip_floor_binding"].sel(scheme=scheme).mean("path")
+            cap = ds["dip_income_cap_binding"].sel(scheme=scheme).mean("path")
+        named_rm = named_reserve_months(ds, fund) if named else None
+        rows = []
+        for y in years:
+            qv = s["reserve_months_quantile"].sel(fund=fund, year=y)
+            row = {"year": y,
+                   "reserve_months": {k: _number(qv.sel(quantile=q)) for k, q in qkeys},
+                   "reserve_months_mean": _number(s["reserve_months_mean"].sel(fund=fund, year=y)),
+                   "band_probability": {b: float(s["band_probability"].sel(fund=fund, year=y, band=b)) for b in band_names},
+                   "deficit_probability_by_year": float(s["deficit_probability_by_year"].sel(fund=fund, year=y)),
+                   "operating_deficit_probability_by_year":
+                       float(s["operating_deficit_probability_by_year"].sel(fund=fund, year=y)),
+                   "exhaustion_probability_by_year": float(s["exhaustion_probability_by_year"].sel(fund=fund, year=y))}
+            if named:
+                row["named_sets_reserve_months"] = {k: _number(named_rm.sel(assumption_set=k, year=y)) for k in SET_ORDER}
+            if dip:
+                row["dip_floor_binding_share"] = float(floor.sel(year=y))
+                row["dip_income_cap_binding_share"] = float(cap.sel(year=y))
+            rows.append(row)
+        events = {}
+        for name in EVENTS:
+            qv = s[f"{name}_quantile"].sel(fund=fund)
+            events[name] = {"description": EVENTS[name],
+                            "probability_within_horizon": float(s[f"{name}_within_horizon"].sel(fund=fund)),
+                            "probability_within_horizon_se": float(s[f"{name}_within_horizon_se"].sel(fund=fund)),
+                            "year": {k: _year_or_none(qv.sel(quantile=q)) for k, q in qkeys}}
+        entry = {"label": FUND_LABELS.get(fund, fund), "by_year": rows, "events": events}
+        if named:
+            entry["named_sets_exhaustion_year"] = named_exhaustion_year(ds, fund)
+        out["funds"][fund] = entry
+    return out
