@@ -1,7 +1,8 @@
 """Commands: fundsim scenarios, fundsim show and fundsim backtest.
 
-* ``fundsim scenarios`` lists the built-in scenarios (``simulator/scenarios/*.yaml``) and the
-  local ones (``./scenarios/*.yaml`` and scenario files in the current folder), one line each.
+* ``fundsim scenarios`` lists the scenarios installed with the package (``simulator/scenarios/*.yaml``:
+  the baseline and the library, run by name from any folder) and the local ones
+  (``./scenarios/*.yaml`` and scenario files in the current folder), one line each.
 * ``fundsim show SCENARIO [--set KEY=VALUE ...]`` prints the fully resolved scenario (after
   ``extends`` and overrides) as YAML: exactly the text a result file stores.
 * ``fundsim backtest [SCENARIO] [--start YEAR ...] [--json] [--plot FILE]`` starts the model from
@@ -79,7 +80,8 @@ def register(group):
     @group.command("scenarios")
     @_handle_errors
     def scenarios():
-        """List the built-in and local scenarios (./scenarios/*.yaml and *.yaml here), one line each."""
+        """List the installed scenarios (run by name: fundsim run NAME) and the local ones
+        (./scenarios/*.yaml and *.yaml here), one line each."""
         from .scenario import list_builtin_scenarios
 
         width = shutil.get_terminal_size((120, 24)).columns
@@ -87,7 +89,7 @@ def register(group):
         local = local_scenario_files()
         refs = builtin + [_rel(p) for p in local]
         col = min(44, max((len(r) for r in refs), default=8) + 2)
-        click.echo("Built-in scenarios (fundsim run NAME):")
+        click.echo("Installed scenarios (fundsim run NAME; stack them as NAME+NAME+FILE.yaml):")
         for name in builtin:
             _, desc = _describe(name)
             click.echo(f"  {name:<{col}}{_one_line(desc, max(20, width - col - 3))}")

@@ -13,7 +13,7 @@ from simulator.compare import CompareError, compare, scenario_groups
 from simulator.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW = str(ROOT / "scenarios" / "slow_growth.yaml")   # differs from baseline in several sections
+SLOW = str(ROOT / "simulator" / "scenarios" / "slow_growth.yaml")   # differs from baseline in several sections
 FAST = dict(paths=40, seed=7, horizon=12)
 METRICS = ["reserve_months:employee_pooled:end:median", "exhaustion_probability:resident:end",
            "actuarial_balance:resident:median", "balance:pooled_combined:2030:mean"]

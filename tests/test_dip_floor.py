@@ -120,7 +120,7 @@ def test_a_lower_floor_binds_later_and_a_floor_of_one_pays_at_least_demand(basel
 
 
 def test_without_the_budget_the_fund_pays_demand_and_nothing_binds():
-    ds = simulator.run(str(ROOT / "scenarios" / "no_dip_budget.yaml"), paths=5, seed=7, horizon=12)
+    ds = simulator.run(str(ROOT / "simulator" / "scenarios" / "no_dip_budget.yaml"), paths=5, seed=7, horizon=12)
     np.testing.assert_array_equal(ds["dip_payment"].values, ds["dip_demand"].values)
     for name in ("dip_floor_overrun", "dip_floor_binding", "dip_income_cap_binding"):
         assert not ds[name].values.any(), name
@@ -128,7 +128,7 @@ def test_without_the_budget_the_fund_pays_demand_and_nothing_binds():
 
 
 def test_the_no_budget_variant_only_switches_the_budget_off(baseline_loaded):
-    loaded = load_scenario(str(ROOT / "scenarios" / "no_dip_budget.yaml"))
+    loaded = load_scenario(str(ROOT / "simulator" / "scenarios" / "no_dip_budget.yaml"))
     assert loaded.scenario.reform.drg_dip.global_budget.enabled is False
     assert baseline_loaded.scenario.reform.drg_dip.global_budget.enabled is True
     import copy

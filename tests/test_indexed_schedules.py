@@ -53,7 +53,7 @@ def test_baseline_premium_and_subsidy_follow_each_paths_resident_income_after_20
 def test_the_baseline_retiree_quota_stays_fixed_and_the_variant_follows_wages():
     kw = dict(paths=6, seed=3, horizon=15)
     base = simulator.run("baseline", **kw)
-    variant = simulator.run(str(ROOT / "scenarios" / "indexed_retiree_quota.yaml"), **kw)
+    variant = simulator.run(str(ROOT / "simulator" / "scenarios" / "indexed_retiree_quota.yaml"), **kw)
     loaded = load_scenario("baseline")
     assert loaded.scenario.accounts.retiree_quota.is_indexed is False
     # account credits differ by 12 * retirees * (quota_t - 70) (no pool-only share in the baseline)

@@ -1,5 +1,5 @@
-"""The scenario library (scenarios/*.yaml), the national data loader, the catalogue commands
-(fundsim scenarios / show) and the back-test against the NHSA bulletins."""
+"""The scenario library (simulator/scenarios/*.yaml besides the baseline), the national data loader,
+the catalogue commands (fundsim scenarios / show) and the back-test against the NHSA bulletins."""
 
 import csv
 import warnings
@@ -14,7 +14,7 @@ from simulator.cli import cli
 from simulator.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
+LIBRARY = sorted(p for p in (ROOT / "simulator" / "scenarios").glob("*.yaml") if p.stem != "baseline")
 REQUIRED = {"delayed_retirement", "retiree_contributions", "outpatient_mutual_aid", "drg_dip_full", "drg_dip_upcoding",
             "vbp_expansion", "epidemic_shock", "slow_growth", "qingdao", "qingyuan"}
 
@@ -65,7 +65,7 @@ def test_every_number_written_in_the_library_has_a_source():
 
 def test_delayed_retirement_is_the_counterfactual_without_the_reform():
     base, _ = _run("baseline", paths=1, horizon=12, assumption_set="central")
-    cf, _ = _run(str(ROOT / "scenarios" / "delayed_retirement.yaml"), paths=1, horizon=12, assumption_set="central")
+    cf, _ = _run(str(ROOT / "simulator" / "scenarios" / "delayed_retirement.yaml"), paths=1, horizon=12, assumption_set="central")
     base, cf = base.isel(path=0), cf.isel(path=0)
     y = 2035
     assert float(cf["retirees"].sel(year=y)) > 1.05 * float(base["retirees"].sel(year=y))
@@ -76,7 +76,7 @@ def test_delayed_retirement_is_the_counterfactual_without_the_reform():
 
 @pytest.mark.parametrize("city, insured_2020, employee_share", [("qingdao", 8.91e6, None), ("qingyuan", 4.0948e6, 0.707 / 4.0948)])
 def test_city_scenarios_carry_the_reported_counts_and_show_the_plans_pressure(city, insured_2020, employee_share):
-    loaded = load_scenario(str(ROOT / "scenarios" / f"{city}.yaml"))
+    loaded = load_scenario(str(ROOT / "simulator" / "scenarios" / f"{city}.yaml"))
     rep = loaded.scenario.reported.base_year
     members = rep.members.active.central + rep.members.retirees.central + rep.members.residents.central
     # the 2020 count carried to 2024 with the national change of each group: within 5% of it
@@ -87,7 +87,7 @@ def test_city_scenarios_carry_the_reported_counts_and_show_the_plans_pressure(ci
     # the plans report a resident fund whose income does not cover its expenditure
     assert rep.resident.expenditure.central > rep.resident.income.central
     # every derived figure says so
-    text = (ROOT / "scenarios" / f"{city}.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "simulator" / "scenarios" / f"{city}.yaml").read_text(encoding="utf-8")
     assert text.count("assumption (derived)") >= 10
     # the population is a city, not the nation
     assert 2e6 < loaded.scenario.population.base.values.sum() < 2e7
@@ -161,10 +161,10 @@ def test_fundsim_scenarios_lists_builtin_and_local(runner, monkeypatch):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert any(ln.strip().startswith("baseline") and "National China" in ln for ln in lines)
-    for p in LIBRARY:
-        hits = [ln for ln in lines if f"scenarios/{p.name}" in ln]
+    for p in LIBRARY:   # installed with the package: listed by name, one line each
+        hits = [ln for ln in lines if ln.split()[:1] == [p.stem]]
         assert len(hits) == 1, p.name
-        assert len(hits[0].split(f"scenarios/{p.name}", 1)[1].strip()) > 10  # a description
+        assert len(hits[0].split(p.stem, 1)[1].strip()) > 10  # a description
 
 
 def test_fundsim_scenarios_in_a_folder_of_its_own(runner, monkeypatch, tmp_path):
@@ -184,14 +184,14 @@ def test_fundsim_scenarios_in_a_folder_of_its_own(runner, monkeypatch, tmp_path)
 
 def test_fundsim_show_prints_the_resolved_scenario(runner, monkeypatch):
     monkeypatch.chdir(ROOT)
-    res = runner.invoke(cli, ["show", "scenarios/retiree_contributions.yaml", "--set", "horizon=12"])
+    res = runner.invoke(cli, ["show", "retiree_contributions", "--set", "horizon=12"])
     assert res.exit_code == 0, res.output
     from ruamel.yaml import YAML
     data = YAML(typ="safe").load(res.output)
     assert data["name"] == "retiree_contributions" and data["horizon"] == 12
     assert data["employee"]["retiree_rate"]["value"] == {2026: 0.0, 2027: 0.02}
     assert data["employee"]["employer_rate"]["value"] == 0.07          # inherited from the baseline
-    assert res.output == load_scenario("scenarios/retiree_contributions.yaml", ["horizon=12"]).text
+    assert res.output == load_scenario("retiree_contributions", ["horizon=12"]).text
     res = runner.invoke(cli, ["show"])
     assert res.exit_code == 0 and res.output.startswith("name: baseline")
 
