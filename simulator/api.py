@@ -305,7 +305,8 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
         # the resolved data keeps relative `extends:` paths: resolve them against the file's folder
         origin = str(loaded.origin)
         base = Path(origin).parent if origin.endswith((".yaml", ".yml")) else None
-        loaded = dataclasses.replace(load_scenario(loaded.data, extra, base_dir=base), origin=loaded.origin)
+        loaded = dataclasses.replace(load_scenario(loaded.data, extra, base_dir=base), origin=loaded.origin,
+                                     stack=loaded.stack)
     scn = loaded.scenario
     if assumption_set is not None:
         from .scenario.assumption_sets import assumption_set as make_set
@@ -327,8 +328,11 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
 
     Parameters
     ----------
-    scenario : str, path, dict or LoadedScenario, optional
-        Built-in name (default ``"baseline"``), YAML file, or parsed scenario.
+    scenario : str, path, dict, list or LoadedScenario, optional
+        Installed name (default ``"baseline"``; ``fundsim scenarios`` lists them), YAML file,
+        parsed scenario, or a stack: ``"baseline+a.yaml+b.yaml"`` or ``["a.yaml", "b.yaml"]``
+        applies each later variant's changes on top of the earlier ones, in order
+        (:mod:`simulator.scenario.loader`); the result's ``scenario_stack`` attribute lists them.
     paths, seed, horizon : int, optional
         Override ``simulation.paths``, ``simulation.seed`` and ``horizon`` (years after the base).
     overrides : sequence of ``"key.path=value"``
@@ -416,6 +420,8 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
         "title": f"fundsim projection of scenario {scn.name}",
         "scenario_name": scn.name,
         "scenario_origin": str(loaded.origin),
+        # the scenarios stacked to make this one, in the order applied (JSON list; one for a plain run)
+        "scenario_stack": json.dumps(list(loaded.stack) or [str(loaded.origin)], ensure_ascii=False),
         "scenario_yaml": loaded.text,
         "scenario_sha256": loaded.hash,
         "seed": int(inp.seed),

@@ -19,6 +19,16 @@ A scenario is read in four steps, and every problem found on the way becomes one
 4. **Validate** with the pydantic schema; every error is reported with its key path
    (``expenditure.disease_groups[0].share``), the file that wrote the key and its line.
 
+**Stacks.** ``"baseline+a.yaml+b.yaml"`` (or the list ``["baseline", "a.yaml", "b.yaml"]``) is
+the first scenario fully resolved, then each later variant's *changes* applied on top of the
+result in order, merged as ``extends`` merges, so a later variant overrides an earlier one where
+both write the same key.  A variant's changes are the keys written in its file and in the files
+it extends, up to the first complete scenario of its chain (the one without ``extends``, usually
+the baseline), which is not applied again; a complete scenario later in a stack replaces every key
+it writes.  ``--set`` overrides come after the whole stack.  The stack is named by its elements'
+names joined with ``+`` and recorded in :attr:`LoadedScenario.stack`.  A string holding ``+`` that
+names an existing file or a built-in scenario is that one scenario.
+
 The resolved plain data is dumped as deterministic YAML (:func:`dump_yaml`), which is stored in
 result files together with its SHA-256, so a result records exactly the scenario that made it.
 """
@@ -68,8 +78,10 @@ class LoadedScenario:
 
     ``data`` is the plain dict after ``extends`` and overrides (keys in schema order), ``text``
     its YAML (:func:`dump_yaml`) and ``hash`` the SHA-256 hex digest of ``text``.  ``origin`` is
-    the file path as given or the built-in name; ``chain`` lists the files read, child first.
-    ``locations`` maps key paths (tuples) to the ``(file, line)`` that wrote them.
+    the file path as given or the built-in name (a stack: its elements joined with ``+``);
+    ``chain`` lists the files read, child first.  ``stack`` is the scenarios stacked to make it, in
+    the order applied (one element for a scenario that is not a stack).  ``locations`` maps key
+    paths (tuples) to the ``(file, line)`` that wrote them.
     """
 
     scenario: Scenario
@@ -79,6 +91,7 @@ class LoadedScenario:
     hash: str
     chain: tuple = ()
     locations: dict = field(default_factory=dict, repr=False, compare=False)
+    stack: tuple = ()
 
     @property
     def name(self) -> str:
@@ -97,7 +110,7 @@ class LoadedScenario:
 
 @dataclass(frozen=True)
 class _Source:
-    kind: str              # "builtin" | "file" | "dict"
+    kind: str              # "builtin" | "file" | "dict" | "stack"
     ident: str             # identity for cycle detection
     label: str             # how messages name it
     origin: str            # LoadedScenario.origin
@@ -754,9 +767,14 @@ def _merge_locations(merged, child_locs: dict, parent_locs: dict) -> dict:
     return out
 
 
-def _resolve(src: _Source, stack: tuple) -> tuple[dict, dict, tuple, dict]:
-    """Data, locations and chain of ``src`` with its ``extends`` resolved, and its own data."""
+def _resolve(src: _Source, stack: tuple, layers: list | None = None) -> tuple[dict, dict, tuple, dict]:
+    """Data, locations and chain of ``src`` with its ``extends`` resolved, and its own data.
+
+    ``layers``, when given, receives ``(own data, own locations)`` of every file of the chain,
+    child first (a stacked variant applies all but the last, complete one)."""
     data, locs = _read_source(src)
+    if layers is not None:
+        layers.append((copy.deepcopy(data), dict(locs)))
     chain = (src.label,)
     ref = data.get("extends")
     if ref is None:
@@ -774,7 +792,7 @@ def _resolve(src: _Source, stack: tuple) -> tuple[dict, dict, tuple, dict]:
         loop = names[idents.index(parent_src.ident):] + [parent_src.label]
         raise ScenarioError([("extends", "extends cycle: " + " -> ".join(loop), eline, src.label)], src.label)
     try:
-        pdata, plocs, pchain, _ = _resolve(parent_src, stack + (src,))
+        pdata, plocs, pchain, _ = _resolve(parent_src, stack + (src,), layers)
     except _Unreadable as e:
         # reported where the reference is written: "child.yaml:1: extends: /dev/zero: is a character device"
         if parent_src.kind == "file" and len(e.problems) == 1 and e.problems[0][3] == parent_src.label:
@@ -784,6 +802,94 @@ def _resolve(src: _Source, stack: tuple) -> tuple[dict, dict, tuple, dict]:
         raise
     merged = _deep_merge(pdata, data)
     return merged, _merge_locations(merged, locs, plocs), chain + pchain, data
+
+
+# ----------------------------------------------------------------------------- stacks
+
+STACK_SEPARATOR = "+"
+
+
+def _stack_label(element) -> str:
+    if isinstance(element, dict):
+        return "<dict>"
+    return str(element)
+
+
+def _is_one_scenario(ref: str, base) -> bool:
+    """Whether a string holding ``+`` names one existing file or built-in scenario."""
+    if ref in list_builtin_scenarios():
+        return True
+    path = Path(ref).expanduser()
+    if not path.is_absolute() and isinstance(base, Path):
+        path = base / path
+    return os.path.lexists(path)
+
+
+def _stack_elements(source, base) -> list | None:
+    """The elements of a stacked source (a list, or a string ``a+b+c``), or None for one scenario."""
+    if isinstance(source, (list, tuple)):
+        if not source:
+            raise ScenarioError("the list of scenarios to stack is empty: give at least one name or file")
+        return list(source)
+    if isinstance(source, str) and STACK_SEPARATOR in source and not _is_one_scenario(source.strip(), base):
+        return [part.strip() for part in source.split(STACK_SEPARATOR)]
+    return None
+
+
+def _stack_problem(stack_text: str, index: int, count: int, problem: str) -> ScenarioError:
+    return ScenarioError([(None, f"element {index} of {count} of the stack: {problem}", None, stack_text)], stack_text)
+
+
+def _stack_element_source(element, index: int, count: int, stack_text: str, base) -> _Source:
+    """The source of one stack element; a missing name or file is reported with its position."""
+    if isinstance(element, (LoadedScenario, list, tuple)):
+        raise _stack_problem(stack_text, index, count, f"a stack element is a name, a file path or a dict, "
+                                                       f"got {type(element).__name__}")
+    if isinstance(element, str) and not element.strip():
+        raise _stack_problem(stack_text, index, count, "is empty (two '+' in a row, or one at an end?)")
+    try:
+        src = _top_source(element, base)
+    except ScenarioError as e:
+        raise _stack_problem(stack_text, index, count, e.problems[0][1]) from None
+    if src.kind == "file" and not os.path.lexists(src.resource):
+        raise _stack_problem(stack_text, index, count, f"file not found: {src.label}")
+    return src
+
+
+def _resolve_stack(elements: list, base) -> tuple[dict, dict, tuple, str, tuple]:
+    """Data, locations and chain of a stack (see the module's docstring), its label and elements."""
+    labels = tuple(_stack_label(e) for e in elements)
+    stack_text = STACK_SEPARATOR.join(labels)
+    count = len(elements)
+    sources = [_stack_element_source(e, i + 1, count, stack_text, base) for i, e in enumerate(elements)]
+    data, locs, chain, own = _resolve(sources[0], ())
+    names = [own.get("name") if "extends" in own else data.get("name")]
+    descriptions = [data.get("description")]
+    for src in sources[1:]:
+        layers: list = []
+        _, _, more_chain, _ = _resolve(src, (), layers)
+        if len(layers) > 1:
+            layers = layers[:-1]  # the complete scenario the variant was written against
+        changes, change_locs = {}, {}
+        for layer, layer_locs in reversed(layers):  # parent first, so the child wins
+            merged = _deep_merge(changes, layer)
+            change_locs = _merge_locations(merged, layer_locs, change_locs)
+            changes = merged
+        changes.pop("extends", None)
+        names.append(changes.get("name"))
+        descriptions.append(changes.get("description"))
+        merged = _deep_merge(data, changes)
+        locs = _merge_locations(merged, change_locs, locs)
+        data, chain = merged, chain + more_chain
+    # the stack is complete: its `extends` has been applied and is not applied again on a reload
+    data.pop("extends", None)
+    locs.pop(("extends",), None)
+    data["name"] = STACK_SEPARATOR.join(str(n) if isinstance(n, str) and n else Path(lab).stem
+                                        for n, lab in zip(names, labels))
+    text = " + ".join(d.strip() for d in descriptions if isinstance(d, str) and d.strip())
+    if text:
+        data["description"] = text
+    return data, locs, chain, stack_text, labels
 
 
 # ----------------------------------------------------------------------------- overrides
@@ -1064,8 +1170,10 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
         ``None`` (the built-in ``baseline``), a built-in name (:func:`list_builtin_scenarios`),
         a path to a YAML file, an already parsed dict, or a loaded scenario (returned as it is
         when there are no overrides).
+        A string ``"a+b+c"`` or a list ``[a, b, c]`` (names, paths or dicts) is a stack: ``a``
+        resolved, then the changes of ``b`` and of ``c`` applied in order (module docstring).
     overrides : iterable of str
-        ``"key.path=VALUE"`` strings applied after ``extends`` (the CLI's ``--set``).
+        ``"key.path=VALUE"`` strings applied after ``extends`` and the stack (the CLI's ``--set``).
     base_dir : path, optional
         Folder that relative paths in ``source`` (and ``extends`` of a dict) resolve against;
         the working directory by default.
@@ -1082,14 +1190,26 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
         if not overrides:
             return source
         source = copy.deepcopy(source.data)
-    src = _top_source(source, base_dir)
-    try:
-        data, locs, chain, own = _resolve(src, ())
-    except RecursionError:  # not expected (nesting and extends chains are bounded): one line all the same
-        raise _too_deep(src.label) from None
-    if "extends" in own and "name" not in own:
-        data.pop("name", None)  # a name is never inherited: the child must name itself
-        locs.pop(("name",), None)
+    base = Path(base_dir) if base_dir is not None else None
+    elements = _stack_elements(source, base)
+    if elements is not None and len(elements) == 1:
+        source, elements = elements[0], None
+    if elements is not None:
+        try:
+            data, locs, chain, label, stack = _resolve_stack(elements, base)
+        except RecursionError:
+            raise _too_deep(STACK_SEPARATOR.join(_stack_label(e) for e in elements)) from None
+        src = _Source("stack", f"stack:{label}", label, label, base)
+    else:
+        src = _top_source(source, base_dir)
+        try:
+            data, locs, chain, own = _resolve(src, ())
+        except RecursionError:  # not expected (nesting and extends chains are bounded): one line all the same
+            raise _too_deep(src.label) from None
+        if "extends" in own and "name" not in own:
+            data.pop("name", None)  # a name is never inherited: the child must name itself
+            locs.pop(("name",), None)
+        stack = (str(src.origin),)
     for text in overrides:
         _apply_override(data, locs, text)
     try:
@@ -1111,4 +1231,4 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
     text = dump_yaml(data)
     return LoadedScenario(scenario=scenario, data=data, origin=src.origin, text=text,
                           hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), chain=chain,
-                          locations=dict(locs))
+                          locations=dict(locs), stack=tuple(stack))
