@@ -9,16 +9,20 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import _EXPENDITURE, _INCOME, _INK, PlotInputError, _figure, _style
+from .plots import _EXPENDITURE, _INCOME, _INK, PlotInputError, _canvas, _language, _style, _use_cjk_font
 
 
 def _as_dict(comparison) -> dict:
     return comparison.to_dict() if hasattr(comparison, "to_dict") else dict(comparison)
 
 
-def waterfall(comparison, metric: str | None = None) -> Figure:
+def waterfall(comparison, metric: str | None = None, *, ax=None, lang: str = "en") -> Figure:
     """Waterfall of one metric of a comparison (a :class:`~simulator.compare.Comparison` or its
-    ``to_dict()``/JSON form); ``metric`` defaults to the comparison's headline (its first metric)."""
+    ``to_dict()``/JSON form); ``metric`` defaults to the comparison's headline (its first metric).
+
+    ``ax``: one Axes to draw into (the user's style kept, no figure title); ``lang``: ``"en"`` or
+    ``"zh"`` (:mod:`simulator.plots`). Returns the figure."""
+    L, font = _language(lang, "waterfall")
     d = _as_dict(comparison)
     rows = d.get("metrics") or [d]
     if metric is not None:
@@ -33,12 +37,12 @@ def waterfall(comparison, metric: str | None = None) -> Figure:
                              "(an event not within the horizon); choose another metric")
     steps = [(p["group"], p["contribution"]) for p in m["parts"]]
     if m.get("remainder") is not None and (abs(m["remainder"]) > 0 or not steps):
-        steps.append(("interaction remainder", m["remainder"]))
+        steps.append((L("wf.remainder"), m["remainder"]))
     labels = [f"A: {d.get('a', 'A')}"] + [s[0] for s in steps] + [f"B: {d.get('b', 'B')}"]
     units = str(m.get("units", ""))
-    with _style():
-        fig, axes = _figure(1, 1, figsize=(max(6.5, 0.9 * len(labels) + 2.5), 4.6))
-        ax = axes[0, 0]
+    with _style(ax is None):
+        fig, axes, own = _canvas(ax, 1, "waterfall", figsize=(max(6.5, 0.9 * len(labels) + 2.5), 4.6))
+        ax = axes[0]
         level = float(a)
         ax.bar(0, level, color=_INK, width=0.6)
         for i, (_, delta) in enumerate(steps, start=1):
@@ -50,8 +54,10 @@ def waterfall(comparison, metric: str | None = None) -> Figure:
         ax.axhline(0, color=_INK, linewidth=0.8)
         ax.set_xticks(np.arange(len(labels)), labels, rotation=30, ha="right")
         ax.set_ylabel(units)
-        method = "each group alone" if d.get("method") == "one_at_a_time" else "groups applied in order"
-        ax.set_title(f"Reasons for change: {m.get('metric')}", loc="left")
-        fig.suptitle(f"{d.get('paths', '?')} paths, seed {d.get('seed', '?')}, common random numbers; {method}",
-                     x=0.01, ha="left", fontsize=8.5, color="#555555")
+        method = L("wf.alone") if d.get("method") == "one_at_a_time" else L("wf.in_order")
+        ax.set_title(L("wf.title", metric=m.get("metric")), loc="left")
+        if own:
+            fig.suptitle(L("wf.sub", paths=d.get("paths", "?"), seed=d.get("seed", "?"), method=method),
+                         x=0.01, ha="left", fontsize=8.5, color="#555555")
+        _use_cjk_font(fig if own else axes, font)
     return fig

@@ -24,8 +24,20 @@ Quantiles and probabilities come from :func:`simulator.summarize`. Titles name t
 the seed and the path count (``ds.attrs``: ``scenario_name``, ``seed``, ``paths``).
 
 A Dataset with a ``scenario`` dimension (several runs on the same seed stacked with
-``xr.concat(runs, dim="scenario")``, or a sweep) is compared scenario by scenario in
-:func:`fan_chart`; the other run figures take ``scenario=`` to pick one.
+:func:`stack_runs`, which names each by its ``scenario_name``, or a sweep) is compared scenario by
+scenario in :func:`fan_chart` (which also takes a list of runs); the other run figures take
+``scenario=`` to pick one.
+
+**Your own axes.** Every function takes ``ax=``: an ``Axes`` (or, for the figures with several
+panels, a sequence of one ``Axes`` per panel) to draw into instead of a new figure. Then the
+figure's house style (font sizes, spines) is not applied: the user's rcParams and style sheet
+decide, no figure-level title or legend is added (the legend goes on the first axes), and the
+function returns the figure of the axes. No function changes matplotlib's global rcParams.
+
+**Chinese labels.** ``lang="zh"`` draws every title, axis label and legend entry in Chinese
+(:mod:`simulator.labels`; money in 亿元). It needs a CJK font known to matplotlib (looked up by
+:func:`find_cjk_font` among :data:`CJK_FAMILIES`); when there is none, the figure is drawn with
+English labels and a :class:`CJKFontWarning` says how to install one.
 
 Bad input raises :class:`PlotInputError`, a ``ValueError`` that the command line reports as bad
 input (exit code 2).
@@ -35,9 +47,14 @@ from __future__ import annotations
 
 import contextlib
 import re
+import textwrap
+import warnings
 
 import matplotlib
+import matplotlib.axes
+import matplotlib.colors
 import matplotlib.lines
+import matplotlib.text
 import matplotlib.ticker
 import numpy as np
 import xarray as xr
@@ -45,10 +62,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .errors import EXIT_BAD_INPUT, SimulatorError
+from .labels import LanguageError, check_lang, labeler, money_scale
 from .summary import BANDS, summarize
 
-__all__ = ["fan_chart", "flows", "band_probabilities", "breakeven", "pyramid", "heatmap", "tornado",
-           "PlotInputError", "FUND_LABELS", "BAND_STYLE"]
+__all__ = ["fan_chart", "flows", "band_probabilities", "breakeven", "pyramid", "heatmap", "tornado", "stack_runs",
+           "find_cjk_font", "PlotInputError", "CJKFontWarning", "FUND_LABELS", "BAND_STYLE", "CJK_FAMILIES"]
 
 
 class PlotInputError(SimulatorError, ValueError):
@@ -57,7 +75,7 @@ class PlotInputError(SimulatorError, ValueError):
     exit_code = EXIT_BAD_INPUT
 
 
-#: fund coordinate -> label (English: the default fonts have no CJK glyphs)
+#: fund coordinate -> English label (:mod:`simulator.labels` has both languages)
 FUND_LABELS = {
     "employee_pooled": "Employee pooled fund",
     "resident": "Resident fund",
@@ -111,8 +129,12 @@ _RC = {
 
 
 @contextlib.contextmanager
-def _style():
-    """The house style, for the artists created inside (restored on exit: no global state)."""
+def _style(own: bool = True):
+    """The house style for the figure built inside (restored on exit: no global state); nothing
+    when drawing into the user's axes (``own`` false), whose style is theirs."""
+    if not own:
+        yield
+        return
     with matplotlib.rc_context(_RC):
         yield
 
@@ -123,32 +145,134 @@ def _figure(nrows=1, ncols=1, *, figsize, **kw):
     return fig, axes
 
 
+def _user_axes(ax, n: int, what: str) -> list:
+    """The user's ``ax=`` as a list of ``n`` Axes (one per panel), or :class:`PlotInputError`."""
+    axes = [ax] if isinstance(ax, matplotlib.axes.Axes) else list(np.ravel(np.asarray(ax, dtype=object)))
+    if len(axes) != n or not all(isinstance(a, matplotlib.axes.Axes) for a in axes):
+        want = "one matplotlib Axes" if n == 1 else f"a sequence of {n} matplotlib Axes (one per panel)"
+        raise PlotInputError(f"{what}: ax= must be {want}; got {type(ax).__name__}"
+                             + (f" of {len(axes)}" if not isinstance(ax, matplotlib.axes.Axes) else ""))
+    return axes
+
+
+def _canvas(ax, n: int, what: str, *, figsize, **subplot_kw):
+    """``(figure, [n axes], own)``: a new house-style figure of ``n`` panels in a row, or the
+    user's axes (``own`` false: no figure title, no figure legend, their style kept)."""
+    if ax is None:
+        fig, axes = _figure(1, n, figsize=figsize, **subplot_kw)
+        return fig, list(axes[0]), True
+    axes = _user_axes(ax, n, what)
+    return axes[0].figure, axes, False
+
+
+def _legend(fig, axes, own, handles, labels=None, *, ncol=4, **kw):
+    """The figure legend below the panels of an own figure; on the first axes otherwise."""
+    if labels is None:
+        labels = [h.get_label() for h in handles]
+    if own:
+        return fig.legend(handles, labels, loc="outside lower center", ncol=ncol, **kw)
+    return axes[0].legend(handles, labels, loc="best", fontsize="small", **kw)
+
+
+# ----------------------------------------------------------------------------- language and fonts
+
+#: CJK font families looked for, in order (the first matplotlib knows is used): Noto Sans CJK
+#: (Debian/Ubuntu ``fonts-noto-cjk``, Fedora ``google-noto-sans-cjk-fonts``), Source Han Sans
+#: (the same design, Adobe's name), the macOS and Windows system fonts, WenQuanYi
+#: (``fonts-wqy-microhei``, ``fonts-wqy-zenhei``), and others often present
+CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "PingFang SC",
+    "Hiragino Sans GB", "Heiti SC", "STHeiti", "Microsoft YaHei", "SimHei", "DengXian",
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Sarasa Gothic SC", "Noto Sans CJK JP", "Noto Sans CJK TC",
+    "Source Han Sans", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback", "Arial Unicode MS",
+)
+
+#: how to get a CJK font, quoted when there is none
+CJK_FONT_HELP = ("install one (Debian/Ubuntu: apt install fonts-noto-cjk; Fedora: dnf install "
+                 "google-noto-sans-cjk-fonts; conda: conda install -c conda-forge font-ttf-noto-cjk; macOS and "
+                 "Windows have PingFang SC and Microsoft YaHei), or register a font file with "
+                 "matplotlib.font_manager.fontManager.addfont(PATH); then remove matplotlib's font cache "
+                 "(matplotlib.get_cachedir()) if the new system font is not found")
+
+
+class CJKFontWarning(UserWarning):
+    """Chinese labels were asked for, but matplotlib knows no CJK font: the labels are in English."""
+
+
+def find_cjk_font() -> str | None:
+    """The first family of :data:`CJK_FAMILIES` that matplotlib's font manager knows, or None."""
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in known), None)
+
+
+def _language(lang, what="figure"):
+    """``(labeler, CJK font family or None)`` for ``lang``: Chinese only with a CJK font, else
+    English with a :class:`CJKFontWarning` (a figure of empty boxes helps nobody)."""
+    try:
+        code = check_lang(lang)
+    except LanguageError as e:
+        raise PlotInputError(f"{what}: {e}") from None
+    if code == "zh":
+        font = find_cjk_font()
+        if font is None:
+            warnings.warn(f"{what}: lang='zh' needs a CJK font and matplotlib has none, so the labels are in "
+                          f"English; {CJK_FONT_HELP}", CJKFontWarning, stacklevel=3)
+            return labeler("en"), None
+        return labeler("zh"), font
+    return labeler("en"), None
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def _use_cjk_font(artists, font):
+    """Set ``font`` (falling back to the current sans-serif family for Latin glyphs) on every text
+    of ``artists`` (a figure or axes) that holds CJK characters: per artist, never in rcParams."""
+    if font is None:
+        return
+    fallback = list(matplotlib.rcParams["font.sans-serif"])
+    roots = artists if isinstance(artists, (list, tuple)) else [artists]
+    for root in roots:
+        for text in root.findobj(matplotlib.text.Text):
+            if _CJK.search(text.get_text() or ""):
+                text.set_fontfamily([font] + [f for f in fallback if f != font])
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
-def _subtitle(attrs, paths=None) -> str:
+def _subtitle(attrs, paths=None, L=None) -> str:
     """'scenario baseline · seed 20240101 · 1,000 paths' from the attributes present (``paths``,
     the Dataset's own path count, wins over the attribute)."""
+    L = L or labeler("en")
     if paths is not None:
         attrs = dict(attrs, paths=paths)
     parts = []
     if attrs.get("scenario_name") is not None:
-        parts.append(f"scenario {attrs['scenario_name']}")
+        parts.append(L("sub.scenario", name=attrs["scenario_name"]))
     if attrs.get("assumption_set") not in (None, "stochastic"):
-        parts.append(f"assumption set {attrs['assumption_set']}")
+        parts.append(L("sub.assumption_set", name=attrs["assumption_set"]))
     if attrs.get("seed") is not None:
-        parts.append(f"seed {attrs['seed']}")
+        parts.append(L("sub.seed", seed=attrs["seed"]))
     if attrs.get("paths") is not None:
         try:
             n = int(attrs["paths"])
-            parts.append(f"{n:,} path{'s' if n != 1 else ''}")
+            parts.append(L("sub.paths" if n != 1 else "sub.path", n=f"{n:,}"))
         except (TypeError, ValueError):
-            parts.append(f"{attrs['paths']} paths")
+            parts.append(L("sub.paths", n=attrs["paths"]))
     return " · ".join(parts)
 
 
-def _title(fig, what, attrs, paths=None):
-    sub = _subtitle(attrs, paths)
+def _title(fig, what, attrs, paths=None, L=None, own=True, ax=None):
+    """The figure title (what, then the run's scenario, seed and paths) of an own figure; on the
+    user's axes only ``what``, and only when ``ax`` is given (a one-panel figure)."""
+    if not own:
+        if ax is not None:
+            ax.set_title(what)
+        return
+    sub = _subtitle(attrs, paths, L)
     fig.suptitle(what + (f"\n{sub}" if sub else ""), fontsize=12, fontweight="bold", color=_INK)
 
 
@@ -202,10 +326,10 @@ def _years(da):
     return np.asarray(da["year"].values)
 
 
-def _year_axis(ax, years):
+def _year_axis(ax, years, L=None):
     years = np.asarray(years)
     ax.set_xlim(years[0], years[-1])
-    ax.set_xlabel("year")
+    ax.set_xlabel((L or labeler("en"))("year"))
     span = years[-1] - years[0]
     step = 10 if span > 30 else 5 if span > 10 else 2 if span > 4 else 1
     ax.xaxis.set_major_locator(matplotlib.ticker.MultipleLocator(step))
@@ -233,18 +357,31 @@ def _quiet_nan():
         yield
 
 
-def _nice_label(name: str) -> str:
+def _nice_label(name: str, L=None) -> str:
+    """A variable's name as words, in the labeller's language when :mod:`simulator.labels` has it."""
+    from .labels import has_label
+
+    if L is not None and has_label(f"metric.{name}"):
+        return L(f"metric.{name}")
     return name.replace("_", " ")
+
+
+def _fund_label(fund, L) -> str:
+    from .labels import has_label
+
+    return L(f"fund.{fund}") if has_label(f"fund.{fund}") else str(fund)
 
 
 # ----------------------------------------------------------------------------- fan chart
 
 
-def _shade_bands(ax, ylo, yhi):
+def _shade_bands(ax, ylo, yhi, L=None):
     """Shade the warning bands across the axis; returns the legend handles."""
+    L = L or labeler("en")
     handles = []
     for name, (lo, hi) in _BAND_LIMITS.items():
-        label, _, colour = BAND_STYLE[name]
+        _, _, colour = BAND_STYLE[name]
+        label = L(f"band.{name}")
         a, b = max(lo, ylo), min(hi, yhi)
         patch = ax.axhspan(a, b, color=colour, linewidth=0, zorder=0, label=f"band {name}")
         patch.set_gid(f"band_{name}")
@@ -276,8 +413,58 @@ def _fan_limits(rq, ylim):
     return lo - pad, hi + pad
 
 
-def fan_chart(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset | None = None,
-              ylim="auto") -> Figure:
+def _scenario_names(ds, L=None) -> list[str]:
+    """A display name per scenario of a stacked Dataset: a ``scenario_name`` coordinate along
+    ``scenario`` (as :func:`stack_runs` writes), else the ``scenario`` labels when they are names,
+    else "scenario 0", "scenario 1", ... (an unlabelled ``xr.concat``)."""
+    L = L or labeler("en")
+    n = ds.sizes["scenario"]
+    if "scenario_name" in ds.coords and ds["scenario_name"].dims == ("scenario",):
+        return [str(v) for v in ds["scenario_name"].values]
+    if "scenario" in ds.coords:
+        values = ds["scenario"].values
+        if values.dtype.kind in "UOS" and not all(str(v).isdigit() for v in values):
+            return [str(v) for v in values]
+        return [L("scenario_k", k=v) for v in values]
+    return [L("scenario_k", k=k) for k in range(n)]
+
+
+def stack_runs(runs, names=None) -> xr.Dataset:
+    """Runs on the same seed (Datasets, or paths of ``fundsim run --out`` files) stacked along a
+    ``scenario`` dimension whose labels are their names: ``names`` if given, else each run's
+    ``scenario_name`` attribute (made unique with " (2)", " (3)"; "scenario k" where absent).
+
+    The labels are kept as the ``scenario`` coordinate and as a ``scenario_name`` coordinate, so
+    a comparison legend (:func:`fan_chart`) names each run, also after a trip through a file.
+    Attributes the runs share are kept; those that differ are dropped.
+    """
+    datasets = []
+    for r in runs:
+        if isinstance(r, xr.Dataset):
+            datasets.append(r)
+        else:
+            with xr.open_dataset(r) as f:
+                datasets.append(f.load())
+    if len(datasets) < 1:
+        raise PlotInputError("stack_runs needs at least one run")
+    for d in datasets:
+        if not isinstance(d, xr.Dataset) or "scenario" in d.dims:
+            raise PlotInputError("stack_runs takes single runs (Datasets without a 'scenario' dimension)")
+    if names is None:
+        names, seen = [], {}
+        for k, d in enumerate(datasets):
+            base = str(d.attrs.get("scenario_name") or f"scenario {k}")
+            seen[base] = seen.get(base, 0) + 1
+            names.append(base if seen[base] == 1 else f"{base} ({seen[base]})")
+    names = [str(n) for n in names]
+    if len(names) != len(datasets) or len(set(names)) != len(names):
+        raise PlotInputError(f"stack_runs: names must be {len(datasets)} distinct labels, got {names}")
+    stacked = xr.concat(datasets, dim="scenario", combine_attrs="drop_conflicts")
+    return stacked.assign_coords(scenario=names, scenario_name=("scenario", names))
+
+
+def fan_chart(ds, funds=None, *, scenario=None, summary: xr.Dataset | None = None,
+              ylim="auto", ax=None, lang: str = "en") -> Figure:
     """Fan chart of reserve months (balance / monthly expenditure) per pooled fund.
 
     One panel per fund (default: the employee pooled fund, the resident fund and both pooled
@@ -289,16 +476,22 @@ def fan_chart(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset 
     months) and clips a far-reaching 5-95% band, saying in the panel how far it reaches;
     ``"full"`` shows everything; ``(low, high)`` fixes the range.
 
-    With a ``scenario`` dimension (runs stacked with ``xr.concat(..., dim="scenario")``) every
-    scenario gets its median line and a light 5-95% band in its own colour, for comparison
-    (``scenario=`` picks one instead). ``summary`` may pass a precomputed
-    :func:`simulator.summarize` of ``ds``. When ``ds`` carries the named deterministic sets
-    (:mod:`simulator.named_sets`, as ``fundsim run`` writes them), the low-cost, central and
-    high-cost projections are drawn as lines beside the bands.
+    With a ``scenario`` dimension (runs stacked with :func:`stack_runs`), or a list of runs,
+    every scenario gets its median line and its 5% and 95% lines in its own colour, named in the
+    legend by its scenario name, for comparison (``scenario=`` picks one instead). ``summary``
+    may pass a precomputed :func:`simulator.summarize` of ``ds``. When ``ds`` carries the named
+    deterministic sets (:mod:`simulator.named_sets`, as ``fundsim run`` writes them), the
+    low-cost, central and high-cost projections are drawn as lines beside the bands.
+
+    ``ax``: an Axes per fund to draw into (module docstring); ``lang``: ``"en"`` or ``"zh"``.
     """
     from .named_sets import has_named_sets, named_reserve_months
 
     what = "fan chart"
+    L, font = _language(lang, what)
+    if isinstance(ds, (list, tuple)):
+        ds = stack_runs(ds)
+        summary = None
     _require(ds, ["reserve_months", "combined_pooled_reserve_months"], what)
     funds = _check_funds(funds, POOLED_VIEW, what) or list(POOLED_VIEW)
     compare = "scenario" in ds.dims and scenario is None and ds.sizes["scenario"] > 1
@@ -308,90 +501,90 @@ def fan_chart(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset 
     rq = s["reserve_months_quantile"]
     years = _years(rq)
     ylim = _fan_limits(rq.sel(fund=funds), ylim)
-    with _style():
-        fig, axes = _figure(1, len(funds), figsize=(4.3 * len(funds) + 0.8, 4.9), sharey=True)
-        axes = axes[0]
-        for ax, fund in zip(axes, funds):
-            band_handles = _shade_bands(ax, *ylim)
+    names = _scenario_names(ds, L) if compare else []
+    with _style(ax is None):
+        fig, axes, own = _canvas(ax, len(funds), what, figsize=(4.3 * len(funds) + 0.8, 4.9), sharey=True)
+        for panel, fund in zip(axes, funds):
+            band_handles = _shade_bands(panel, *ylim, L)
             series_handles = []
             if compare:
-                names = [str(v) for v in ds["scenario"].values]
                 for k, name in enumerate(names):
                     c = _CYCLE[k % len(_CYCLE)]
                     q = rq.sel(fund=fund).isel(scenario=k)
                     for qk in (0.05, 0.95):
-                        ax.plot(years, q.sel(quantile=qk), color=c, linewidth=0.9, linestyle=(0, (2, 2)), zorder=3)
-                    line, = ax.plot(years, q.sel(quantile=0.5), color=c, linewidth=2.0, zorder=3,
-                                    label=f"{name} (median)")
+                        panel.plot(years, q.sel(quantile=qk), color=c, linewidth=0.9, linestyle=(0, (2, 2)), zorder=3)
+                    line, = panel.plot(years, q.sel(quantile=0.5), color=c, linewidth=2.0, zorder=3,
+                                       label=L("with_median", name=name))
                     series_handles.append(line)
-                if fund == funds[0]:
-                    series_handles.append(matplotlib.lines.Line2D([], [], color="#555555", linewidth=0.9,
-                                                                  linestyle=(0, (2, 2)), label="5% and 95% of paths"))
+                series_handles.append(matplotlib.lines.Line2D([], [], color="#555555", linewidth=0.9,
+                                                              linestyle=(0, (2, 2)), label=L("paths_5_and_95")))
                 q05, q95 = rq.sel(fund=fund, quantile=0.05), rq.sel(fund=fund, quantile=0.95)
             else:
                 q = rq.sel(fund=fund)
-                f90 = ax.fill_between(years, q.sel(quantile=0.05), q.sel(quantile=0.95), color=_FAN, alpha=0.20,
-                                      linewidth=0, zorder=2, label="5-95% of paths")
-                f50 = ax.fill_between(years, q.sel(quantile=0.25), q.sel(quantile=0.75), color=_FAN, alpha=0.38,
-                                      linewidth=0, zorder=2, label="25-75% of paths")
-                med, = ax.plot(years, q.sel(quantile=0.5), color=_FAN, linewidth=2.2, zorder=3, label="median")
+                f90 = panel.fill_between(years, q.sel(quantile=0.05), q.sel(quantile=0.95), color=_FAN, alpha=0.20,
+                                         linewidth=0, zorder=2, label=L("paths_5_95"))
+                f50 = panel.fill_between(years, q.sel(quantile=0.25), q.sel(quantile=0.75), color=_FAN, alpha=0.38,
+                                         linewidth=0, zorder=2, label=L("paths_25_75"))
+                med, = panel.plot(years, q.sel(quantile=0.5), color=_FAN, linewidth=2.2, zorder=3, label=L("median"))
                 series_handles = [med, f50, f90]
                 q05, q95 = q.sel(quantile=0.05), q.sel(quantile=0.95)
                 if has_named_sets(ds):
                     # the trustees' named deterministic sets beside the stochastic percentiles
                     named = named_reserve_months(ds, fund)
                     for which, style in _NAMED_STYLES.items():
-                        line, = ax.plot(years, named.sel(assumption_set=which).values, color=_INK, zorder=4,
-                                        linewidth=1.1, linestyle=style, label=f"{which.replace('_', '-')} set")
+                        line, = panel.plot(years, named.sel(assumption_set=which).values, color=_INK, zorder=4,
+                                           linewidth=1.1, linestyle=style, label=L(f"set.{which}"))
                         series_handles.append(line)
-            ax.set_ylim(*ylim)
+            panel.set_ylim(*ylim)
             with _quiet_nan():
                 top, bottom = float(np.nanmax(q95.values)), float(np.nanmin(q05.values))
             notes = []
             if top > ylim[1]:
-                notes.append(f"95% reaches {top:,.0f}")
+                notes.append(L("fan.top_reaches", v=f"{top:,.0f}"))
             if bottom < ylim[0]:
-                notes.append(f"5% reaches {bottom:,.0f}")
+                notes.append(L("fan.bottom_reaches", v=f"{bottom:,.0f}"))
             if notes:
-                ax.text(0.02, 0.98, "beyond the chart: " + ", ".join(notes) + " months", transform=ax.transAxes,
-                        ha="left", va="top", fontsize=7.5, color="#444444", zorder=5,
-                        bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.8, "linewidth": 0})
-            ax.set_title(FUND_LABELS.get(fund, fund))
-            _year_axis(ax, years)
-            ax.grid(False)
-        axes[0].set_ylabel("reserve months (balance / monthly expenditure)")
+                panel.text(0.02, 0.98, L("fan.beyond", notes=L("fan.note_join").join(notes)),
+                           transform=panel.transAxes, ha="left", va="top", fontsize=7.5, color="#444444", zorder=5,
+                           bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.8, "linewidth": 0})
+            panel.set_title(_fund_label(fund, L))
+            _year_axis(panel, years, L)
+            panel.grid(False)
+        axes[0].set_ylabel(L("fan.ylabel"))
         handles = series_handles + band_handles
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 5), handlelength=1.6,
-                   columnspacing=1.4)
-        attrs = dict(ds.attrs, scenario_name=" vs ".join(str(v) for v in ds["scenario"].values)) if compare else ds.attrs
-        _title(fig, "Reserve months of the pooled funds" + (": scenarios compared" if compare else ""), attrs,
-               ds.sizes.get("path"))
+        _legend(fig, axes, own, handles, ncol=min(len(handles), 5), handlelength=1.6, columnspacing=1.4)
+        attrs = dict(ds.attrs, scenario_name=L("sub.join_scenarios").join(names)) if compare else ds.attrs
+        _title(fig, L("fan.title") + (L("fan.compared") if compare else ""), attrs, ds.sizes.get("path"), L, own)
+        _use_cjk_font(fig if own else axes, font)
     return fig
 
 
 # ----------------------------------------------------------------------------- flows
 
 
-def flows(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset | None = None) -> Figure:
-    """Income and expenditure per fund, in billion yuan (nominal): median and 5-95% band.
+def flows(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset | None = None, ax=None,
+          lang: str = "en") -> Figure:
+    """Income and expenditure per fund, nominal: median and 5-95% band; in billion yuan
+    (``lang="en"``) or 亿元 (``lang="zh"``).
 
     Income is as the bulletins report it (contributions, premiums and subsidies, interest and any
     fiscal transfer); the gap between the two lines is the current balance. Default funds: the
     two pooled funds; ``employee_accounts`` and ``pooled_combined`` (the sum of the two pooled
-    funds, path by path) may be asked for.
+    funds, path by path) may be asked for. ``ax``: an Axes per fund to draw into.
     """
     what = "income and expenditure"
+    L, font = _language(lang, what)
     _require(ds, ["income", "expenditure"], what)
     ds = _select_scenario(ds, scenario, what)
     allowed = [str(f) for f in ds["fund"].values] + ["pooled_combined"]
     funds = _check_funds(funds, allowed, what) or [f for f in ("employee_pooled", "resident") if f in allowed]
     q = (0.05, 0.5, 0.95)
-    with _style():
-        fig, axes = _figure(1, len(funds), figsize=(4.6 * len(funds) + 0.6, 4.6))
-        axes = axes[0]
-        for ax, fund in zip(axes, funds):
-            series = {}
-            for var, colour, label in (("income", _INCOME, "income"), ("expenditure", _EXPENDITURE, "expenditure")):
+    scale = money_scale(L.lang)
+    with _style(ax is None):
+        fig, axes, own = _canvas(ax, len(funds), what, figsize=(4.6 * len(funds) + 0.6, 4.6))
+        for panel, fund in zip(axes, funds):
+            for var, colour in (("income", _INCOME), ("expenditure", _EXPENDITURE)):
+                label = L(f"flows.{var}")
                 if fund == "pooled_combined":
                     da = ds[var].sel(fund=["employee_pooled", "resident"]).sum("fund")
                     qq = _quantiles(da, q)
@@ -399,62 +592,66 @@ def flows(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset | No
                     qq = summary[f"{var}_quantile"].sel(fund=fund, quantile=list(q))
                 else:
                     qq = _quantiles(ds[var].sel(fund=fund), q)
-                qq = qq / 1e9
+                qq = qq / scale
                 years = _years(qq)
-                ax.fill_between(years, qq.sel(quantile=0.05), qq.sel(quantile=0.95), color=colour, alpha=0.18,
-                                linewidth=0, label=f"{label} 5-95%")
-                line, = ax.plot(years, qq.sel(quantile=0.5), color=colour, linewidth=2.0, label=f"{label} (median)")
-                series[var] = line
-            ax.set_title(FUND_LABELS.get(fund, fund))
-            _year_axis(ax, years)
-            ax.set_ylim(bottom=0)
-            ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        axes[0].set_ylabel("billion yuan per year (nominal)")
+                panel.fill_between(years, qq.sel(quantile=0.05), qq.sel(quantile=0.95), color=colour, alpha=0.18,
+                                   linewidth=0, label=L("flows.band", name=label))
+                panel.plot(years, qq.sel(quantile=0.5), color=colour, linewidth=2.0,
+                           label=L("with_median", name=label))
+            panel.set_title(_fund_label(fund, L))
+            _year_axis(panel, years, L)
+            panel.set_ylim(bottom=0)
+            panel.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        axes[0].set_ylabel(L("flows.ylabel"))
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=4)
-        _title(fig, "Income and expenditure", ds.attrs, ds.sizes.get("path"))
+        _legend(fig, axes, own, handles, labels, ncol=4)
+        _title(fig, L("flows.title"), ds.attrs, ds.sizes.get("path"), L, own)
+        _use_cjk_font(fig if own else axes, font)
     return fig
 
 
 # ----------------------------------------------------------------------------- band probabilities
 
 
-def band_probabilities(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset | None = None) -> Figure:
+def band_probabilities(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr.Dataset | None = None, ax=None,
+                       lang: str = "en") -> Figure:
     """Probability of each warning band by year (stacked areas, below 0 at the bottom), with the
     probability that the fund is exhausted (balance below zero) and that it has run a first current
     deficit (income below expenditure) in or before each year (lines).
 
     The exhaustion line counts paths whose balance has been negative in any year so far; the
-    "below 0" area counts paths negative in that year (a balance can recover).
+    "below 0" area counts paths negative in that year (a balance can recover). ``ax``: an Axes
+    per fund to draw into; ``lang``: ``"en"`` or ``"zh"``.
     """
     what = "warning-band probabilities"
+    L, font = _language(lang, what)
     _require(ds, ["reserve_months", "combined_pooled_reserve_months", "balance"], what)
     ds = _select_scenario(ds, scenario, what)
     funds = _check_funds(funds, POOLED_VIEW, what) or list(POOLED_VIEW)
     s = summarize(ds) if summary is None else summary
     bp = s["band_probability"]
     years = _years(bp)
-    with _style():
-        fig, axes = _figure(1, len(funds), figsize=(4.6 * len(funds) + 0.6, 4.8), sharey=True)
-        axes = axes[0]
-        for ax, fund in zip(axes, funds):
+    with _style(ax is None):
+        fig, axes, own = _canvas(ax, len(funds), what, figsize=(4.6 * len(funds) + 0.6, 4.8), sharey=True)
+        for panel, fund in zip(axes, funds):
             stack = [bp.sel(fund=fund, band=name).values for name in BAND_STYLE]
-            polys = ax.stackplot(years, *stack, colors=[c for _, c, _ in BAND_STYLE.values()],
-                                 labels=[lab for lab, _, _ in BAND_STYLE.values()], alpha=0.85, linewidth=0)
+            polys = panel.stackplot(years, *stack, colors=[c for _, c, _ in BAND_STYLE.values()],
+                                    labels=[L(f"band.{name}") for name in BAND_STYLE], alpha=0.85, linewidth=0)
             for name, poly in zip(BAND_STYLE, polys):
                 poly.set_gid(f"band_{name}")
-            ax.plot(years, s["exhaustion_probability_by_year"].sel(fund=fund), color="#000000", linewidth=2.0,
-                    label="exhausted in or before the year")
-            ax.plot(years, s["deficit_probability_by_year"].sel(fund=fund), color="#000000", linewidth=1.4,
-                    linestyle="--", label="first current deficit in or before the year")
-            ax.set_ylim(0, 1)
-            ax.set_title(FUND_LABELS.get(fund, fund))
-            _year_axis(ax, years)
-            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        axes[0].set_ylabel("probability (share of paths)")
+            panel.plot(years, s["exhaustion_probability_by_year"].sel(fund=fund), color="#000000", linewidth=2.0,
+                       label=L("bands.exhausted"))
+            panel.plot(years, s["deficit_probability_by_year"].sel(fund=fund), color="#000000", linewidth=1.4,
+                       linestyle="--", label=L("bands.deficit"))
+            panel.set_ylim(0, 1)
+            panel.set_title(_fund_label(fund, L))
+            _year_axis(panel, years, L)
+            panel.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        axes[0].set_ylabel(L("bands.ylabel"))
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=4)
-        _title(fig, "Warning bands of reserve months, exhaustion and deficit", ds.attrs, ds.sizes.get("path"))
+        _legend(fig, axes, own, handles, labels, ncol=4)
+        _title(fig, L("bands.title"), ds.attrs, ds.sizes.get("path"), L, own)
+        _use_cjk_font(fig if own else axes, font)
     return fig
 
 
@@ -462,7 +659,7 @@ def band_probabilities(ds: xr.Dataset, funds=None, *, scenario=None, summary: xr
 
 
 def breakeven(ds: xr.Dataset, variables=("breakeven_rate", "breakeven_premium"), *, scenario=None,
-              sample_paths: int = 0) -> Figure:
+              sample_paths: int = 0, ax=None, lang: str = "en") -> Figure:
     """Pay-as-you-go break-even paths: the employer rate (employee pooled fund) and the resident
     premium per person that would balance each year's contribution income and expenditure
     (specification section 12): median and 5-95% band over paths, against the rate and premium in force
@@ -471,42 +668,48 @@ def breakeven(ds: xr.Dataset, variables=("breakeven_rate", "breakeven_premium"),
     Raises :class:`PlotInputError` (a ``ValueError``) naming any of ``variables`` the Dataset lacks
     (results written before break-even rates existed). ``sample_paths`` adds that many single
     paths as thin lines. Paths where no premium balances (NaN) are left out of the quantiles.
+    ``ax``: an Axes per variable to draw into; ``lang``: ``"en"`` or ``"zh"``.
     """
     what = "break-even paths"
+    L, font = _language(lang, what)
     if isinstance(variables, str):
         variables = (variables,)
     _require(ds, list(variables), what)
     ds = _select_scenario(ds, scenario, what)
-    in_force = {"breakeven_rate": ("employer_rate", "employer rate in force"),
-                "breakeven_premium": ("resident_premium", "resident premium in force")}
-    titles = {"breakeven_rate": "Employee pooled fund: break-even employer rate",
-              "breakeven_premium": "Resident fund: break-even individual premium"}
+    in_force = {"breakeven_rate": ("employer_rate", L("be.rate_in_force")),
+                "breakeven_premium": ("resident_premium", L("be.premium_in_force"))}
+    titles = {"breakeven_rate": L("be.rate_title"), "breakeven_premium": L("be.premium_title")}
     q = (0.05, 0.25, 0.5, 0.75, 0.95)
-    with _style():
-        fig, axes = _figure(1, len(variables), figsize=(5.4 * len(variables) + 0.6, 4.6))
-        axes = axes[0]
-        for ax, var in zip(axes, variables):
+    with _style(ax is None):
+        fig, axes, own = _canvas(ax, len(variables), what, figsize=(5.4 * len(variables) + 0.6, 4.6))
+        for panel, var in zip(axes, variables):
             da = ds[var]
             years = _years(da)
             qq = _quantiles(da, q)
-            scale, unit = (100.0, "% of the contribution base") if da.attrs.get("units") == "fraction" else (1.0, da.attrs.get("units", ""))
-            ax.fill_between(years, qq.sel(quantile=0.05) * scale, qq.sel(quantile=0.95) * scale, color=_FAN,
-                            alpha=0.16, linewidth=0, label="break-even 5-95%")
-            ax.fill_between(years, qq.sel(quantile=0.25) * scale, qq.sel(quantile=0.75) * scale, color=_FAN,
-                            alpha=0.3, linewidth=0, label="break-even 25-75%")
-            ax.plot(years, qq.sel(quantile=0.5) * scale, color=_FAN, linewidth=2.0, label="break-even (median)")
+            units = str(da.attrs.get("units", ""))
+            if units == "fraction":
+                scale, unit = 100.0, L("be.percent_of_base")
+            else:
+                scale, unit = 1.0, (L("be.yuan_per_person") if L.lang == "zh" and "yuan" in units else units)
+            panel.fill_between(years, qq.sel(quantile=0.05) * scale, qq.sel(quantile=0.95) * scale, color=_FAN,
+                               alpha=0.16, linewidth=0, label=L("be.band_5_95"))
+            panel.fill_between(years, qq.sel(quantile=0.25) * scale, qq.sel(quantile=0.75) * scale, color=_FAN,
+                               alpha=0.3, linewidth=0, label=L("be.band_25_75"))
+            panel.plot(years, qq.sel(quantile=0.5) * scale, color=_FAN, linewidth=2.0, label=L("be.median"))
             for k in range(min(int(sample_paths), ds.sizes.get("path", 0))):
-                ax.plot(years, da.isel(path=k) * scale, color=_FAN, linewidth=0.5, alpha=0.5,
-                        label="single paths" if k == 0 else None)
+                panel.plot(years, da.isel(path=k) * scale, color=_FAN, linewidth=0.5, alpha=0.5,
+                           label=L("be.single_paths") if k == 0 else None)
             ref, ref_label = in_force.get(var, (None, None))
             if ref is not None and ref in ds:
                 r = _quantiles(ds[ref], (0.5,)).sel(quantile=0.5) * scale
-                ax.plot(years, r, color=_EXPENDITURE, linewidth=1.6, linestyle="--", label=ref_label + " (median)")
-            ax.set_title(titles.get(var, _nice_label(var)))
-            ax.set_ylabel(unit)
-            _year_axis(ax, years)
-            ax.legend(loc="upper left")
-        _title(fig, "Pay-as-you-go break-even contribution paths", ds.attrs, ds.sizes.get("path"))
+                panel.plot(years, r, color=_EXPENDITURE, linewidth=1.6, linestyle="--",
+                           label=L("with_median", name=ref_label))
+            panel.set_title(titles.get(var, _nice_label(var, L)))
+            panel.set_ylabel(unit)
+            _year_axis(panel, years, L)
+            panel.legend(loc="upper left")
+        _title(fig, L("be.title"), ds.attrs, ds.sizes.get("path"), L, own)
+        _use_cjk_font(fig if own else axes, font)
     return fig
 
 
@@ -583,7 +786,8 @@ def _old_age_ratio(a):
     return tot[65:].sum() / tot[15:65].sum()
 
 
-def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None) -> Figure:
+def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None, ax=None,
+            lang: str = "en") -> Figure:
     """Population pyramid for two years (left) and the employee scheme's old-age dependency from
     the run (right).
 
@@ -605,8 +809,11 @@ def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None
     measure, ``old_age_dependency``: retirees per active member (employees and flexible workers)
     of the employee scheme, median and 5-95% band over paths (computed from ``retirees``,
     ``employees`` and ``flexible`` for a run that kept only the "core" variables).
+
+    ``ax``: two Axes (pyramid, dependency) to draw into; ``lang``: ``"en"`` or ``"zh"``.
     """
     what = "population pyramid"
+    L, font = _language(lang, what)
     if not isinstance(ds, xr.Dataset):
         raise PlotInputError(f"{what} needs an xarray.Dataset, got {type(ds).__name__}")
     if "old_age_dependency" not in ds.variables:  # a run that kept only the "core" variables
@@ -619,7 +826,7 @@ def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None
     ds = _select_scenario(ds, scenario, what)
     if population_by_age is not None:
         arrays = _population_arrays(population_by_age)
-        source = "population by age as given"
+        source = L("pyr.source_given")
         avail = sorted(arrays)
         if years is None:
             years = (avail[0], avail[-1]) if len(avail) > 1 else (avail[0],)
@@ -651,24 +858,28 @@ def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None
                     f"no population by age for {y}: a results file holds population totals only, and the shipped "
                     f"estimates cover {', '.join(map(str, choices))}; for other years pass population_by_age=... "
                     "to simulator.plots.pyramid")
-        source = "UN WPP 2024 estimates (1 July), not projections"
+        source = L("pyr.source_wpp")
     if not 1 <= len(arrays) <= 2:
         raise PlotInputError(f"a pyramid shows one or two years, {len(arrays)} were asked for")
     ys = list(arrays)
-    with _style():
-        fig, axes = _figure(1, 2, figsize=(11.6, 5.2), width_ratios=[1.35, 1])
-        ax, ax2 = axes[0]
+    with _style(ax is None):
+        if ax is None:
+            fig, axes = _figure(1, 2, figsize=(11.6, 5.2), width_ratios=[1.35, 1])
+            (ax, ax2), own = axes[0], True
+        else:
+            ax, ax2 = _user_axes(ax, 2, what)
+            fig, own = ax.figure, False
         first = arrays[ys[0]] / 1e6
         ages = np.arange(first.shape[0])
         ratios = [f"{y} {_old_age_ratio(arrays[y]):.2f}" for y in ys]
-        ax.barh(ages, -first[:, 0], height=1.0, color=_MALE, alpha=0.6, linewidth=0, label=f"{ys[0]} men")
-        ax.barh(ages, first[:, 1], height=1.0, color=_FEMALE, alpha=0.6, linewidth=0, label=f"{ys[0]} women")
+        ax.barh(ages, -first[:, 0], height=1.0, color=_MALE, alpha=0.6, linewidth=0, label=L("pyr.men", year=ys[0]))
+        ax.barh(ages, first[:, 1], height=1.0, color=_FEMALE, alpha=0.6, linewidth=0, label=L("pyr.women", year=ys[0]))
         xmax = first.max()
         if len(ys) == 2:
             second = arrays[ys[1]] / 1e6
             a2 = np.arange(second.shape[0] + 1) - 0.5
             ax.stairs(-second[:, 0], a2, orientation="horizontal", color=_INK, linewidth=1.3, baseline=None,
-                      label=f"{ys[1]} (outline)")
+                      label=L("pyr.outline", year=ys[1]), gid="outline")
             ax.stairs(second[:, 1], a2, orientation="horizontal", color=_INK, linewidth=1.3, baseline=None)
             xmax = max(xmax, second.max())
         ax.axvline(0, color=_INK, linewidth=0.8)
@@ -676,14 +887,14 @@ def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-0.5, ages[-1] + 0.5)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):g}"))
-        ax.set_xlabel("million persons by single year of age  (men left, women right)")
-        ax.set_ylabel("age (years; 100 = 100 and over)")
-        ax.set_title(f"Population by age and sex, {' and '.join(map(str, ys))}")
+        ax.set_xlabel(L("pyr.xlabel"))
+        ax.set_ylabel(L("pyr.ylabel"))
+        ax.set_title(L("pyr.by_age", years=L("pyr.and").join(map(str, ys))))
         h, lab = ax.get_legend_handles_labels()
-        order = sorted(range(len(lab)), key=lambda i: "outline" in lab[i])
+        order = sorted(range(len(lab)), key=lambda i: getattr(h[i], "get_gid", lambda: None)() == "outline")
         ax.legend([h[i] for i in order], [lab[i] for i in order], loc="upper right", title=source,
                   title_fontsize=7.5, alignment="right")
-        ax.text(0.01, 0.99, "people 65+ per person 15-64:\n" + "\n".join(ratios), transform=ax.transAxes,
+        ax.text(0.01, 0.99, L("pyr.ratio") + "\n" + "\n".join(ratios), transform=ax.transAxes,
                 ha="left", va="top", fontsize=8, color=_INK)
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -692,13 +903,14 @@ def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None
         years_run = _years(dep)
         qq = _quantiles(dep, (0.05, 0.5, 0.95))
         ax2.fill_between(years_run, qq.sel(quantile=0.05), qq.sel(quantile=0.95), color=_FAN, alpha=0.18,
-                         linewidth=0, label="5-95% of paths")
-        ax2.plot(years_run, qq.sel(quantile=0.5), color=_FAN, linewidth=2.0, label="median")
-        ax2.set_title("Employee scheme: retirees per active member")
-        ax2.set_ylabel("retirees / (employees + flexible workers)")
-        _year_axis(ax2, years_run)
+                         linewidth=0, label=L("paths_5_95"))
+        ax2.plot(years_run, qq.sel(quantile=0.5), color=_FAN, linewidth=2.0, label=L("median"))
+        ax2.set_title(L("pyr.dep_title"))
+        ax2.set_ylabel(L("pyr.dep_ylabel"))
+        _year_axis(ax2, years_run, L)
         ax2.legend(loc="upper left")
-        _title(fig, "Population and old-age dependency", ds.attrs, ds.sizes.get("path"))
+        _title(fig, L("pyr.title"), ds.attrs, ds.sizes.get("path"), L, own)
+        _use_cjk_font(fig if own else [ax, ax2], font)
     return fig
 
 
@@ -759,9 +971,9 @@ def _same(a, b):
         return str(a) == str(b)
 
 
-def _fmt_cell(v, units):
+def _fmt_cell(v, units, none="none"):
     if not np.isfinite(v):
-        return "none" if np.isposinf(v) else "-"
+        return none if np.isposinf(v) else "-"
     if "year" in units:
         return f"{v:.0f}"
     if "fraction" in units or "probability" in units:
@@ -773,8 +985,37 @@ def _fmt_cell(v, units):
     return f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
 
 
+def _tick_text(v, width: int = 14) -> str:
+    """A swept value as a tick label: numbers as ``%g``; a schedule (``{2024: 0.02, 2030: 0.04}``)
+    one year per line; other long texts wrapped at ``width`` characters."""
+    if isinstance(v, (float, np.floating)):
+        return f"{v:g}"
+    text = str(v).strip()
+    if text.startswith("{") and text.endswith("}"):
+        items = [part.strip() for part in text[1:-1].split(",") if part.strip()]
+        return "\n".join(items)
+    return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
+
+
+def _colour_norm(values, metric, units):
+    """Colour scale of a heatmap: probabilities on their whole range 0-1 (a 9% probability is pale,
+    not the alarm red of a scale that starts at the smallest value); other quantities anchored at
+    0 (a diverging scale centred on 0 when they take both signs); years on their own range."""
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if "probability" in metric or "probability" in units or "fraction" in units:
+        return matplotlib.colors.Normalize(0.0, max(1.0, hi)), False
+    if "year" in units:
+        return matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1), False
+    if lo < 0 < hi:
+        return matplotlib.colors.TwoSlopeNorm(vcenter=0.0, vmin=lo, vmax=hi), True
+    if hi <= 0:
+        return matplotlib.colors.Normalize(min(lo, -1e-12), 0.0), False
+    return matplotlib.colors.Normalize(0.0, hi if hi > 0 else 1.0), False
+
+
 def heatmap(sweep: xr.Dataset, metric: str = "exhaustion_probability_by_year", x: str | None = None,
-            y: str | None = None, *, cmap: str | None = None, **pick) -> Figure:
+            y: str | None = None, *, cmap: str | None = None, ax=None, lang: str = "en", **pick) -> Figure:
     """One summary metric over two swept keys.
 
     The input is a sweep Dataset: a ``scenario`` dimension and one coordinate along it per swept
@@ -796,8 +1037,13 @@ def heatmap(sweep: xr.Dataset, metric: str = "exhaustion_probability_by_year", x
     (default 0.5), ``band=`` (default ``below_0``). ``x`` and ``y`` name the two swept keys
     (default: the two there are). Every pair of values must occur at most once; missing pairs are
     blank. Event years "not within the horizon" are shown as "none".
+
+    Colours: a probability on the whole scale 0-1, other quantities from 0 (a scale centred on 0
+    when they take both signs), event years over their range. Schedule-valued keys are labelled
+    one year per line. ``ax``: one Axes to draw into; ``lang``: ``"en"`` or ``"zh"``.
     """
     what = "sweep heatmap"
+    L, font = _language(lang, what)
     if not isinstance(sweep, xr.Dataset):
         raise PlotInputError(f"{what} needs an xarray.Dataset, got {type(sweep).__name__}")
     if "scenario" not in sweep.dims:
@@ -830,40 +1076,59 @@ def heatmap(sweep: xr.Dataset, metric: str = "exhaustion_probability_by_year", x
         seen[i, j] = True
         z[i, j] = values[k]
     units = str(da.attrs.get("units", ""))
-    with _style():
-        fig, axes = _figure(1, 1, figsize=(1.1 * len(xs) + 3.4, 0.75 * len(ys) + 2.6))
-        ax = axes[0, 0]
-        finite = np.where(np.isfinite(z), z, np.nan)
-        im = ax.imshow(np.ma.masked_invalid(finite), origin="lower", aspect="auto",
-                       cmap=cmap or ("Reds" if "probability" in metric else "viridis"))
-        lo, hi = (np.nanmin(finite), np.nanmax(finite)) if np.isfinite(finite).any() else (0.0, 1.0)
+    x_ticks, y_ticks = [_tick_text(v) for v in xs], [_tick_text(v) for v in ys]
+    # room for the labels: a column as wide as its longest tick line, a row as tall as its lines
+    x_chars = max((len(line) for t in x_ticks for line in t.split("\n")), default=1)
+    x_lines = max(t.count("\n") + 1 for t in x_ticks)
+    y_lines = max(t.count("\n") + 1 for t in y_ticks)
+    rotate = x_chars > 8 and len(xs) > 3
+    col_w = max(1.1, 0.075 * x_chars if not rotate else 0.9)
+    row_h = max(0.75, 0.16 * y_lines + 0.2)
+    finite = np.where(np.isfinite(z), z, np.nan)
+    norm, diverging = _colour_norm(finite, metric, units)
+    with _style(ax is None):
+        if ax is None:
+            fig, axes = _figure(1, 1, figsize=(col_w * len(xs) + 3.4,
+                                               row_h * len(ys) + 2.6 + 0.15 * x_lines * (1 + rotate)))
+            panel, own = axes[0, 0], True
+        else:
+            panel = _user_axes(ax, 1, what)[0]
+            fig, own = panel.figure, False
+        im = panel.imshow(np.ma.masked_invalid(finite), origin="lower", aspect="auto", norm=norm,
+                          cmap=cmap or ("RdBu" if diverging else "Reds" if "probability" in metric else "viridis"))
         for i in range(len(ys)):
             for j in range(len(xs)):
                 if not seen[i, j]:
                     continue
                 v = z[i, j]
-                frac = 0.5 if not np.isfinite(v) or hi == lo else (v - lo) / (hi - lo)
-                rgba = im.cmap(frac)
+                rgba = im.cmap(0.5 if not np.isfinite(v) else float(norm(v)))
                 lum = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
-                ax.text(j, i, _fmt_cell(v, units), ha="center", va="center", fontsize=8.5,
-                        color="white" if lum < 0.5 else _INK)
-        ax.set_xticks(range(len(xs)), [f"{v:g}" if isinstance(v, (float, np.floating)) else str(v) for v in xs])
-        ax.set_yticks(range(len(ys)), [f"{v:g}" if isinstance(v, (float, np.floating)) else str(v) for v in ys])
-        ax.set_xlabel(x + (f" ({sweep[x].attrs['units']})" if sweep[x].attrs.get("units") else ""))
-        ax.set_ylabel(y + (f" ({sweep[y].attrs['units']})" if sweep[y].attrs.get("units") else ""))
+                panel.text(j, i, _fmt_cell(v, units, L("heat.none")), ha="center", va="center", fontsize=8.5,
+                           color="white" if lum < 0.5 else _INK)
+        panel.set_xticks(range(len(xs)), x_ticks, rotation=30 if rotate else 0, ha="right" if rotate else "center",
+                         fontsize=8 if x_lines > 1 or rotate else None)
+        panel.set_yticks(range(len(ys)), y_ticks, fontsize=8 if y_lines > 1 else None)
+        panel.set_xlabel(x + (f" ({sweep[x].attrs['units']})" if sweep[x].attrs.get("units") else ""))
+        panel.set_ylabel(y + (f" ({sweep[y].attrs['units']})" if sweep[y].attrs.get("units") else ""))
         for side in ("top", "right"):
-            ax.spines[side].set_visible(True)
-        cb = fig.colorbar(im, ax=ax, shrink=0.9)
-        cb.set_label(_nice_label(metric) + (f" ({units})" if units else ""))
+            panel.spines[side].set_visible(True)
+        cb = fig.colorbar(im, ax=panel, shrink=0.9)
+        # a few round ticks (never crowded), always including 0 where the scale starts there
+        cb.locator = matplotlib.ticker.MaxNLocator(nbins=5, min_n_ticks=3)
+        if "probability" in metric or "fraction" in units:
+            cb.formatter = matplotlib.ticker.PercentFormatter(1.0, decimals=0)
+        cb.update_ticks()
+        cb.set_label(_nice_label(metric, L) + (f" ({units})" if units else ""))
         sel = ", ".join(f"{k} {v}" for k, v in chosen.items())
-        _title(fig, f"{_nice_label(metric)}" + (f"\n{sel}" if sel else ""), sweep.attrs)
+        _title(fig, f"{_nice_label(metric, L)}" + (f"\n{sel}" if sel else ""), sweep.attrs, None, L, own, panel)
+        _use_cjk_font(fig if own else [panel, cb.ax], font)
     return fig
 
 
 # ----------------------------------------------------------------------------- tornado
 
 
-def tornado(sens: xr.Dataset, *, max_parameters: int | None = None) -> Figure:
+def tornado(sens: xr.Dataset, *, max_parameters: int | None = None, ax=None, lang: str = "en") -> Figure:
     """One-at-a-time sensitivity of one metric: a bar per parameter from the base value to the
     metric with the parameter at its low and at its high value, the widest at the top.
 
@@ -877,9 +1142,11 @@ def tornado(sens: xr.Dataset, *, max_parameters: int | None = None) -> Figure:
     * attributes: ``metric`` (what was measured, e.g. "employee pooled reserve months in 2054,
       median"), ``units``, and as for a run ``scenario_name``, ``seed``, ``paths``.
 
-    ``max_parameters`` keeps the widest ones.
+    ``max_parameters`` keeps the widest ones. ``ax``: one Axes to draw into; ``lang``: ``"en"`` or
+    ``"zh"`` (the parameter names and the metric's own text stay as given).
     """
     what = "tornado chart"
+    L, font = _language(lang, what)
     _require(sens, ["low", "high", "base"], what)
     if "parameter" not in sens.dims:
         raise PlotInputError(f"{what} needs a 'parameter' dimension along 'low' and 'high'")
@@ -908,12 +1175,12 @@ def tornado(sens: xr.Dataset, *, max_parameters: int | None = None) -> Figure:
         labels.append(lab)
     metric = str(sens.attrs.get("metric", "metric"))
     units = str(sens.attrs.get("units", ""))
-    with _style():
-        fig, axes = _figure(1, 1, figsize=(8.6, 0.55 * len(order) + 2.4))
-        ax = axes[0, 0]
+    with _style(ax is None):
+        fig, axes, own = _canvas(ax, 1, what, figsize=(8.6, 0.55 * len(order) + 2.4))
+        ax = axes[0]
         pos = np.arange(len(order))
-        ax.barh(pos, low[order] - base, left=base, height=0.6, color=_INCOME, label="parameter at its low value")
-        ax.barh(pos, high[order] - base, left=base, height=0.6, color=_EXPENDITURE, label="parameter at its high value")
+        ax.barh(pos, low[order] - base, left=base, height=0.6, color=_INCOME, label=L("tornado.low"))
+        ax.barh(pos, high[order] - base, left=base, height=0.6, color=_EXPENDITURE, label=L("tornado.high"))
         span = np.nanmax(np.abs(np.concatenate([low - base, high - base, [0.0]]))) or 1.0
         for p, k in zip(pos, order):
             for v, c in ((low[k], _INCOME), (high[k], _EXPENDITURE)):
@@ -924,11 +1191,12 @@ def tornado(sens: xr.Dataset, *, max_parameters: int | None = None) -> Figure:
         ax.axvline(base, color=_INK, linewidth=1.2)
         ax.set_xlim(base - 1.25 * span, base + 1.25 * span)
         ax.set_yticks(pos, labels)
-        ax.set_xlabel(metric + (f" ({units})" if units else "") + f"; base {base:,.3g}")
+        ax.set_xlabel(metric + (f" ({units})" if units else "") + L("tornado.base", base=f"{base:,.3g}"))
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.legend(loc="lower right")
-        _title(fig, f"Sensitivity: {metric}", sens.attrs)
+        _title(fig, L("tornado.title", metric=metric), sens.attrs, None, L, own, ax)
+        _use_cjk_font(fig if own else axes, font)
     return fig
 
 
