@@ -509,6 +509,23 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
     over["economy"] = eco
     notes.append("wages: the realised NBS growth " + (", ".join(f"{y} {g:+.2%}" for y, g in growth.items()) or "(none)") + ", without noise")
 
+    # ---- the realised epidemic: care use held down in 2020-2022 and back in 2023 (simulator.care_use)
+    from .care_use import care_use_levels, realised_excess_growth
+
+    levels = care_use_levels()
+    ecg = scn.economy.drivers.excess_cost_growth
+    if years[1:] and any(abs(levels.level(y) / levels.level(y - 1) - 1) > 1e-12 for y in years[1:]):
+        central = {y: _at(ecg.mean, y) for y in years}
+        fed = realised_excess_growth(lambda y: central[y], levels, years[1:])
+        eco["drivers"]["excess_cost_growth"] = {
+            "mean": {"value": _round(fed, 10),
+                     "source": "the scenario's central excess cost growth times the change of the realised care-use level ("
+                               + levels.describe() + ")"},
+            "sd": {"value": 0.0, "source": "back-test: the realised epidemic is known"}}
+        notes.append("realised epidemic: care use " + ", ".join(f"{y} {levels.level(y):.3f}" for y in years if abs(levels.level(y) - 1) > 1e-12)
+                     + f" of normal (NHSA gross inpatient cost per enrollee against the {levels.normal_years[0]}-{levels.normal_years[1]} path), fed as excess "
+                     "cost growth " + ", ".join(f"{y} {g:+.2%}" for y, g in fed.items()) + "; the base year's level is in its calibrated cost")
+
     # ---- contribution rates: the 2020 halving of employer contributions
     rate = scn.employee.employer_rate
     if start <= 2020 <= end and not _has_history(rate, 2021):
