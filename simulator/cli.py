@@ -108,21 +108,31 @@ def _progress_printer(enabled):
               help="Also run the low-cost, central and high-cost deterministic sets and show them beside the "
                    "percentiles (and keep them in the results file).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as one JSON object (every year; units under 'units') and nothing else on "
+                   "standard output.")
 @_handle_errors
-def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step, named_sets, quiet):
+def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step, named_sets, quiet, as_json):
     """Run SCENARIO (a built-in name or a YAML file; default: baseline) and print its summary."""
     from .api import (SUMMARY_VARIABLES, OptionError, check_result_path, check_threads, prepare, result_file_size,
                       run_compiled, variable_names, write_netcdf)
+    from .results import to_cf
     from .summary import format_summary
 
     t0 = time.perf_counter()
+    command = command_line(click.get_current_context())
     # every option is checked before the (possibly long) run starts
     threads = check_threads(threads, "--threads")
     variables = _parse_variables(variables)
     kept = set(variable_names(variables))
     missing = [v for v in SUMMARY_VARIABLES if v not in kept]
-    summary = not quiet and not missing
+    if as_json and missing:
+        raise OptionError(f"--json: the summary needs {', '.join(missing)} too; keep them (--variables core)")
+    summary = (as_json or not quiet) and not missing
     if out is not None:
+        from .io import check_output_path
+        check_output_path(out, option="--out")  # an empty name, a folder, a device: said as for any output
+        _check_out_suffix(out)
         check_result_path(out, option="--out")
     if not quiet and missing and out is None:
         raise OptionError(f"--variables: the summary needs {', '.join(missing)} too; keep them (--variables core), "
@@ -143,7 +153,13 @@ def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step
         from .named_sets import attach, named_set_runs
         ds = attach(ds, named_set_runs(loaded, horizon=horizon, threads=threads))
     if out is not None:
-        write_netcdf(ds, out, option="--out")
+        write_netcdf(to_cf(ds, command=command), out, option="--out")
+    if as_json:
+        import json
+
+        from .summary import summary_dict
+        click.echo(json.dumps(summary_dict(ds), indent=2, ensure_ascii=False, allow_nan=False))
+        return
     if not quiet:
         if summary:
             click.echo(format_summary(ds, step=step))
@@ -152,6 +168,63 @@ def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step
         elapsed = time.perf_counter() - t0
         click.echo(f"\n{n} paths x {ds.sizes['year'] - 1} years in {elapsed:.2f} s "
                    f"(kernel {ds.attrs['kernel_seconds']:.2f} s)" + (f"; results written to {out}" if out else ""))
+
+
+#: what ``fundsim run --out`` writes
+RUN_OUT_SUFFIXES = (".nc",)
+
+
+def _check_out_suffix(out) -> None:
+    """Refuse a --out name that promises another format than the netCDF ``fundsim run`` writes
+    (``r.csv`` used to receive netCDF bytes under a CSV name), pointing to ``fundsim export``."""
+    from pathlib import Path
+
+    from .io import OutputPathError
+
+    from .export import FORMAT_OF_SUFFIX
+
+    suffix = Path(str(out)).suffix
+    if suffix.lower() in RUN_OUT_SUFFIXES:
+        return
+    got = f"'{suffix}'" if suffix else "no suffix"
+    stem = str(Path(str(out)).with_suffix("")) or "results"
+    fmt = FORMAT_OF_SUFFIX.get(suffix.lower())
+    then = (f"'fundsim export {stem}.nc -o {out}'" if fmt else
+            f"'fundsim export {stem}.nc -o {stem}.xlsx' (or .csv, .parquet)")
+    raise OutputPathError(f"--out {out}: fundsim run writes netCDF results; the name must end in .nc (it has {got}). "
+                          f"For a spreadsheet, write --out {stem}.nc, then run {then}")
+
+
+def command_line(ctx: click.Context) -> str:
+    """The command as the user typed it, rebuilt from what click parsed (the ``history`` line of a
+    results file): the command's name and each option given on the command line or in the
+    environment, in declaration order; defaults are left out."""
+    import shlex
+
+    from click.core import ParameterSource
+
+    names = []
+    c = ctx
+    while c is not None:
+        names.append(c.info_name if c.parent is not None else "fundsim")
+        c = c.parent
+    parts = list(reversed(names))
+    for param in ctx.command.params:
+        if ctx.get_parameter_source(param.name) not in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+            continue
+        value = ctx.params.get(param.name)
+        values = list(value) if isinstance(value, (tuple, list)) else [value]
+        if isinstance(param, click.Argument):
+            parts.extend(str(v) for v in values if v is not None)
+        elif getattr(param, "is_flag", False) and not getattr(param, "count", False):
+            if param.secondary_opts and not value:
+                parts.append(param.secondary_opts[0])
+            elif value:
+                parts.append(max(param.opts, key=len))
+        else:
+            for v in values:
+                parts.extend([max(param.opts, key=len), str(v)])
+    return shlex.join(parts)
 
 
 def _parse_variables(given):
@@ -257,7 +330,7 @@ def bench(paths, years, threads, reference_paths, repeat, as_json):
 
 
 # commands defined in their own modules register themselves on the group
-from . import cli_attribute, cli_compare, cli_library, cli_report, cli_sweep, cli_uncertainty  # noqa: E402
+from . import cli_attribute, cli_compare, cli_export, cli_library, cli_report, cli_sweep, cli_uncertainty  # noqa: E402
 
 cli_report.register(cli)
 cli_library.register(cli)
@@ -265,6 +338,7 @@ cli_sweep.register(cli)
 cli_compare.register(cli)
 cli_attribute.register(cli)
 cli_uncertainty.register(cli)
+cli_export.register(cli)
 
 
 def main():
