@@ -286,7 +286,12 @@ def cf_units(units: str) -> tuple:
     so that a results file never claims a unit that UDUNITS would misread."""
     if units in CF_UNITS:
         return CF_UNITS[units]
+    if units in _CF_FORMS:  # already written for a file (a result read back and written again)
+        return units, None
     return None, units
+
+
+_CF_FORMS = {cf for cf, _ in CF_UNITS.values() if cf is not None}
 
 
 def software_versions() -> dict:
