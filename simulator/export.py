@@ -7,8 +7,8 @@ filter or a pivot table in Excel, or ``dplyr::filter`` in R, picks any figure wi
     ``fund, year, variable, statistic, value, units``: what :func:`simulator.summary.summarize`
     computes over paths, for every year: reserve months (quantiles ``p05`` ... ``p95``, ``mean``,
     ``mean_se``), the probability of each warning band, of a deficit and of exhaustion by the year
-    (``probability`` and its binomial ``probability_se``), income, expenditure and balance
-    (quantiles, mean), the DRG/DIP binding shares, and the named deterministic sets
+    (``probability`` and its binomial ``probability_se``), income, expenditure and balance of
+    every fund and of both pooled funds together (quantiles, mean), the DRG/DIP binding shares, and the named deterministic sets
     (``named_set_low_cost`` ...) where the result carries them.
 ``events``
     ``fund, event, year, statistic, value, units``: for each pooled fund and event (first current
@@ -131,6 +131,18 @@ def _rows(da: xr.DataArray, variable, statistic, units, fund_dim="fund") -> pd.D
                          "value": da.values.astype(float).ravel(), "units": units})
 
 
+def _money_view(ds: xr.Dataset) -> xr.Dataset:
+    """Income, expenditure and balance per path of every fund (the accounts too) and of both pooled
+    funds together (``pooled_combined``: per-path sums, so that its quantiles are those of the sum)."""
+    from .results import POOLED_FUNDS
+
+    out = {}
+    for var in ("income", "expenditure", "balance"):
+        combined = ds[var].sel(fund=list(POOLED_FUNDS)).sum("fund").expand_dims(fund=["pooled_combined"])
+        out[var] = xr.concat([ds[var], combined], dim="fund")
+    return xr.Dataset(out)
+
+
 def summary_table(ds: xr.Dataset, s: xr.Dataset | None = None) -> pd.DataFrame:
     """The ``summary`` table (module docstring) of a result; ``s`` is its :func:`summarize` if
     already computed."""
@@ -158,12 +170,16 @@ def summary_table(ds: xr.Dataset, s: xr.Dataset | None = None) -> pd.DataFrame:
         name = f"{key}_probability_by_year"
         parts.append(_rows(s[name], name, "probability", "fraction of paths"))
         parts.append(_rows(s[f"{name}_se"], name, "probability_se", "fraction of paths"))
+    flows = _money_view(ds)
+    n = ds.sizes["path"]
     for var in ("income", "expenditure", "balance"):
         units = _units(var, ds[var])
+        da = flows[var]
         for q in s["quantile"].values:
-            parts.append(_rows(s[f"{var}_quantile"].sel(quantile=q, drop=True), var, quantile_key(q), units))
-        parts.append(_rows(s[f"{var}_mean"], var, "mean", units))
-        parts.append(_rows(s[f"{var}_mean_se"], var, "mean_se", units))
+            parts.append(_rows(da.quantile(float(q), dim="path").drop_vars("quantile"), var, quantile_key(q), units))
+        parts.append(_rows(da.mean("path"), var, "mean", units))
+        se = da.std("path", ddof=1) / np.sqrt(n) if n > 1 else da.mean("path") * np.nan
+        parts.append(_rows(se, var, "mean_se", units))
     for flag in ("dip_floor_binding", "dip_income_cap_binding"):
         if flag in ds:  # share of paths per scheme; the scheme's pooled fund carries it
             share = ds[flag].mean("path").sel(scheme=["employee", "resident"])
