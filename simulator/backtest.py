@@ -1160,7 +1160,9 @@ def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int =
         *([("fitted to the reported history by the scenario itself (reported.fitted), shown as fitted, not checks: "
             + "; ".join(f"{k} ({v})" for k, v in fitted_to.items()))] if fitted_to else []),
         "members: the modelled mid-year count against the mean of the reported year-end counts of t-1 and t",
-        f"epidemic years {', '.join(map(str, EPIDEMIC_YEARS))} are marked (*): the 2020 fall and 2023 rebound of care use are not modelled",
+        f"epidemic years {', '.join(map(str, EPIDEMIC_YEARS))} are marked (*): their care use (NHSA gross inpatient cost per enrollee "
+        "against the 2019-2023 path, simulator.care_use) is fed as realised excess cost growth; the rest of the epidemic (relief "
+        "beyond 2020's, deferred enrolment) is not modelled",
         "not fed (the scenario's own assumptions): excess medical cost growth, interest, disease trends, cost curves, coverage and "
         "flexible-worker shares, contribution rates (but for the 2020 relief), the DRG/DIP budget parameters",
     ]
