@@ -5,10 +5,14 @@ results file (``fundsim run --out``; a sweep or sensitivity file for ``heatmap``
 and ``fundsim report RESULTS -o report.html`` writes the self-contained report of
 :mod:`simulator.report`. Both write their output atomically. Bad input (a missing or unreadable
 file, an unknown kind, a fund not in the file, a wrong extension) exits with code 2 and one line.
+``--lang zh`` writes the labels in Chinese (:mod:`simulator.labels`); a figure needs a CJK font for
+that, and without one keeps English labels and says so on stderr (one ``note:`` line).
 """
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from pathlib import Path
 
 import click
@@ -99,7 +103,29 @@ def save_figure(fig, out, dpi: int = 150, *, option="-o/--out") -> Path:
     return out
 
 
-def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=None, y=None):
+@contextlib.contextmanager
+def font_notes():
+    """Say a missing CJK font once on stderr as a ``note:`` line (not a Python warning with its
+    file and line number): the output is still written, with English labels."""
+    from .plots import CJKFontWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CJKFontWarning)
+        try:
+            yield
+        finally:
+            said = set()
+            for w in caught:
+                if issubclass(w.category, CJKFontWarning):
+                    text = str(w.message).split(": ", 1)[-1]
+                    if text not in said:
+                        click.echo(f"note: {text}", err=True)
+                        said.add(text)
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=None, y=None, lang="en"):
     """The figure ``kind`` of ``ds`` with the command-line options applied (used by ``fundsim plot``)."""
     from . import plots
 
@@ -123,17 +149,17 @@ def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=N
                 raise OptionError(f"--fund: '{f}' is not a fund --kind {kind} can show; "
                                   f"choose from {', '.join(allowed)}")
     if kind == "fan":
-        return plots.fan_chart(ds, funds, scenario=scenario)
+        return plots.fan_chart(ds, funds, scenario=scenario, lang=lang)
     if kind == "flows":
-        return plots.flows(ds, funds, scenario=scenario)
+        return plots.flows(ds, funds, scenario=scenario, lang=lang)
     if kind == "bands":
-        return plots.band_probabilities(ds, funds, scenario=scenario)
+        return plots.band_probabilities(ds, funds, scenario=scenario, lang=lang)
     if kind == "breakeven":
-        return plots.breakeven(ds, scenario=scenario)
+        return plots.breakeven(ds, scenario=scenario, lang=lang)
     if kind == "pyramid":
         if len(years) > 2:
             raise OptionError("--year: a pyramid shows one or two years")
-        return plots.pyramid(ds, years=list(years) or None, scenario=scenario)
+        return plots.pyramid(ds, years=list(years) or None, scenario=scenario, lang=lang)
     if kind == "heatmap":
         if funds and len(funds) > 1:
             raise OptionError("--fund: a heatmap shows one fund")
@@ -144,15 +170,21 @@ def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=N
             pick["fund"] = funds[0]
         if years:
             pick["year"] = years[0]
-        return plots.heatmap(ds, metric or "exhaustion_probability_by_year", x, y, **pick)
-    return plots.tornado(ds)
+        return plots.heatmap(ds, metric or "exhaustion_probability_by_year", x, y, lang=lang, **pick)
+    return plots.tornado(ds, lang=lang)
 
 
 def register(group):
     """Add this module's commands to the ``fundsim`` click group."""
     from .cli import _handle_errors  # here, not at the top: cli.py imports this module at its end
 
+    from .labels import LANGUAGES
+
     kinds_help = "; ".join(f"{k}: {v}" for k, v in PLOT_KINDS.items())
+    lang_option = click.option("--lang", type=click.Choice(LANGUAGES, case_sensitive=False), default="en",
+                               show_default=True,
+                               help="Language of the labels: en or zh (Chinese; a figure needs a CJK font, e.g. "
+                                    "Debian's fonts-noto-cjk, and keeps English labels without one).")
 
     @group.command()
     @click.argument("results", metavar="RESULTS")
@@ -169,15 +201,18 @@ def register(group):
     @click.option("--y", "y_key", metavar="KEY", help="heatmap: swept key on the vertical axis.")
     @click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True, help="Resolution of a PNG.")
     @click.option("--out", "-o", required=True, help="Output file: .png, .svg or .pdf (written atomically).")
+    @lang_option
     @_handle_errors
-    def plot(results, kind, funds, scenario, years, metric, x_key, y_key, dpi, out):
+    def plot(results, kind, funds, scenario, years, metric, x_key, y_key, dpi, out, lang):
         """Draw one figure of RESULTS (a file written by fundsim run --out)."""
         kind = str(kind).lower()
         if kind not in PLOT_KINDS:
             raise OptionError(f"--kind: unknown kind '{kind}'; choose one of {', '.join(PLOT_KINDS)}")
         check_figure_path(out)
         ds = load_results(results)
-        fig = make_figure(ds, kind, funds=funds, scenario=scenario, years=years, metric=metric, x=x_key, y=y_key)
+        with font_notes():
+            fig = make_figure(ds, kind, funds=funds, scenario=scenario, years=years, metric=metric, x=x_key,
+                              y=y_key, lang=lang.lower())
         path = save_figure(fig, out, dpi=dpi)
         click.echo(f"wrote {path}")
 
@@ -186,8 +221,9 @@ def register(group):
     @click.option("--out", "-o", required=True, help="Output HTML file (self-contained; written atomically).")
     @click.option("--step", type=click.IntRange(min=1), default=5, show_default=True,
                   help="Years between rows of the summary tables.")
+    @lang_option
     @_handle_errors
-    def report(results, out, step):
+    def report(results, out, step, lang):
         """Write one self-contained HTML report of RESULTS: assumptions, summary tables, calibration, figures."""
         from .report import write_report
 
@@ -195,5 +231,6 @@ def register(group):
         ds = load_results(results)
         if "reserve_months" not in ds:
             raise InputFileError(f"{results}: not the results of a run (no reserve_months); a report covers one run")
-        path = write_report(ds, out, step=step, option="-o/--out")
+        with font_notes():
+            path = write_report(ds, out, step=step, option="-o/--out", lang=lang.lower())
         click.echo(f"wrote {path}")

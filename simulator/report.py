@@ -15,6 +15,12 @@ holds, in this order:
   modelled against reported figures, fitted factors, warnings;
 * ``#provenance``: hashes of the scenario and of every shipped data file.
 
+``lang="zh"`` (``fundsim report --lang zh``) writes the headings, tables, notes and figure labels
+in Chinese (:mod:`simulator.labels`); the style sheet names CJK font families (Noto Sans CJK SC,
+Source Han Sans SC, PingFang SC, Microsoft YaHei) so that a browser finds one on any system. The
+figures need a CJK font on the machine that writes the report; without one they keep English
+labels (:class:`simulator.plots.CJKFontWarning`, once).
+
 The file is written atomically (a temporary file in the same folder, then a rename).
 """
 
@@ -25,6 +31,7 @@ import html
 import io
 import json
 import re
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,10 +39,11 @@ import numpy as np
 import xarray as xr
 
 from . import plots
+from .labels import check_lang, labeler
 from .plots import PlotInputError
 from .summary import BANDS, EVENTS, format_summary, summarize  # noqa: F401  (format_summary: same content)
 
-#: sections of the report, in order: (id, heading)
+#: sections of the report, in order: (id, English heading; :mod:`simulator.labels` has ``sec.<id>``)
 SECTIONS = (
     ("run", "The run"),
     ("summary", "Summary"),
@@ -102,15 +110,21 @@ _NPC_RULE = ("2024 NPC Standing Committee decision, in force 2025, over fifteen 
              "women 50 to 55 and 55 to 58 (by birth cohort)")
 
 _CSS = """
-body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "PingFang SC",
-       "Microsoft YaHei", sans-serif; color: #1f2d3d; margin: 0; background: #f6f7f9; line-height: 1.45; }
+body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Noto Sans CJK SC",
+       "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei",
+       sans-serif; color: #1f2d3d; margin: 0; background: #f6f7f9; line-height: 1.45; }
+:lang(zh) body, body:lang(zh) { line-height: 1.6; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
 h1 { font-size: 1.7em; margin: 0.2em 0 0.1em; }
 h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 2px solid #08306b; padding-bottom: 0.2em; }
 h3 { font-size: 1.05em; margin-top: 1.5em; }
 p.lead { color: #444; margin-top: 0.2em; }
 nav ol { columns: 3; font-size: 0.95em; }
+div.table { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.86em; }
+table.wrap { table-layout: fixed; width: 100%; }
+table.wrap td, table.wrap td.key, table.wrap td.num { white-space: normal; overflow-wrap: anywhere; }
+table.wrap col.item { width: 45%; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #e3e6ea; vertical-align: top; text-align: left; }
 th { background: #eef2f7; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -134,16 +148,17 @@ def _e(x) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _num(v, digits=4) -> str:
+def _num(v, digits=4, L=None) -> str:
     """A number for a table: integers with thousands separators, others to ``digits`` figures."""
+    L = L or labeler("en")
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return L("yes") if v else L("no")
     try:
         f = float(v)
     except (TypeError, ValueError):
         return str(v)
     if not np.isfinite(f):
-        return "not within horizon" if f > 0 else "-"
+        return L("not_within_horizon") if f > 0 else "-"
     if f == int(f) and abs(f) >= 1000:
         return f"{int(f):,}"
     if abs(f) >= 1e5:
@@ -151,9 +166,14 @@ def _num(v, digits=4) -> str:
     return f"{f:.{digits}g}"
 
 
-def _table(header, rows, num_cols=(), row_class=None) -> str:
+def _table(header, rows, num_cols=(), row_class=None, wrap=False) -> str:
+    """An HTML table in a horizontally scrolling box (a wide table never pushes the page wider);
+    ``wrap``: a table as wide as the page whose cells wrap (long keys and values stay on screen)."""
     num_cols = set(num_cols)
-    out = ["<table>", "<thead><tr>"]
+    out = ['<div class="table">', '<table class="wrap">' if wrap else "<table>"]
+    if wrap:
+        out.append('<colgroup><col class="item"><col></colgroup>' if len(header) == 2 else "")
+    out.append("<thead><tr>")
     out += [f'<th{" class=num" if i in num_cols else ""}>{_e(h)}</th>' for i, h in enumerate(header)]
     out.append("</tr></thead><tbody>")
     for r, row in enumerate(rows):
@@ -167,7 +187,7 @@ def _table(header, rows, num_cols=(), row_class=None) -> str:
                 cell = _e(cell)
             out.append(f'<td{f" class={klass}" if klass else ""}>{cell}</td>')
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -314,51 +334,44 @@ def _flatten(d, prefix=""):
 # ----------------------------------------------------------------------------- sections
 
 
-def _section_run(ds, data) -> str:
+def _section_run(ds, data, L) -> str:
     a = ds.attrs
     years = ds["year"].values
     rows = [
-        ("scenario", a.get("scenario_name", "?")),
-        ("description", str(data.get("description", "")).strip()),
-        ("region", data.get("region", "")),
-        ("population basis", data.get("population_basis", "")),
-        ("years", f"{years[0]}-{years[-1]} (base year {years[0]}, horizon {len(years) - 1} years)"),
-        ("Monte Carlo paths", _num(a.get("paths", ds.sizes.get("path")))),
-        ("seed", a.get("seed", "?")),
-        ("assumption set", a.get("assumption_set", "stochastic")),
-        ("engine", a.get("engine", "")),
-        ("software version", f"fundsim {a.get('software_version', '?')}"),
-        ("scenario file", a.get("scenario_origin", "")),
-        ("conventions", a.get("conventions", "")),
+        (L("run.scenario"), a.get("scenario_name", "?")),
+        (L("run.description"), str(data.get("description", "")).strip()),
+        (L("run.region"), data.get("region", "")),
+        (L("run.population_basis"), data.get("population_basis", "")),
+        (L("run.years"), L("run.years_value", first=years[0], last=years[-1], h=len(years) - 1)),
+        (L("run.paths"), _num(a.get("paths", ds.sizes.get("path")), L=L)),
+        (L("run.seed"), a.get("seed", "?")),
+        (L("run.assumption_set"), a.get("assumption_set", "stochastic")),
+        (L("run.engine"), a.get("engine", "")),
+        (L("run.version"), f"fundsim {a.get('software_version', '?')}"),
+        (L("run.scenario_file"), a.get("scenario_origin", "")),
+        (L("run.conventions"), a.get("conventions", "")),
     ]
     return _table(("", ""), [r for r in rows if str(r[1]) != ""])
 
 
-def _summary_tables(ds, s, step) -> str:
+def _summary_tables(ds, s, step, L=None) -> str:
+    L = L or labeler("en")
     years = ds["year"].values
     show = [y for y in years if (y - years[0]) % step == 0]
     if years[-1] not in show:
         show.append(years[-1])
-    labels = {"employee_pooled": "Employee pooled fund (统筹基金)", "resident": "Resident fund (居民医保基金)",
-              "pooled_combined": "Both pooled funds combined"}
     band_names = [b[0] for b in BANDS]
-    band_heads = {"below_0": "below 0", "0_3": "0-3", "3_6": "3-6", "6_9": "6-9", "9_15": "9-15",
-                  "above_15": "above 15"}
     from .named_sets import SET_ORDER, has_named_sets, named_exhaustion_year, named_reserve_months
 
     has_named = has_named_sets(ds)
-    out = ['<p class="note">Reserve months are the balance over a month of expenditure. Quantiles and '
-           "probabilities are over Monte Carlo paths; band columns give the probability of each warning band "
-           "(months) in that year. Individual accounts belong to their members and take no part.</p>"]
+    set_heads = [L(f"set.{k}") for k in SET_ORDER]
+    out = [f'<p class="note">{_e(L("sum.note"))}</p>']
     if has_named:
-        out.append('<p class="note">The low-cost, central and high-cost sets are deterministic projections (every '
-                   "sigma zero; each uncertain value at its mean, or at its "
-                   f"{float(ds.attrs.get('named_set_quantile', 0.9)):.0%} quantile in its cost direction; epidemics "
-                   "at their expected cost), shown beside the stochastic percentiles as the social-security trustees "
-                   "show their named scenarios; the event table gives each set's exhaustion year.</p>")
+        q = f"{float(ds.attrs.get('named_set_quantile', 0.9)):.0%}"
+        out.append(f'<p class="note">{_e(L("sum.named_note", q=q))}</p>')
     for fund in s["fund"].values:
         fund = str(fund)
-        out.append(f"<h3>{_e(labels.get(fund, fund))}</h3>")
+        out.append(f"<h3>{_e(L(f'sum.fund.{fund}') if f'sum.fund.{fund}' in _SUMMARY_FUNDS else fund)}</h3>")
         rows = []
         named = named_reserve_months(ds, fund) if has_named else None
         for y in show:
@@ -368,29 +381,30 @@ def _summary_tables(ds, s, step) -> str:
                          f"[{float(qv.sel(quantile=0.05)):.1f}, {float(qv.sel(quantile=0.95)):.1f}]"]
                         + ([f"{float(named.sel(assumption_set=k, year=y)):.1f}" for k in SET_ORDER] if has_named else [])
                         + [f"{float(bp.sel(band=b)):.3f}" for b in band_names])
-        head = (["year", "reserve months: median", "[5%, 95%]"]
-                + (["low-cost set", "central set", "high-cost set"] if has_named else [])
-                + [band_heads[b] for b in band_names])
-        below0 = head.index("below 0")
+        head = ([L("sum.year"), L("sum.rm_median"), L("sum.interval")]
+                + (set_heads if has_named else [])
+                + [L(f"band_short.{b}") for b in band_names])
+        below0 = head.index(L("band_short.below_0"))
         out.append(_table(head, rows, num_cols=range(len(head)),
                           row_class=lambda r, row: "hi" if float(row[below0]) >= 0.05 else None))
         ev_rows = []
-        for name, what in (("first_deficit_year", "first current deficit (income < expenditure)"),
-                           ("first_operating_deficit_year", "first operating deficit (contributions < expenditure)"),
-                           ("exhaustion_year", "exhaustion (balance < 0)")):
+        for name in ("first_deficit_year", "first_operating_deficit_year", "exhaustion_year"):
             p = float(s[f"{name}_within_horizon"].sel(fund=fund))
             qv = s[f"{name}_quantile"].sel(fund=fund)
-            ev_rows.append([what, f"{p:.3f}"] + [_year(float(qv.sel(quantile=k))) for k in (0.05, 0.5, 0.95)])
-        ev_head = ["event", f"probability by {years[-1]}", "year: 5%", "median", "95%"]
+            ev_rows.append([L(f"event.{name}"), f"{p:.3f}"] + [_year(float(qv.sel(quantile=k)), L)
+                                                               for k in (0.05, 0.5, 0.95)])
+        ev_head = [L("sum.event"), L("sum.prob_by", year=years[-1]), L("sum.year_5"), L("sum.median"), L("sum.p95")]
         if has_named:
             ex = named_exhaustion_year(ds, fund)
-            ev_rows = [r + (["", "", ""] if i < 2 else [_year(float(ex[k]) if ex[k] is not None else np.inf)
+            ev_rows = [r + (["", "", ""] if i < 2 else [_year(float(ex[k]) if ex[k] is not None else np.inf, L)
                                                       for k in SET_ORDER]) for i, r in enumerate(ev_rows)]
-            ev_head += ["low-cost set", "central set", "high-cost set"]
+            ev_head += set_heads
         out.append(_table(ev_head, ev_rows, num_cols=range(1, len(ev_head))))
-    out.append('<p class="note">Rows shaded: a balance below 0 in that year on at least 5% of paths. '
-               '"not within horizon": the event happens on fewer paths than the quantile needs.</p>')
+    out.append(f'<p class="note">{_e(L("sum.shaded"))}</p>')
     return "".join(out)
+
+
+_SUMMARY_FUNDS = ("sum.fund.employee_pooled", "sum.fund.resident", "sum.fund.pooled_combined")
 
 
 def _pct(err) -> str:
@@ -400,101 +414,116 @@ def _pct(err) -> str:
     return "0.00%" if abs(v) < 0.005 else f"{v:+.2f}%"
 
 
-def _year(x) -> str:
+def _year(x, L=None) -> str:
     if np.isposinf(x):
-        return "not within horizon"
+        return (L or labeler("en"))("not_within_horizon")
     return "-" if not np.isfinite(x) else str(int(round(x)))
 
 
-def _section_figures(ds, s) -> str:
+def _section_figures(ds, s, L=None) -> str:
+    L = L or labeler("en")
     out = []
     specs = [
-        (plots.fan_chart, {"summary": s}, "Reserve months of the pooled funds: median, 25-75% and 5-95% of paths, "
-                                          "over the warning bands (the funds' target is 6-9 months)."),
-        (plots.band_probabilities, {"summary": s}, "Probability of each warning band by year, and the probability "
-                                                   "that the fund is exhausted or has run a current deficit by then."),
-        (plots.flows, {"summary": s}, "Income (contributions, premiums, subsidies, interest) and expenditure, "
-                                      "billion yuan, nominal: median and 5-95% of paths."),
-        (plots.breakeven, {}, "Pay-as-you-go break-even employer rate and resident premium against those in force."),
-        (plots.pyramid, {}, "Population by age and sex (UN WPP 2024 estimates, not projections: the results hold "
-                            "population totals only), and the employee scheme's retirees per active member."),
+        (plots.fan_chart, {"summary": s}, "cap.fan"),
+        (plots.band_probabilities, {"summary": s}, "cap.bands"),
+        (plots.flows, {"summary": s}, "cap.flows"),
+        (plots.breakeven, {}, "cap.breakeven"),
+        (plots.pyramid, {}, "cap.pyramid"),
     ]
+    font_warning = None
     for fn, kw, caption in specs:
-        try:
-            fig = fn(ds, **kw)
-        except PlotInputError as e:
-            out.append(f'<p class="note">{_e(fn.__name__)}: not drawn ({_e(e)}).</p>')
-            continue
-        out.append(_figure_html(fig, caption))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", plots.CJKFontWarning)
+            try:
+                fig = fn(ds, lang=L.lang, **kw)
+            except PlotInputError as e:
+                out.append(f'<p class="note">{_e(L("fig.not_drawn", name=fn.__name__, why=e))}</p>')
+                continue
+            finally:
+                for w in caught:  # one font warning for the report, not one per figure
+                    if issubclass(w.category, plots.CJKFontWarning):
+                        font_warning = font_warning or w
+                    else:
+                        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        out.append(_figure_html(fig, L(caption)))
+    if font_warning is not None:
+        warnings.warn(str(font_warning.message).replace("fan chart: ", "report figures: "), plots.CJKFontWarning,
+                      stacklevel=4)
     return "".join(out)
 
 
-def _section_assumptions(ds, data) -> str:
-    out = ['<p class="note">The main policy levers and drivers of the scenario as it ran (after <code>extends</code> '
-           "and overrides), with their sources. Schedules are linear between years and flat outside; an "
-           "uncertain value is drawn once per path. The whole resolved scenario follows.</p>"]
+def _section_assumptions(ds, data, L=None) -> str:
+    L = L or labeler("en")
+    out = [f'<p class="note">{L("asm.note")}</p>']  # the note holds markup (<code>) of its own
     if "__error__" in data:
         out.append(f'<p class="warn">{_e(data["__error__"])}</p>')
     for group, rows in key_assumptions(ds):
-        out.append(f"<h3>{_e(group)}</h3>")
-        out.append(_table(["key", "meaning", "value", "unit", "source"],
+        out.append(f"<h3>{_e(L('asm.group.' + group))}</h3>")
+        out.append(_table([L("asm.key"), L("asm.meaning"), L("asm.value"), L("asm.unit"), L("asm.source")],
                           [[(_e(r[0]), "key"), r[1], r[2], r[3], (_e(r[4]), "src")] for r in rows]))
     text = ds.attrs.get("scenario_yaml", "")
-    out.append("<details><summary>The whole resolved scenario (YAML; "
-               f"SHA-256 {_e(ds.attrs.get('scenario_sha256', '?'))})</summary><pre>{_e(text)}</pre></details>")
+    out.append(f"<details><summary>{_e(L('asm.whole', sha=ds.attrs.get('scenario_sha256', '?')))}</summary>"
+               f"<pre>{_e(text)}</pre></details>")
     return "".join(out)
 
 
-def _section_calibration(ds) -> str:
+def _section_calibration(ds, L=None) -> str:
+    L = L or labeler("en")
     raw = ds.attrs.get("calibration")
     if not raw:
-        return '<p class="note">The results hold no calibration report.</p>'
+        return f'<p class="note">{_e(L("cal.none"))}</p>'
     try:
         cal = json.loads(raw)
     except ValueError as e:
-        return f'<p class="warn">The calibration report could not be read: {_e(e)}</p>'
-    out = ['<p class="note">Base-year calibration (specification section 11), with central values, once for all paths. '
-           "A check on a fitted quantity is no check: the last column says which were fitted.</p>"]
+        return f'<p class="warn">{_e(L("cal.unreadable", why=e))}</p>'
+    out = [f'<p class="note">{_e(L("cal.note"))}</p>']
     checks = cal.get("checks", {})
     if checks:
         rows = []
         for name, c in checks.items():
             err = c.get("relative_error")
-            rows.append([name, _num(c.get("reported")), _num(c.get("modelled")),
-                         _pct(err), "fitted" if c.get("fitted") else "check"])
-        out.append("<h3>Modelled against reported base-year figures</h3>")
-        out.append(_table(["quantity", "reported", "modelled", "difference", "kind"], rows, num_cols=(1, 2, 3)))
+            rows.append([name, _num(c.get("reported"), L=L), _num(c.get("modelled"), L=L),
+                         _pct(err), L("cal.fitted") if c.get("fitted") else L("cal.check")])
+        out.append(f"<h3>{_e(L('cal.checks'))}</h3>")
+        out.append(_table([L("cal.quantity"), L("cal.reported"), L("cal.modelled"), L("cal.difference"),
+                           L("cal.kind")], rows, num_cols=(1, 2, 3)))
     rest = {k: v for k, v in cal.items() if k not in ("checks",)}
-    rows = [[(_e(k), "key"), (", ".join(map(str, v)) if isinstance(v, list) else _num(v))]
+    # a list's items joined with a space after each comma, so that a long list wraps in its cell
+    rows = [[(_e(k), "key"), (", ".join(map(str, v)) if isinstance(v, list) else _num(v, L=L))]
             for k, v in _flatten(rest)]
-    out.append("<h3>Fitted factors, decompositions and other outputs</h3>")
-    out.append(_table(["item", "value"], rows, num_cols=(1,)))
-    warnings = ds.attrs.get("calibration_warnings", "")
-    if warnings:
-        out.append("<h3>Warnings</h3><ul>" + "".join(f'<li class="warn">{_e(w)}</li>'
-                                                      for w in str(warnings).splitlines() if w.strip()) + "</ul>")
+    out.append(f"<h3>{_e(L('cal.factors'))}</h3>")
+    out.append(_table([L("cal.item"), L("asm.value")], rows, num_cols=(1,), wrap=True))
+    warnings_text = ds.attrs.get("calibration_warnings", "")
+    if warnings_text:
+        out.append(f"<h3>{_e(L('cal.warnings'))}</h3><ul>" + "".join(
+            f'<li class="warn">{_e(w)}</li>' for w in str(warnings_text).splitlines() if w.strip()) + "</ul>")
     return "".join(out)
 
 
-def _section_provenance(ds) -> str:
+def _section_provenance(ds, L=None) -> str:
+    L = L or labeler("en")
     a = ds.attrs
-    rows = [["scenario SHA-256", a.get("scenario_sha256", "?")], ["software version", a.get("software_version", "?")],
-            ["seed", a.get("seed", "?")], ["paths", a.get("paths", "?")]]
+    rows = [[L("prov.scenario_sha"), a.get("scenario_sha256", "?")], [L("prov.version"), a.get("software_version", "?")],
+            [L("prov.seed"), a.get("seed", "?")], [L("prov.paths"), a.get("paths", "?")]]
     try:
         versions = json.loads(a.get("data_versions", "{}"))
     except ValueError:
         versions = {}
-    rows += [[f"data file {k}", v] for k, v in sorted(versions.items())]
-    return ('<p class="note">A result can be reproduced from its file alone: the resolved scenario text '
-            "(with paths and seed) is stored in it, and the shipped data files are identified by hash.</p>"
-            + _table(["item", "value"], rows))
+    rows += [[L("prov.data_file", name=k), v] for k, v in sorted(versions.items())]
+    return f'<p class="note">{_e(L("prov.note"))}</p>' + _table([L("prov.item"), L("prov.value")], rows, wrap=True)
 
 
 # ----------------------------------------------------------------------------- the report
 
 
-def render_report(ds: xr.Dataset, *, summary: xr.Dataset | None = None, step: int = 5) -> str:
-    """The report as an HTML string (see :func:`write_report`)."""
+def render_report(ds: xr.Dataset, *, summary: xr.Dataset | None = None, step: int = 5, lang: str = "en") -> str:
+    """The report as an HTML string (see :func:`write_report`); ``lang``: ``"en"`` or ``"zh"``."""
+    from .labels import LanguageError
+
+    try:
+        L = labeler(check_lang(lang))
+    except LanguageError as e:
+        raise PlotInputError(f"report: {e}") from None
     if not isinstance(ds, xr.Dataset) or "reserve_months" not in ds:
         raise PlotInputError("a report needs the results of one run (an xarray.Dataset with reserve_months)")
     if "scenario" in ds.dims:
@@ -505,37 +534,41 @@ def render_report(ds: xr.Dataset, *, summary: xr.Dataset | None = None, step: in
     name = ds.attrs.get("scenario_name", "?")
     years = ds["year"].values
     body = {
-        "run": _section_run(ds, data),
-        "summary": _summary_tables(ds, s, step),
-        "figures": _section_figures(ds, s),
-        "assumptions": _section_assumptions(ds, data),
-        "calibration": _section_calibration(ds),
-        "provenance": _section_provenance(ds),
+        "run": _section_run(ds, data, L),
+        "summary": _summary_tables(ds, s, step, L),
+        "figures": _section_figures(ds, s, L),
+        "assumptions": _section_assumptions(ds, data, L),
+        "calibration": _section_calibration(ds, L),
+        "provenance": _section_provenance(ds, L),
     }
-    nav = "<nav><ol>" + "".join(f'<li><a href="#{sid}">{_e(h)}</a></li>' for sid, h in SECTIONS) + "</ol></nav>"
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+    headings = {sid: L(f"sec.{sid}") for sid, _ in SECTIONS}
+    nav = "<nav><ol>" + "".join(f'<li><a href="#{sid}">{_e(headings[sid])}</a></li>' for sid, _ in SECTIONS) + "</ol></nav>"
+    html_lang = "zh-CN" if L.lang == "zh" else "en"
+    lead = L("rep.lead", first=years[0], last=years[-1], paths=_num(ds.attrs.get("paths", ds.sizes["path"]), L=L),
+             seed=ds.attrs.get("seed", "?"))
+    parts = ["<!DOCTYPE html>", f'<html lang="{html_lang}"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>fundsim report: {_e(name)}</title><style>{_CSS}</style></head><body><main>",
-             f"<h1>China's medical insurance funds: scenario {_e(name)}</h1>",
-             f'<p class="lead">Monte Carlo projection {years[0]}-{years[-1]}, '
-             f"{_num(ds.attrs.get('paths', ds.sizes['path']))} paths, seed {_e(ds.attrs.get('seed', '?'))}; "
-             "money in nominal yuan.</p>", nav]
-    for sid, heading in SECTIONS:
-        parts.append(f'<section id="{sid}"><h2>{_e(heading)}</h2>{body[sid]}</section>')
-    parts.append(f'<p class="note">Generated by fundsim {_e(ds.attrs.get("software_version", "?"))}.</p>')
+             f"<title>{_e(L('rep.title', name=name))}</title><style>{_CSS}</style></head><body><main>",
+             f"<h1>{_e(L('rep.h1', name=name))}</h1>",
+             f'<p class="lead">{_e(lead)}</p>', nav]
+    for sid, _ in SECTIONS:
+        parts.append(f'<section id="{sid}"><h2>{_e(headings[sid])}</h2>{body[sid]}</section>')
+    parts.append(f'<p class="note">{_e(L("rep.generated", version=ds.attrs.get("software_version", "?")))}</p>')
     parts.append("</main></body></html>")
     return "\n".join(parts)
 
 
-def write_report(ds: xr.Dataset, path, *, summary: xr.Dataset | None = None, step: int = 5, option=None) -> Path:
+def write_report(ds: xr.Dataset, path, *, summary: xr.Dataset | None = None, step: int = 5, option=None,
+                 lang: str = "en") -> Path:
     """Write one self-contained HTML report of the run ``ds`` to ``path`` (atomically: a temporary
     file in the same folder, then a rename; only a regular file or a new name is written, see
     :func:`simulator.io.atomic_path`) and return the path. ``step`` is the number of years
-    between rows of the summary tables; ``option`` names the path in error messages."""
+    between rows of the summary tables; ``option`` names the path in error messages; ``lang``:
+    ``"en"`` or ``"zh"`` (the module docstring)."""
     from .io import atomic_path, check_output_path
 
     check_output_path(path, option=option)  # before the work of rendering
-    text = render_report(ds, summary=summary, step=step)
+    text = render_report(ds, summary=summary, step=step, lang=lang)
     path = Path(path)
     with atomic_path(path, option=option) as tmp:
         tmp.write_text(text, encoding="utf-8")
