@@ -194,7 +194,7 @@ def test_dangling_symlink_is_refused_and_creates_nothing(runner, tmp_path):
     ("{tmp}/afile/r.nc", "is a file, not a folder"),
     ("{tmp}/afile/deeper/r.nc", "is a file, not a folder"),
     ("{tmp}/newdir/", "names a folder"),
-    ("{tmp}/r.csv", "CSV and Excel export are not available yet"),
+    ("{tmp}/r.csv", "fundsim export"),
     ("{tmp}/r.xlsx", "must end in .nc"),
     ("{tmp}/r", "must end in .nc"),
     ("{tmp}/r.nc.bak", "must end in .nc"),
