@@ -39,9 +39,14 @@ A variant counts as finished when its block is marked completed; an interruption
 the blocks that were running. Memory: the driver holds no results; a worker holds one block
 (blocks are sized to about 16 MB of results, at least one variant).
 
-**Schedulers.** ``scheduler=None`` (default): the address in ``DASK_SCHEDULER_ADDRESS`` if set,
-else a ``distributed.LocalCluster`` of ``workers`` processes (default: one per core), each running
-one task at a time with ``threads_per_worker`` numba threads (default: cores / workers).
+**Schedulers.** ``scheduler=None`` (default): the dask ``distributed.Client`` of this session if
+there is one (``distributed.default_client()``: a notebook that made ``Client(LocalCluster(...))``
+or ``Client("tcp://...")`` runs its sweeps there, and the client is left open), else the scheduler
+dask is configured with (``dask.config.get("scheduler-address")``, which ``DASK_SCHEDULER_ADDRESS``
+also sets), else a ``distributed.LocalCluster`` of ``workers`` processes (default: one per core),
+each running one task at a time with ``threads_per_worker`` numba threads (default: cores /
+workers). Where progress is shown (a terminal, a notebook) the cluster's dashboard link is printed
+when the sweep starts a cluster or uses one.
 ``"threads"``: the same in this process (one dask worker thread; numba uses the cores).
 ``"sync"``: no dask at all, tasks run in a loop here (debugging). Any other text is the address of
 a running ``distributed`` scheduler (``tcp://host:8786``): its workers need this package at the
@@ -1223,14 +1228,64 @@ def _sigint_held():
             signal.signal(signal.SIGINT, handler)
 
 
+def _session_client():
+    """The dask ``distributed.Client`` this process already has (``default_client()``), or None.
+
+    Only looked for when ``distributed`` is imported: a session without it has no client."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return None
+    try:
+        client = distributed.default_client()
+    except (ValueError, AttributeError):  # no client (ValueError), an odd distributed build
+        return None
+    if getattr(client, "status", "running") not in ("running", "connecting", "newly-created"):
+        return None
+    return client
+
+
+def _configured_scheduler() -> str | None:
+    """The scheduler address dask is configured with (``scheduler-address`` in dask's config,
+    which ``DASK_SCHEDULER_ADDRESS`` sets), or None."""
+    try:
+        import dask
+
+        address = dask.config.get("scheduler-address", None) or dask.config.get("scheduler_address", None)
+    except ImportError:  # pragma: no cover - a dependency
+        address = None
+    return address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+def _say_dashboard(executor, bar, stream):
+    """Print the dashboard link where progress is shown (a notebook cell, a terminal), never into
+    a log (whose lines the interruption and resume messages are read from)."""
+    link = executor.dashboard_link
+    if not link or not bar.interactive:
+        return
+    from .progress import in_notebook
+
+    text = f"dask dashboard: {link}"
+    if in_notebook():
+        print(text)  # into the cell's output, above the widget
+    else:
+        out = stream if stream is not None else sys.stderr
+        out.write(f"  {text}\n")
+        out.flush()
+
+
 class _Executor:
     """Runs task functions on dask (a local cluster, this process, or a given scheduler) or in a
     plain loop, and yields their results as they finish."""
 
     def __init__(self, scheduler=None, workers=None, threads_per_worker=None):
+        self.existing = None  # a Client of the caller's session: used, never closed here
         if scheduler is None:
-            scheduler = os.environ.get("DASK_SCHEDULER_ADDRESS") or "local"
-        self.mode = scheduler if scheduler in ("local", "threads", "sync") else "address"
+            self.existing = _session_client()
+            if self.existing is not None:
+                scheduler = "client"
+            else:
+                scheduler = _configured_scheduler() or "local"
+        self.mode = scheduler if scheduler in ("local", "threads", "sync", "client") else "address"
         self.address = scheduler if self.mode == "address" else None
         cores = _cores()
         if self.mode == "local":
@@ -1243,7 +1298,8 @@ class _Executor:
             self.threads = int(threads_per_worker or cores)
         else:
             if workers is not None:
-                raise SweepError("--workers does not apply to an existing cluster (its size is the cluster's)")
+                raise SweepError("workers= (--workers) does not apply to an existing cluster (its size is the "
+                                 "cluster's); pass scheduler='local' for a new local cluster of that size")
             self.workers = None
             self.threads = threads_per_worker  # None: each worker's own thread count
         self._threads_given = threads_per_worker is not None
@@ -1256,7 +1312,21 @@ class _Executor:
             if not self._threads_given:
                 self.threads = max(1, _cores() // self.workers)
 
+    @property
+    def dashboard_link(self) -> str | None:
+        """The dashboard of the cluster in use (None without one, or when it serves none)."""
+        if self.client is None:
+            return None
+        try:
+            return self.client.dashboard_link or None
+        except Exception:  # no dashboard (bokeh missing, dashboard_address=None): nothing to show
+            return None
+
     def describe(self) -> str:
+        if self.mode == "client":
+            n = len(self.client.scheduler_info().get("workers", {})) if self.client else "?"
+            where = getattr(getattr(self.client, "scheduler", None), "address", None) or "?"
+            return f"the session's dask client at {where} ({n} workers)"
         if self.mode == "address":
             n = len(self.client.scheduler_info().get("workers", {})) if self.client else "?"
             return f"dask cluster at {self.address} ({n} workers)"
@@ -1266,6 +1336,9 @@ class _Executor:
 
     def __enter__(self):
         if self.mode == "sync":
+            return self
+        if self.mode == "client":
+            self.client = self.existing
             return self
         try:
             import logging
@@ -1303,8 +1376,9 @@ class _Executor:
 
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
         with contextlib.redirect_stderr(io.StringIO()):
-            # closing is best effort: a cluster that is already gone has nothing left to close
-            if self.client is not None:
+            # closing is best effort: a cluster that is already gone has nothing left to close;
+            # the caller's own client stays open for them
+            if self.client is not None and self.client is not self.existing:
                 with contextlib.suppress(Exception):
                     self.client.close(timeout=10)
             if self.cluster is not None:
@@ -1464,23 +1538,62 @@ def _sweep_task(job: dict, block: int, start: int, variants: list) -> dict:
 
 
 class _Progress:
-    def __init__(self, total, done_before, callback=None, stream=None):
+    """Progress of a sweep or a sensitivity analysis, shown where the user is.
+
+    * ``callback(done, total)`` is called after each block when given (the API's protocol);
+    * with a ``stream`` (the command line passes stderr): a tqdm bar when the stream is a
+      terminal, else (a log file, a CI log, a pipe) a plain line at every tenth of the work and at
+      the end, ``  120/1,000 variants  31.2 s elapsed, ETA 228.8 s``, never carriage returns;
+    * without one (the Python API): :func:`simulator.progress.progress_bar` decides, so a
+      notebook shows a widget, a terminal a bar, and a script writing into a log nothing.
+
+    ``FUNDSIM_PROGRESS=0`` silences both displays (the callback is still called).
+    """
+
+    def __init__(self, total, done_before, callback=None, stream=None, unit="variant", desc="sweep"):
+        from .progress import progress_bar, wants_progress
+
         self.total, self.before, self.done = total, done_before, done_before
-        self.callback, self.stream = callback, stream
+        self.callback, self.stream, self.unit = callback, None, unit
         self.t0 = time.perf_counter()
+        self.bar = None
+        off = os.environ.get("FUNDSIM_PROGRESS", "").strip().lower() in ("0", "false", "no", "off")
+        if off:
+            return
+        if stream is not None and not wants_progress(stream):
+            self.stream = stream  # a log: a few plain lines
+            self._every = max(1, math.ceil(total / 10))
+            self._next = done_before + self._every
+        else:
+            self.bar = progress_bar(total, desc, unit=unit, enabled=True if stream is not None else None,
+                                    file=stream, initial=done_before)
+
+    @property
+    def interactive(self) -> bool:
+        """Whether a bar or widget is shown (a terminal or a notebook), not a log."""
+        from .progress import _Silent
+
+        return self.bar is not None and not isinstance(self.bar, _Silent)
 
     def step(self, n):
         self.done += n
         if self.callback is not None:
             self.callback(self.done, self.total)
-        if self.stream is not None:
+        if self.bar is not None:
+            self.bar.update(n)
+            if self.done >= self.total:
+                self.close()
+        elif self.stream is not None and (self.done >= self._next or self.done >= self.total):
+            self._next = self.done + self._every
             el = time.perf_counter() - self.t0
             new = self.done - self.before
             eta = el / new * (self.total - self.done) if new else float("nan")
-            self.stream.write(f"\r  {self.done:,}/{self.total:,} variants  {el:6.1f} s elapsed, ETA {eta:6.1f} s ")
-            if self.done >= self.total:
-                self.stream.write("\n")
+            self.stream.write(f"  {self.done:,}/{self.total:,} {self.unit}s  {el:6.1f} s elapsed, ETA {eta:6.1f} s\n")
             self.stream.flush()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 @dataclass
@@ -1536,8 +1649,13 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         Variants per dask task (and per zarr chunk); default about 16 MB of results per task.
     overwrite : bool
         Replace a store at ``out`` that holds a different sweep (never any other folder).
-    progress : callable(done, total), optional; progress_stream : file, optional
-        Called / written (a progress line with ETA) after each block.
+    progress : callable(done, total), optional
+        Called after each block.
+    progress_stream : file, optional
+        Where progress goes: a terminal gets a bar, a log file a line at every tenth of the work.
+        Without it the progress shows where the user is: a widget in a notebook, a bar on a
+        terminal's stderr, nothing in a log (:mod:`simulator.progress`; ``FUNDSIM_PROGRESS=0``
+        silences it).
 
     Returns
     -------
@@ -1596,16 +1714,20 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         executor.limit(len(tasks))
         job["threads"] = executor.threads
         if tasks:
-            bar = _Progress(N, skipped, progress, progress_stream)
-            with executor:
-                stats.executor = executor.describe()
-                for res in executor.run(_sweep_task, tasks):
-                    if "error" in res:
-                        raise SweepError(res["error"], res.get("exit_code", EXIT_FAILURE))
-                    stats.ran += res["n"]
-                    stats.kernel_seconds += res["kernel_seconds"]
-                    stats.blocks.append(res)
-                    bar.step(res["n"])
+            bar = _Progress(N, skipped, progress, progress_stream, unit="variant", desc="sweep")
+            try:
+                with executor:
+                    stats.executor = executor.describe()
+                    _say_dashboard(executor, bar, progress_stream)
+                    for res in executor.run(_sweep_task, tasks):
+                        if "error" in res:
+                            raise SweepError(res["error"], res.get("exit_code", EXIT_FAILURE))
+                        stats.ran += res["n"]
+                        stats.kernel_seconds += res["kernel_seconds"]
+                        stats.blocks.append(res)
+                        bar.step(res["n"])
+            finally:
+                bar.close()
         stats.seconds = time.perf_counter() - t0
         ds = open_sweep(store)
         if not bool(ds["completed"].all()):
@@ -1967,6 +2089,9 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
         A metric text (module docstring), e.g. ``"reserve_months:employee_pooled:2035:median"``.
     vary : dict
         Key path -> ``(low, high)`` (numbers or YAML texts), ``"LOW:HIGH"`` or ``"LOW,HIGH"``.
+    workers, threads_per_worker, scheduler, progress, progress_stream :
+        As :func:`sweep`: the session's dask client when there is one, progress where the user
+        is (a notebook widget, a terminal bar, a few lines in a log).
 
     Returns
     -------
@@ -2014,15 +2139,20 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
     results = [None] * len(runs)
 
     executor.limit(len(runs))
-    bar = _Progress(len(runs), 0, progress, progress_stream)
-    with executor:
-        arglist = [(i, ref, ovs, executor.threads, m.text) for i, ovs in enumerate(runs)]
-        for i, res in executor.run(_indexed_metric_task, arglist):
-            if "error" in res:
-                what = "the base run" if i == 0 else f"{params[(i - 1) // 2]} at its {'low' if i % 2 else 'high'} value"
-                raise SweepError(f"{what}: {res['error']}", res.get("exit_code", EXIT_FAILURE))
-            results[i] = res
-            bar.step(1)
+    bar = _Progress(len(runs), 0, progress, progress_stream, unit="run", desc="sensitivity")
+    try:
+        with executor:
+            _say_dashboard(executor, bar, progress_stream)
+            arglist = [(i, ref, ovs, executor.threads, m.text) for i, ovs in enumerate(runs)]
+            for i, res in executor.run(_indexed_metric_task, arglist):
+                if "error" in res:
+                    what = ("the base run" if i == 0
+                            else f"{params[(i - 1) // 2]} at its {'low' if i % 2 else 'high'} value")
+                    raise SweepError(f"{what}: {res['error']}", res.get("exit_code", EXIT_FAILURE))
+                results[i] = res
+                bar.step(1)
+    finally:
+        bar.close()
     units = next((r["units"] for r in results if r["units"]), metric_units(m))
     base_v = results[0]["value"]
     low = [results[1 + 2 * j]["value"] for j in range(len(params))]
