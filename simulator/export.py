@@ -236,27 +236,66 @@ def path_variables(ds: xr.Dataset, variables=None) -> list:
     return names
 
 
-def paths_table(ds: xr.Dataset, variables=None) -> pd.DataFrame:
-    """The ``paths`` table (module docstring): every value of the chosen variables, one per row."""
-    parts = []
+#: paths per block of the paths table made and written at a time: bounds the memory of a large
+#: export to a block's rows (a block of 2,000 paths of one variable by fund is 246,000 rows)
+PATH_BLOCK = 2000
+
+
+def paths_rows(ds: xr.Dataset, variables=None) -> int:
+    """Rows of the ``paths`` table, known before it is made."""
+    return int(sum(ds[n].size for n in path_variables(ds, variables)))
+
+
+def iter_paths_table(ds: xr.Dataset, variables=None, block: int | None = None):
+    """The ``paths`` table in pieces (one variable, at most ``block`` paths each; default
+    :data:`PATH_BLOCK`), for writers that stream it to disk."""
+    block = int(block or PATH_BLOCK)
     for name in path_variables(ds, variables):
         da = ds[name]
         extra = [d for d in da.dims if d not in ("path", "year")]
         da = da.transpose("path", "year", *extra)
-        index = pd.MultiIndex.from_product([da[d].values for d in da.dims], names=list(da.dims))
-        df = index.to_frame(index=False)
-        df["value"] = da.values.astype(float).ravel()
-        df["variable"] = name
-        df["units"] = _units(name, da)
-        parts.append(df)
+        units = _units(name, da)
+        for start in range(0, da.sizes["path"], block):
+            part = da.isel(path=slice(start, start + block))
+            index = pd.MultiIndex.from_product([part[d].values for d in part.dims], names=list(part.dims))
+            df = index.to_frame(index=False)
+            df["value"] = part.values.astype(float).ravel()
+            df["variable"] = name
+            df["units"] = units
+            for col in PATHS_COLUMNS:
+                if col not in df:
+                    df[col] = None
+            yield df[list(PATHS_COLUMNS)]
+
+
+def paths_table(ds: xr.Dataset, variables=None) -> pd.DataFrame:
+    """The ``paths`` table (module docstring): every value of the chosen variables, one per row."""
+    parts = list(iter_paths_table(ds, variables))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(PATHS_COLUMNS))
-    for col in PATHS_COLUMNS:
-        if col not in out:
-            out[col] = None
-    out = out[list(PATHS_COLUMNS)]
     for col in ("variable", "fund", "scheme", "line", "units"):
         out[col] = out[col].astype("category")  # few distinct words over millions of rows
     return out
+
+
+def _write_csv(tmp, frames) -> None:
+    """Frames one after the other as one CSV file (UTF-8 with a byte-order mark, one header)."""
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        header = True
+        for df in frames:
+            df.to_csv(fh, index=False, na_rep="", header=header)
+            header = False
+
+
+def _write_parquet(tmp, frames, columns) -> None:
+    """Frames one after the other as one Parquet file (pyarrow; one row group per frame)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kinds = {"path": pa.int64(), "year": pa.int64(), "value": pa.float64()}  # the rest: text
+    schema = pa.schema([(c, kinds.get(c, pa.string())) for c in columns])
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for df in frames:
+            writer.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False))
 
 
 def about_table(ds: xr.Dataset, source=None, now=None) -> pd.DataFrame:
@@ -352,16 +391,19 @@ def export(ds: xr.Dataset, out, to=None, *, all_paths=False, variables=None, sou
     ``path``); ``source`` names the results file in the ``about`` table. An Excel sheet holds at
     most 1,048,575 rows: a larger paths table is refused before anything is written."""
     fmt, path = check_export(out, to, option=option, all_paths=all_paths)
+    if not all_paths and variables:
+        raise ExportError("--variables: chooses the variables of the paths table; give --all-paths too")
+    if all_paths:  # before any work: the variables exist, an Excel sheet holds the rows
+        rows = paths_rows(ds, variables)
+        if fmt == "xlsx" and rows + 1 > XLSX_MAX_ROWS:
+            raise ExportError(f"{option} {out}: the paths table has {rows:,} rows, more than an Excel sheet holds "
+                              f"({XLSX_MAX_ROWS - 1:,} below the header); keep fewer variables (--variables NAME,...), "
+                              "or export to csv or parquet")
     s = summarize(ds)
     tables = {"summary": summary_table(ds, s), "events": events_table(ds, s)}
     if all_paths:
-        tables["paths"] = paths_table(ds, variables)
-        if fmt == "xlsx" and len(tables["paths"]) + 1 > XLSX_MAX_ROWS:
-            raise ExportError(f"{option} {out}: the paths table has {len(tables['paths']):,} rows, more than an Excel "
-                              f"sheet holds ({XLSX_MAX_ROWS - 1:,} below the header); keep fewer variables "
-                              "(--variables NAME,...), or export to csv or parquet")
-    elif variables:
-        raise ExportError("--variables: chooses the variables of the paths table; give --all-paths too")
+        # made while it is written, a block at a time (all of it only for Excel, which it fits)
+        tables["paths"] = paths_table(ds, variables) if fmt == "xlsx" else None
     tables["about"] = about_table(ds, source)
     files = table_files(path, fmt, tables)
     with ExitStack() as stack:  # every file renamed into place only when all are written
@@ -373,8 +415,11 @@ def export(ds: xr.Dataset, out, to=None, *, all_paths=False, variables=None, sou
         else:
             for name, df in tables.items():
                 tmp = stack.enter_context(atomic_path(files[name], suffix=path.suffix, option=option))
+                frames = iter_paths_table(ds, variables) if name == "paths" else [df]
                 if fmt == "csv":
-                    df.to_csv(tmp, index=False, na_rep="", encoding="utf-8-sig")
+                    _write_csv(tmp, frames)
+                elif name == "paths":
+                    _write_parquet(tmp, frames, PATHS_COLUMNS)
                 else:
                     df.to_parquet(tmp, engine="pyarrow", index=False)
     return list(dict.fromkeys(files.values()))

@@ -131,6 +131,27 @@ def test_paths_table_has_every_value_once(made):
     assert set(t.units[t.variable == "population"]) == {"persons"}
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_paths_written_in_blocks_are_the_whole_table(made, tmp_path, monkeypatch, fmt):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    out, _, ds = made
+    monkeypatch.setattr(ex, "PATH_BLOCK", 5)  # 12 paths: three blocks of each variable
+    names = ["balance", "population", "medical_expenditure"]
+    res = _invoke(["export", str(out), "-o", str(tmp_path / f"t.{fmt}"), "--all-paths", "--variables", ",".join(names)])
+    assert res.exit_code == 0, res.output
+    f = tmp_path / f"t_paths.{fmt}"
+    back = pd.read_csv(f, encoding="utf-8-sig") if fmt == "csv" else pd.read_parquet(f)
+    want = ex.paths_table(ds, names)
+    assert list(back.columns) == list(ex.PATHS_COLUMNS) and len(back) == len(want) == ex.paths_rows(ds, names)
+    key = ["variable", "path", "year", "fund", "scheme", "line"]
+    back = back.astype({c: object for c in key[3:]}).fillna({c: "" for c in key[3:]})
+    want = want.astype({c: object for c in key[3:]}).fillna({c: "" for c in key[3:]})
+    merged = want.merge(back, on=key, suffixes=("", "_back"), validate="one_to_one")
+    assert len(merged) == len(want)
+    np.testing.assert_array_equal(merged.value_back.values, merged.value.values)
+
+
 # --------------------------------------------------------------------------- the command
 
 def test_csv_one_file_per_table_with_a_bom_and_the_same_numbers(made, tmp_path):
