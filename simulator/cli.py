@@ -179,9 +179,8 @@ def _check_out_suffix(out) -> None:
     (``r.csv`` used to receive netCDF bytes under a CSV name), pointing to ``fundsim export``."""
     from pathlib import Path
 
-    from .io import OutputPathError
-
     from .export import FORMAT_OF_SUFFIX
+    from .io import OutputPathError
 
     suffix = Path(str(out)).suffix
     if suffix.lower() in RUN_OUT_SUFFIXES:
