@@ -179,6 +179,11 @@ def assemble(data: dict, years, path_ids, attrs: dict) -> xr.Dataset:
     assert not missing, f"variables without units/long_name: {missing}"
     ds["year"].attrs.update(units="calendar year", long_name="calendar year (mid-year stocks, flows during the year, balances at year end)")
     ds["path"].attrs.update(long_name="Monte Carlo path index (draws depend only on seed and this index)")
+    ds["fund"].attrs.update(long_name="fund: employee_pooled (the employee scheme's pooled fund), employee_accounts "
+                                      "(its individual accounts), resident (the resident scheme's fund)")
+    ds["scheme"].attrs.update(long_name="scheme: employee (employee basic medical insurance), resident (resident "
+                                        "basic medical insurance)")
+    ds["line"].attrs.update(long_name="service line of medical expenditure")
     return ds
 
 
