@@ -334,7 +334,8 @@ def to_cf(ds: xr.Dataset, *, command: str | None = None, now=None) -> xr.Dataset
     """A copy of a result ready to be written as a CF-1.11 netCDF file (``ds`` is not changed).
 
     * global attributes ``Conventions``, ``history`` (a new first line ``<UTC time> <command>``;
-      ``command`` defaults to the :func:`simulator.run` call that made ``ds``), ``date_created``
+      ``command`` defaults to the :func:`simulator.run` call that made ``ds``; without a
+      ``command``, a result that is already CF keeps its history), ``date_created``
       (UTC, ISO 8601), ``source`` and the software versions (:func:`software_versions`);
     * every ``units`` attribute as UDUNITS writes it, with a ``units_note`` where the quantity
       has no UDUNITS unit (:data:`CF_UNITS`: yuan and persons are counts, written ``1``);
@@ -351,8 +352,11 @@ def to_cf(ds: xr.Dataset, *, command: str | None = None, now=None) -> xr.Dataset
     stamp = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = ds.copy(deep=False)
     attrs = dict(ds.attrs)
-    line = f"{stamp} {command or _api_call(attrs)}"
-    attrs["history"] = line + ("\n" + attrs["history"] if attrs.get("history") else "")
+    # a result already made CF (a writer applying to_cf to what the CLI prepared) keeps its
+    # history unless a new command is named: the simulator.run call would not be what made it
+    if command is not None or attrs.get("Conventions") != CF_CONVENTIONS:
+        line = f"{stamp} {command or _api_call(attrs)}"
+        attrs["history"] = line + ("\n" + attrs["history"] if attrs.get("history") else "")
     attrs["Conventions"] = CF_CONVENTIONS
     attrs.setdefault("date_created", stamp)
     from . import __version__

@@ -144,3 +144,16 @@ def test_to_cf_leaves_the_result_unchanged_and_adds_history_on_top():
     for n in cf.variables:
         assert later[n].attrs == cf[n].attrs, n
     assert later["income"].attrs["units"] == "year-1" and later["income"].attrs["units_note"].startswith("yuan")
+    # applied twice with no new command (a writer that makes what it writes CF): one history line
+    assert to_cf(cf, now=when + dt.timedelta(days=2)).attrs["history"] == cf.attrs["history"]
+
+
+def test_history_holds_the_command_as_typed(tmp_path):
+    out = tmp_path / "r.nc"
+    res = CliRunner().invoke(cli, ["run", "-n", "2", "--horizon", "2", "--set", "horizon=3", "--set",
+                                   "simulation.seed=4", "--no-named-sets", "--variables", "core", "-q", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(out) as f:
+        line = f.attrs["history"].splitlines()[0]
+    assert line.split(" ", 1)[1] == ("fundsim run --paths 2 --horizon 2 --set horizon=3 --set simulation.seed=4 "
+                                     f"--out {out} --variables core --no-named-sets --quiet")
