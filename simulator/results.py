@@ -274,7 +274,8 @@ CF_UNITS = {
     "ratio": ("1", "ratio"),
     "flag": ("1", "flag: 1 where it holds, else 0"),
     "index (base year = 1)": ("1", "index, base year = 1"),
-    "years of improvement": ("1", "Lee-Carter mortality index kappa (years of mortality improvement)"),
+    # kappa[t] = kappa[t-1] + 1 + noise: it counts years of improvement at the scenario's rates
+    "years of improvement": ("year", "Lee-Carter mortality index kappa: years of mortality improvement"),
     "calendar year": (None, "calendar year (Gregorian)"),
 }
 

@@ -22,8 +22,9 @@ RUN = ["run", "--paths", "8", "--seed", "5", "--horizon", "6", "--quiet"]
 #: the units strings a results file may carry when pint (cf_xarray's registry) is not installed to
 #: parse them: each is UDUNITS-2 syntax for what it names: "1" the dimensionless unit (fractions,
 #: ratios, flags, and counts of yuan or persons, which UDUNITS has no unit for), "month" (UDUNITS:
-#: a twelfth of a year), "year-1" (UDUNITS power syntax: per year, for flows and growth rates)
-UDUNITS_USED = {"1", "month", "year-1"}
+#: a twelfth of a year), "year" (the mortality index counts years of improvement), "year-1"
+#: (UDUNITS power syntax: per year, for flows and growth rates)
+UDUNITS_USED = {"1", "month", "year", "year-1"}
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +104,7 @@ def test_quantities_without_a_udunits_unit_say_what_they_count(written):
     assert ds["births"].attrs["units"] == "year-1" and ds["births"].attrs["units_note"] == "persons per year"
     # a label carries no unit: the year is a calendar year, not a duration
     assert "units" not in ds["year"].attrs and "calendar year" in ds["year"].attrs["units_note"]
+    assert ds["mortality_index"].attrs["units"] == "year"
 
 
 def test_every_declared_unit_has_a_cf_form():
