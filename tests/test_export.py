@@ -308,3 +308,21 @@ def test_run_out_must_be_netcdf_and_points_to_export(tmp_path):
         msg = _error(_invoke(RUN + ["--quiet", "--out", str(tmp_path / name)]))
         assert "must end in .nc" in msg and then.format(t=tmp_path) in msg
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_core_run_without_named_sets_exports_what_it_holds(tmp_path):
+    out = tmp_path / "core.nc"
+    res = _invoke(RUN + ["--variables", "core", "--no-named-sets", "-q", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = _invoke(["export", str(out), "-o", str(tmp_path / "c.csv"), "--all-paths"])
+    assert res.exit_code == 0, res.output
+    s = pd.read_csv(tmp_path / "c_summary.csv", encoding="utf-8-sig")
+    assert not s.statistic.str.startswith("named_set").any()
+    assert not s.variable.str.startswith("dip_").any()  # core keeps no DRG/DIP flags
+    paths = pd.read_csv(tmp_path / "c_paths.csv", encoding="utf-8-sig")
+    with xr.open_dataset(out) as ds:
+        assert set(paths.variable) == {n for n in ds.data_vars if "path" in ds[n].dims}
+    too_few = tmp_path / "few.nc"
+    assert _invoke(RUN + ["--variables", "balance", "-q", "--out", str(too_few)]).exit_code == 0
+    msg = _error(_invoke(["export", str(too_few), "-o", str(tmp_path / "f.xlsx")]))
+    assert "written with too few --variables" in msg and "reserve_months" in msg
