@@ -9,6 +9,14 @@ extension ``_ext/fundsim_docs.py``: the scenario reference (from the validation 
 default-assumptions table (from the built-in baseline scenario), the base-year calibration
 (from a compiled baseline run) and the tables of output variables (from
 ``simulator.results.VARIABLES``).
+
+Notebooks: the pages under ``notebooks/`` are the executed copies in ``docs/notebooks/`` (written by
+``python docs/_ext/render_notebooks.py`` from ``notebooks/``, whose files stay without outputs),
+rendered by myst-nb from their stored outputs; nothing is executed while the site builds.
+
+Links to numpy, xarray and dask (intersphinx) need their inventories, which Sphinx downloads while
+it builds. A build with ``FUNDSIM_DOCS_OFFLINE=1`` or ``CI`` set (the tests, CI) downloads nothing
+and leaves those names unlinked; a build on a machine with network access links them.
 """
 
 import os
@@ -32,16 +40,17 @@ copyright = "the fundsim authors; licensed under Apache-2.0"
 version = release = simulator.__version__
 
 extensions = [
-    "myst_parser",
+    "myst_nb",  # MyST Markdown pages and notebooks (includes myst_parser)
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    "sphinx.ext.intersphinx",
     "sphinx_click",
     "fundsim_docs",
 ]
 
-source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 # docs/scenario-reference.md is the same page as reference/scenario (generated at build time
 # from the same function); it stays in the repository for readers on the forge.
@@ -51,6 +60,24 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 myst_dmath_double_inline = True
 
+# notebooks are shown with the outputs stored in docs/notebooks/, never run during the build;
+# their stderr (progress bars, library notices) is left out of the pages
+nb_execution_mode = "off"
+nb_output_stderr = "remove"
+nb_merge_streams = True
+
+# intersphinx downloads inventories at build time: off where a build must not reach the network
+_OFFLINE = bool(os.environ.get("FUNDSIM_DOCS_OFFLINE") or os.environ.get("CI"))
+intersphinx_mapping = {} if _OFFLINE else {
+    "python": ("https://docs.python.org/3", None),
+    "numpy": ("https://numpy.org/doc/stable/", None),
+    "xarray": ("https://docs.xarray.dev/en/stable/", None),
+    "dask": ("https://docs.dask.org/en/stable/", None),
+    "distributed": ("https://distributed.dask.org/en/stable/", None),
+    "matplotlib": ("https://matplotlib.org/stable/", None),
+}
+intersphinx_timeout = 10
+
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"show-inheritance": False}
@@ -58,13 +85,13 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 
-html_theme = "alabaster"
+# furo: a readable measure for text, and wide tables scroll inside their own box instead of
+# being cut off or squeezing their columns
+html_theme = "furo"
 html_title = f"fundsim {release}"
 html_theme_options = {
-    "description": "How long will China's medical insurance funds last?",
-    "fixed_sidebar": True,
-    "page_width": "1180px",
-    "sidebar_width": "250px",
+    "sidebar_hide_name": False,
+    "navigation_with_keys": True,
 }
 html_static_path = []
 html_show_sourcelink = False

@@ -1,12 +1,15 @@
 """The documentation site builds without a warning, and its generated pages match the code.
 
 The site is built once (``python -m sphinx -W -q -b html docs <tmp>``, the README's command with
-another output folder); the tests then read the HTML.
+another output folder, with ``FUNDSIM_DOCS_OFFLINE=1``: intersphinx downloads no inventory); the
+tests then read the HTML.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import subprocess
 import sys
@@ -22,15 +25,17 @@ PAGES = (["index.html", "model/index.html", "model/calibration.html", "model/dep
           "reference/scenario.html", "reference/assumptions.html", "reference/variables.html",
           "reference/api.html", "reference/cli.html",
           "howto/index.html", "howto/run-scenario.html", "howto/policy-variant.html", "howto/read-results.html",
-          "howto/sweeps.html", "howto/reproduce.html"]
+          "howto/sweeps.html", "howto/reproduce.html", "notebooks/index.html"]
+         + [f"notebooks/{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
          + [f"model/{p}.html" for p in MODEL_PAGES])
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("docs_html")
+    env = dict(os.environ, FUNDSIM_DOCS_OFFLINE="1")  # tests never download (intersphinx inventories)
     proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", "docs", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, f"the docs build failed (warnings are errors):\n{proc.stderr[-6000:]}"
     return out
 
@@ -170,3 +175,59 @@ def test_docs_refer_to_nothing_outside_the_repository(site):
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "../shared" not in text and "/work/" not in text, page
+
+
+# ----------------------------------------------------------------------------- theme, notebooks, intersphinx
+
+
+def test_the_site_uses_furo(site):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "styles/furo.css" in index
+
+
+def _cells(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]], nb
+
+
+def test_the_rendered_notebooks_are_the_notebooks_with_outputs():
+    """docs/notebooks/ holds executed copies (docs/_ext/render_notebooks.py): the same cells as
+    notebooks/, so a changed notebook without a new copy fails here."""
+    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert len(sources) >= 4
+    for src in sources:
+        copy = ROOT / "docs" / "notebooks" / src.name
+        assert copy.is_file(), f"{copy} is missing: run python docs/_ext/render_notebooks.py {src.name}"
+        want, _ = _cells(src)
+        got, nb = _cells(copy)
+        assert got == want, f"{copy.name} differs from notebooks/{src.name}: run docs/_ext/render_notebooks.py"
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(c["execution_count"] is not None for c in code), copy.name
+        assert sum("image/png" in o.get("data", {}) for c in code for o in c["outputs"]) >= 2, copy.name
+        assert not any(o.get("name") == "stderr" for c in code for o in c["outputs"]), copy.name
+
+
+def test_notebook_pages_show_their_stored_figures(site):
+    for src in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        page = (site / "notebooks" / f"{src.stem}.html").read_text(encoding="utf-8")
+        assert page.count("<img") >= 2, f"{src.stem}: its figures are not on the page"
+    page = _text(site / "notebooks" / "04_sweep_dask.html")
+    assert "LocalCluster(n_workers=2, threads_per_worker=1" in page
+    assert "employee.employer_rate" in page  # the sweep's table, an output
+
+
+def _conf_mapping(**env):
+    code = ("import runpy, json; c = runpy.run_path('docs/conf.py'); "
+            "print(json.dumps(sorted(c['intersphinx_mapping'])))")
+    clean = {k: v for k, v in os.environ.items() if k not in ("FUNDSIM_DOCS_OFFLINE", "CI")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**clean, **env})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_intersphinx_downloads_nothing_offline_or_in_ci():
+    assert _conf_mapping(FUNDSIM_DOCS_OFFLINE="1") == []
+    assert _conf_mapping(CI="true") == []
+    online = _conf_mapping()
+    assert {"numpy", "xarray", "dask"} <= set(online)
