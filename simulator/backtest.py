@@ -87,6 +87,9 @@ LATEST_REPORTED_YEAR = 2024
 NATIONAL_START_YEARS = (2018, 2019, 2020, 2021, 2022, 2023)
 #: the issue's acceptance set: starts 2021-2023, every flow of the three funds and every member count
 CRITERIA = {"starts": (2021, 2022, 2023), "max_abs_error": 0.05, "mean_abs_error": 0.025}
+#: the issue's set counts income and expenditure of the three funds and the balances of the two pooled
+#: funds: the accounts' balance is the members' money, shown and summarised but not in the acceptance set
+CRITERIA_LEFT_OUT = {("employee_accounts", "balance")}
 BASES = ("bulletin", "official", "quick report", "derived", "reported", "recall")
 
 _LABEL = {"employee_pooled": "employee pooled fund", "employee_accounts": "individual accounts",
@@ -545,31 +548,47 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
     own = [k for k, p in rules if _has_history(p, REFORM_DONE)]
     if own:
         notes.append("the reform's rules: the scenario's own schedules before 2023 are used (" + ", ".join(own) + ")")
-    if start < REFORM_DONE and not own:
-        share = _splice({y: EMPLOYER_SHARE_BEFORE for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}, acc.employer_share, REFORM_DONE)
-        pi_r = scn.employee.pension_wage_ratio
-        quota_before = {y: RETIREE_CREDIT_BEFORE * _at(pi_r, y) * W[y] / 12 * (w0 / W[start]) for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}
-        quota = _splice(quota_before, acc.retiree_quota, REFORM_DONE)
-        over["accounts"] = {
-            "employer_share": {"value": _round(share, 6),
-                               "source": f"the legacy employer share into actives' accounts, {EMPLOYER_SHARE_BEFORE} before the 2021 outpatient mutual-aid "
-                                         "reform (specification section 6), to 2022; from 2023 the scenario's value, as the regions implemented 国办发〔2021〕14号 "
-                                         "(employer contributions all to the pool) at the start of 2023 (Beijing 2023-01-01, Wuhan 2023-02-01)"},
-            "retiree_quota": {"value": _round(quota, 2),
-                              "source": f"retirees' monthly account credit: {RETIREE_CREDIT_BEFORE:.0%} of the average pension (pension_wage_ratio x wage / 12) "
-                                        "before the reform (Wuhan's Q&A and Reuters 2023-02-16: about 5%, 4.8-5.1%; china_policy_events.csv), "
-                                        "the scenario's quota (about 2% of the reform-year pension, frozen: 国办发〔2021〕14号) from 2023"}}
+    if start < REFORM_DONE:
+        # each rule the scenario does not date itself gets the back-test's pre-reform value
+        accounts = {}
+        if "accounts.employer_share" not in own:
+            share = _splice({y: EMPLOYER_SHARE_BEFORE for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}, acc.employer_share, REFORM_DONE)
+            accounts["employer_share"] = {
+                "value": _round(share, 6),
+                "source": f"the legacy employer share into actives' accounts, {EMPLOYER_SHARE_BEFORE} before the 2021 outpatient mutual-aid "
+                          "reform (specification section 6), to 2022; from 2023 the scenario's value, as the regions implemented 国办发〔2021〕14号 "
+                          "(employer contributions all to the pool) at the start of 2023 (Beijing 2023-01-01, Wuhan 2023-02-01)"}
+        else:
+            share = {y: _at(acc.employer_share, y) for y in years}
+        if "accounts.retiree_quota" not in own:
+            pi_r = scn.employee.pension_wage_ratio
+            quota_before = {y: RETIREE_CREDIT_BEFORE * _at(pi_r, y) * W[y] / 12 * (w0 / W[start]) for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}
+            quota = _splice(quota_before, acc.retiree_quota, REFORM_DONE)
+            accounts["retiree_quota"] = {
+                "value": _round(quota, 2),
+                "source": f"retirees' monthly account credit: {RETIREE_CREDIT_BEFORE:.0%} of the average pension (pension_wage_ratio x wage / 12) "
+                          "before the reform (Wuhan's Q&A and Reuters 2023-02-16: about 5%, 4.8-5.1%; china_policy_events.csv), "
+                          "the scenario's quota (about 2% of the reform-year pension, frozen: 国办发〔2021〕14号) from 2023"}
+        else:
+            quota = {y: _at(acc.retiree_quota, y) for y in years}
+        if accounts:
+            over["accounts"] = accounts
         notes.append("account rules: employer share " + ", ".join(f"{y} {_at_points(share, y):.3f}" for y in years if y <= REFORM_DONE)
-                     + "; retirees' monthly credit " + ", ".join(f"{y} {_at_points(quota, y):.0f}" for y in years if y <= REFORM_DONE) + " yuan")
+                     + "; retirees' monthly credit " + ", ".join(f"{y} {_at_points(quota, y):.0f}" for y in years if y <= REFORM_DONE) + " yuan"
+                     + (" (the scenario's own: " + ", ".join(k for k in own if k.startswith("accounts.")) + ")" if any(k.startswith("accounts.") for k in own) else ""))
         rr = scn.expenditure.reimbursement
         reim = {}
         for g, before in OUTPATIENT_RR_BEFORE.items():
+            if f"expenditure.reimbursement.{g}.outpatient" in own:
+                continue
             reim[g] = {"outpatient": {"value": _round(_splice({y: before for y in range(min(start, LAST_BEFORE), LAST_BEFORE + 1)}, getattr(rr, g).outpatient, REFORM_DONE), 6),
                                       "source": f"the pooled fund's general outpatient reimbursement, {before} before the reform (limited outpatient "
                                                 "pooling: an assumption) to 2022, the scenario's value from 2023 (the reform in the regions from the start of 2023)"}}
-        over.setdefault("expenditure", {})["reimbursement"] = reim
-        notes.append("outpatient reimbursement by the pooled fund: " + ", ".join(f"{g} {b} to {LAST_BEFORE}" for g, b in OUTPATIENT_RR_BEFORE.items())
-                     + f", the scenario's value from {REFORM_DONE} (assumption)")
+        if reim:
+            over.setdefault("expenditure", {})["reimbursement"] = reim
+            notes.append("outpatient reimbursement by the pooled fund: " + ", ".join(f"{g} {b} to {LAST_BEFORE}" for g, b in OUTPATIENT_RR_BEFORE.items()
+                                                                                    if g in reim)
+                         + f", the scenario's value from {REFORM_DONE} (assumption)")
 
     # ---- inpatient policy-range ratios where verified (bulletins), times the in-list share
     for scheme, series, groups in (("employee", "uebmi.policy_range_inpatient_fund_payment_ratio", ("employee", "flexible", "retired")),
@@ -897,6 +916,21 @@ class _Context:
                "previous_year": self._year_block(S - 1, split, prev_fallback_members, tmp, base=False)}
         if bal_prev is None:
             data.setdefault("accounts", {})["spend_share_balance"] = fixed
+        elif S < REFORM_DONE and self.scn.accounts.spend_share_balance is None:
+            # the reform changed what accounts pay for (relatives' care and premiums, pooled outpatient care
+            # instead): the start year's spending behaviour is calibrated to it, and from the reform on the
+            # accounts spend as the scenario's own calibration says (one set of assumptions after the reform)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _, comp = prepare(dict(copy.deepcopy(data), reported=rep), paths=1)
+            xi_start = float(comp.calibration["accounts.spend_share_balance"])
+            data.setdefault("accounts", {})["spend_share_balance"] = {
+                "value": {S: round(xi_start, 8), LAST_BEFORE: round(xi_start, 8), REFORM_DONE: round(self.xi_b(), 8)},
+                "source": f"the share of the opening balance the accounts spend: {xi_start:.4f} before the reform (calibrated to the start "
+                          f"year {S}), {self.xi_b():.4f} from {REFORM_DONE} (the scenario's own, calibrated to its base year "
+                          f"{self.scn.base_year}): the reform changed what accounts pay for"}
+            notes.append(f"account spending: {xi_start:.4f} of the opening balance to {LAST_BEFORE} (calibrated to {S}), "
+                         f"the scenario's {self.xi_b():.4f} from {REFORM_DONE} (the reform changed what accounts pay for)")
         notes += tmp
         how_exp = (f"income minus the reported change of the account balance {_yi(bal.value - bal_prev.value)} ({S - 1}: {_yi(bal_prev.value)}, "
                    f"{S}: {_yi(bal.value)})") if bal_prev else \
@@ -1025,7 +1059,8 @@ class Backtest:
         """The issue's acceptance test: from each start 2021-2023, every flow of the three funds
         and every member count within 5% in every year, mean absolute error at most 2.5%."""
         starts = [s for s in CRITERIA["starts"] if s in self.starts]
-        rows = [r for r in self.checks(starts=starts) if r["fund"] in FUNDS + (None,) and r["measure"] in MEASURES]
+        rows = [r for r in self.checks(starts=starts) if r["fund"] in FUNDS + (None,) and r["measure"] in MEASURES
+                and (r["fund"], r["measure"]) not in CRITERIA_LEFT_OUT]
         e = np.array([r["relative_error"] for r in rows], dtype=float)
         worst = max(rows, key=lambda r: abs(r["relative_error"])) if rows else None
         mae = float(np.mean(np.abs(e))) if e.size else float("nan")
@@ -1140,7 +1175,7 @@ def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int =
         for y, fund, measure, rep, basis, source in comparisons(ctx.history, S, end):
             key = ("maternity" if measure == "maternity" else f"members.{_MEMBER_KEY[measure]}" if fund is None
                    else f"{fund}.{measure}")
-            fitted_by = "the base-year calibration" if y == S else fitted_to.get(key)
+            fitted_by = "the base-year calibration" if y == S else fitted_to.get(key, fitted_to.get(f"{key}@{y}"))
             vals = _modelled(ds, fund, measure).sel(year=y).values.astype(float)
             med = float(np.median(vals))
             row = {"start": S, "year": y, "horizon": y - S, "fund": fund, "measure": measure, "reported": float(rep),

@@ -535,7 +535,7 @@ class Reported(Section):
                                             "scheme's totals may stand in for the pool/account split), the members and maternity, and the year before it "
                                             "the members; a figure whose source or note says 'recall' is shown but never used as reported truth")
     fitted: dict[str, str] = Field(default_factory=dict, description="reported history the scenario's own parameters were fitted to, "
-                                   "'<fund>.<measure>' (members.active, employee_pooled.expenditure, maternity, ...) -> what was fitted to it: "
+                                   "'<fund>.<measure>' (members.active, employee_pooled.expenditure, maternity, ...), or '<fund>.<measure>@<year>' for the rows of one year, -> what was fitted to it: "
                                    "the back-test shows those rows as fitted, never as checks (a fitted quantity is no check)",
                                    json_schema_extra={"unit": "text"})
 
@@ -544,12 +544,16 @@ class Reported(Section):
     def _fitted_keys(cls, v):
         funds = FUNDS + ("employee_scheme", "pooled_funds")
         for k in v:
-            head, _, m = str(k).partition(".")
-            ok = (k == "maternity" or (head in funds and m in ("income", "expenditure", "balance"))
+            series, at, year = str(k).partition("@")
+            if at and not (year.isdigit() and len(year) == 4):
+                raise ValueError(f"fitted: {excerpt(k, 40)}: after '@' write the four-digit year whose rows were fitted")
+            head, _, m = series.partition(".")
+            ok = (series == "maternity" or (head in funds and m in ("income", "expenditure", "balance"))
                   or (head == "members" and m in ("active", "retirees", "residents")))
             if not ok:
                 raise ValueError(f"fitted: unknown key {excerpt(k, 40)}; write '<fund>.<income|expenditure|balance>' "
-                                 f"({', '.join(funds)}), 'members.<active|retirees|residents>' or 'maternity'")
+                                 f"({', '.join(funds)}), 'members.<active|retirees|residents>' or 'maternity', "
+                                 "optionally '@<year>' for one year's rows")
         return v
 
     @field_validator("history", mode="before")
