@@ -350,7 +350,7 @@ def output_format(out, to=None, *, option="-o/--out") -> tuple:
     fmt = FORMAT_OF_SUFFIX[suffix]
     if to is not None and to != fmt:
         raise OutputPathError(f"{option} {raw}: the name ends in {p.suffix} but --to is {to}; "
-                              f"name the file ...{FORMATS[to]} or give --to {fmt}")
+                              f"name it {p.with_suffix(FORMATS[to]).name} or give --to {fmt}")
     return fmt, p
 
 

@@ -230,7 +230,7 @@ def test_parquet_without_pyarrow_says_what_to_install(made, tmp_path, monkeypatc
     (["-o", "{tmp}/t.xls"], "write .xlsx"),
     (["-o", "{tmp}/t.nc"], "unknown suffix '.nc'"),
     (["-o", "{tmp}/t"], "no suffix; give --to"),
-    (["--to", "csv", "-o", "{tmp}/t.xlsx"], "ends in .xlsx but --to is csv"),
+    (["--to", "csv", "-o", "{tmp}/t.xlsx"], "ends in .xlsx but --to is csv; name it t.csv or give --to xlsx"),
     (["-o", "{tmp}/t.csv", "--variables", "balance"], "give --all-paths too"),
     (["-o", "{tmp}/t.csv", "--all-paths", "--variables", "balanse"], "balanse not in the results file"),
 ])
