@@ -1,7 +1,8 @@
 """Commands: fundsim plot and fundsim report.
 
 ``fundsim plot RESULTS --kind fan -o fan.png`` draws one figure of :mod:`simulator.plots` from a
-results file (``fundsim run --out``; a sweep or sensitivity file for ``heatmap`` and ``tornado``)
+results file (``fundsim run --out``; a sweep or sensitivity file for ``heatmap`` and ``tornado``;
+several results files for ``fan`` compare their runs, each named by its scenario)
 and ``fundsim report RESULTS -o report.html`` writes the self-contained report of
 :mod:`simulator.report`. Both write their output atomically. Bad input (a missing or unreadable
 file, an unknown kind, a fund not in the file, a wrong extension) exits with code 2 and one line.
@@ -187,7 +188,7 @@ def register(group):
                                     "Debian's fonts-noto-cjk, and keeps English labels without one).")
 
     @group.command()
-    @click.argument("results", metavar="RESULTS")
+    @click.argument("results", metavar="RESULTS...", nargs=-1, required=True)
     @click.option("--kind", "-k", default="fan", show_default=True, metavar="|".join(PLOT_KINDS),
                   help=f"Which figure. {kinds_help}.")
     @click.option("--fund", "-f", "funds", multiple=True, metavar="FUND",
@@ -204,12 +205,24 @@ def register(group):
     @lang_option
     @_handle_errors
     def plot(results, kind, funds, scenario, years, metric, x_key, y_key, dpi, out, lang):
-        """Draw one figure of RESULTS (a file written by fundsim run --out)."""
+        """Draw one figure of RESULTS (a file written by fundsim run --out; for --kind fan, several
+        such files are compared, each named in the legend by its scenario)."""
         kind = str(kind).lower()
         if kind not in PLOT_KINDS:
             raise OptionError(f"--kind: unknown kind '{kind}'; choose one of {', '.join(PLOT_KINDS)}")
+        if len(results) > 1 and kind != "fan":
+            raise OptionError(f"--kind {kind} draws one results file; several files are compared by --kind fan")
         check_figure_path(out)
-        ds = load_results(results)
+        if len(results) > 1:
+            from .plots import stack_runs
+            runs = [load_results(r) for r in results]
+            for r, d in zip(results, runs):
+                if "reserve_months" not in d or "scenario" in d.dims:
+                    raise InputFileError(f"{r}: not the results of one run (fundsim run --out); --kind fan compares "
+                                         "runs")
+            ds = stack_runs(runs)
+        else:
+            ds = load_results(results[0])
         with font_notes():
             fig = make_figure(ds, kind, funds=funds, scenario=scenario, years=years, metric=metric, x=x_key,
                               y=y_key, lang=lang.lower())

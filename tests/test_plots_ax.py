@@ -184,3 +184,24 @@ def test_stacked_names_survive_a_file(ds, variant, tmp_path):
 def test_an_unlabelled_concat_says_scenario_k_not_a_bare_number(ds, variant):
     both = xr.concat([ds, variant], dim="scenario", combine_attrs="override")
     assert _median_labels(plots.fan_chart(both, ["resident"])) == ["scenario 0 (median)", "scenario 1 (median)"]
+
+
+def test_fundsim_plot_compares_several_files_by_their_scenario_names(ds, variant, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from simulator import cli_report
+    from simulator.cli import cli
+
+    a, b = tmp_path / "a.nc", tmp_path / "b.nc"
+    ds.to_netcdf(a)
+    variant.to_netcdf(b)
+    drawn = []
+    save = cli_report.save_figure
+    monkeypatch.setattr(cli_report, "save_figure", lambda fig, out, **kw: drawn.append(fig) or save(fig, out, **kw))
+    res = CliRunner().invoke(cli, ["plot", str(a), str(b), "--kind", "fan", "-f", "resident",
+                                   "-o", str(tmp_path / "cmp.png")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cmp.png").read_bytes()[:4] == b"\x89PNG"
+    assert _median_labels(drawn[0]) == ["baseline (median)", "retiree rate 2% (median)"]
+    res = CliRunner().invoke(cli, ["plot", str(a), str(b), "--kind", "flows", "-o", str(tmp_path / "x.png")])
+    assert res.exit_code == 2 and "several files are compared by --kind fan" in res.output
