@@ -27,7 +27,7 @@ import json
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import _CYCLE, _INK, PlotInputError, _figure, _style
+from .plots import _CYCLE, _INK, PlotInputError, _figure, _style, _user_axes
 
 _LINES = (("inpatient", "inpatient", "inpatient"), ("outpatient", "general_outpatient", "outpatient"),
           ("chronic_outpatient", "chronic_special_outpatient", "chronic outpatient"))
@@ -114,8 +114,15 @@ def _cost_per_member_modelled(run, scheme, line):
     return np.asarray(ds["year"].values), med / np.maximum(rr, 1e-9) / members
 
 
-def history_figure(bt) -> Figure:
-    """The figure of a :class:`~simulator.backtest.Backtest` (see the module docstring)."""
+#: panels of the history figure (a 5 x 4 grid: 11 series, the legend, 6 cost panels, 2 empty)
+HISTORY_PANELS = 20
+
+
+def history_figure(bt, *, ax=None) -> Figure:
+    """The figure of a :class:`~simulator.backtest.Backtest` (see the module docstring).
+
+    ``ax``: a sequence of :data:`HISTORY_PANELS` Axes (row by row, e.g. ``fig.subplots(5, 4)``)
+    to draw into instead of a new figure; their style is kept and no figure title is added."""
     if not getattr(bt, "runs", None):
         raise PlotInputError("the history figure needs a back-test with at least one start year")
     first, end = min(bt.starts), bt.end
@@ -134,9 +141,13 @@ def history_figure(bt) -> Figure:
         (None, "retirees", "retirees (mid-year)", 1e4, "10,000 persons"),
         (None, "residents", "resident members (mid-year)", 1e4, "10,000 persons"),
     ]
-    with _style():
-        fig, axes = _figure(5, 4, figsize=(15.5, 17.0))
-        flat = list(axes.ravel())
+    with _style(ax is None):
+        if ax is None:
+            fig, axes = _figure(5, 4, figsize=(15.5, 17.0))
+            flat, own = list(axes.ravel()), True
+        else:
+            flat = _user_axes(ax, HISTORY_PANELS, "history figure")
+            fig, own = flat[0].figure, False
         for ax, (fund, measure, title, scale, unit) in zip(flat, panels):
             _shade(ax, years)
             for s in bt.starts:
@@ -185,7 +196,8 @@ def history_figure(bt) -> Figure:
             ax.set_axisbelow(True)
         what = (f"Back-test of '{bt.scenario}': modelled against reported, each start year's path from its start "
                 f"({'deterministic, central assumption set' if bt.paths == 1 else f'median of {bt.paths} paths'})")
-        fig.suptitle(what + "\ncost per member: the model's growth set on the reported level of each start year "
-                     "(gross cost: NHSA benefit series; modelled: fund-paid / effective reimbursement ratio)",
-                     fontsize=12, fontweight="bold", color=_INK)
+        if own:
+            fig.suptitle(what + "\ncost per member: the model's growth set on the reported level of each start year "
+                         "(gross cost: NHSA benefit series; modelled: fund-paid / effective reimbursement ratio)",
+                         fontsize=12, fontweight="bold", color=_INK)
     return fig

@@ -205,3 +205,17 @@ def test_fundsim_plot_compares_several_files_by_their_scenario_names(ds, variant
     assert _median_labels(drawn[0]) == ["baseline (median)", "retiree rate 2% (median)"]
     res = CliRunner().invoke(cli, ["plot", str(a), str(b), "--kind", "flows", "-o", str(tmp_path / "x.png")])
     assert res.exit_code == 2 and "several files are compared by --kind fan" in res.output
+
+
+def test_the_history_figure_draws_into_a_grid_of_the_users_axes():
+    from simulator.backtest import backtest
+    from simulator.plot_history import HISTORY_PANELS, history_figure
+
+    bt = backtest(starts=[2023])
+    fig = Figure(figsize=(16, 17))
+    grid = fig.subplots(5, 4)
+    assert history_figure(bt, ax=grid) is fig
+    assert len(fig.axes) == HISTORY_PANELS and fig.get_suptitle() == ""
+    assert grid[0, 0].get_title(loc="left") == "employee scheme income" and grid[0, 0].has_data()
+    with pytest.raises(PlotInputError, match="a sequence of 20 matplotlib Axes"):
+        history_figure(bt, ax=grid[:2])
