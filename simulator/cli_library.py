@@ -109,8 +109,8 @@ def register(group):
     @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value (repeatable).")
     @_handle_errors
     def show(scenario, overrides):
-        """Print SCENARIO (a built-in name or a YAML file; default: baseline) fully resolved, after
-        extends and --set overrides, as YAML."""
+        """Print SCENARIO (an installed name, a YAML file or a stack NAME+FILE.yaml+...; default:
+        baseline) fully resolved, after extends, the stack and --set overrides, as YAML."""
         from .scenario import load_scenario
 
         click.echo(load_scenario(scenario, list(overrides)).text, nl=False)
