@@ -108,13 +108,23 @@ def save_figure(fig, out, dpi: int = 150, *, option="-o/--out") -> Path:
 def font_notes():
     """Say a missing CJK font once on stderr as a ``note:`` line (not a Python warning with its
     file and line number): the output is still written, with English labels."""
+    import logging
+
     from .plots import CJKFontWarning
 
+    # many CJK fonts come in one weight: matplotlib then logs, for every bold title, that it draws
+    # it in the regular weight; that is expected, and a line per title on stderr helps nobody
+    def not_a_missing_weight(record):
+        return "Failed to find font weight" not in record.getMessage()
+
+    font_log = logging.getLogger("matplotlib.font_manager")
+    font_log.addFilter(not_a_missing_weight)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CJKFontWarning)
         try:
             yield
         finally:
+            font_log.removeFilter(not_a_missing_weight)
             said = set()
             for w in caught:
                 if issubclass(w.category, CJKFontWarning):
@@ -226,7 +236,7 @@ def register(group):
         with font_notes():
             fig = make_figure(ds, kind, funds=funds, scenario=scenario, years=years, metric=metric, x=x_key,
                               y=y_key, lang=lang.lower())
-        path = save_figure(fig, out, dpi=dpi)
+            path = save_figure(fig, out, dpi=dpi)
         click.echo(f"wrote {path}")
 
     @group.command()

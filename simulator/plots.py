@@ -190,9 +190,9 @@ CJK_FAMILIES = (
 #: how to get a CJK font, quoted when there is none
 CJK_FONT_HELP = ("install one (Debian/Ubuntu: apt install fonts-noto-cjk; Fedora: dnf install "
                  "google-noto-sans-cjk-fonts; conda: conda install -c conda-forge font-ttf-noto-cjk; macOS and "
-                 "Windows have PingFang SC and Microsoft YaHei), or register a font file with "
-                 "matplotlib.font_manager.fontManager.addfont(PATH); then remove matplotlib's font cache "
-                 "(matplotlib.get_cachedir()) if the new system font is not found")
+                 "Windows have PingFang SC and Microsoft YaHei), or name a font file with FUNDSIM_CJK_FONT=PATH; "
+                 "after installing a system font, remove matplotlib's font cache (matplotlib.get_cachedir()) "
+                 "if it is not found")
 
 
 class CJKFontWarning(UserWarning):
@@ -200,9 +200,32 @@ class CJKFontWarning(UserWarning):
 
 
 def find_cjk_font() -> str | None:
-    """The first family of :data:`CJK_FAMILIES` that matplotlib's font manager knows, or None."""
+    """The CJK font family to draw Chinese labels with, or None when there is none.
+
+    ``FUNDSIM_CJK_FONT`` chooses one: a font file (``.ttf``, ``.otf``, ``.ttc``; registered with
+    matplotlib for this process, for a machine where no font can be installed) or a family name
+    matplotlib knows. Otherwise the first family of :data:`CJK_FAMILIES` matplotlib knows.
+    """
+    import os
+
     from matplotlib import font_manager
 
+    chosen = os.environ.get("FUNDSIM_CJK_FONT", "").strip()
+    if chosen:
+        path = os.path.expanduser(chosen)
+        if os.path.isfile(path):
+            try:
+                font_manager.fontManager.addfont(path)
+                return font_manager.FontProperties(fname=path).get_name()
+            except (OSError, RuntimeError, ValueError) as e:
+                warnings.warn(f"FUNDSIM_CJK_FONT={chosen}: not a font file matplotlib can read ({e})",
+                              CJKFontWarning, stacklevel=2)
+                return None
+        if chosen in {f.name for f in font_manager.fontManager.ttflist}:
+            return chosen
+        warnings.warn(f"FUNDSIM_CJK_FONT={chosen}: neither a font file nor a font family matplotlib knows",
+                      CJKFontWarning, stacklevel=2)
+        return None
     known = {f.name for f in font_manager.fontManager.ttflist}
     return next((family for family in CJK_FAMILIES if family in known), None)
 
@@ -232,7 +255,11 @@ def _use_cjk_font(artists, font):
     of ``artists`` (a figure or axes) that holds CJK characters: per artist, never in rcParams."""
     if font is None:
         return
-    fallback = list(matplotlib.rcParams["font.sans-serif"])
+    from matplotlib import font_manager
+
+    # only families matplotlib has: an unknown one in the list is logged as "findfont: not found"
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    fallback = [f for f in matplotlib.rcParams["font.sans-serif"] if f in known]
     roots = artists if isinstance(artists, (list, tuple)) else [artists]
     for root in roots:
         for text in root.findobj(matplotlib.text.Text):

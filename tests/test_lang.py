@@ -131,6 +131,21 @@ def test_every_figure_draws_in_chinese(ds, a_stand_in_cjk_font):
         assert re.search(r"[\u4e00-\u9fff]", titles), fn.__name__
 
 
+def test_fundsim_cjk_font_names_a_font_file_or_family(monkeypatch):
+    import matplotlib
+
+    serif = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerif.ttf"
+    monkeypatch.setenv("FUNDSIM_CJK_FONT", str(serif))
+    assert plots.find_cjk_font() == "DejaVu Serif"
+    monkeypatch.setenv("FUNDSIM_CJK_FONT", "DejaVu Sans")
+    assert plots.find_cjk_font() == "DejaVu Sans"
+    monkeypatch.setenv("FUNDSIM_CJK_FONT", "/nowhere/NoSuchFont.ttf")
+    with pytest.warns(CJKFontWarning, match="neither a font file nor a font family"):
+        assert plots.find_cjk_font() is None
+
+
+# run with a real CJK font: FUNDSIM_CJK_FONT=/path/to/wqy-microhei.ttc (Debian fonts-wqy-microhei) or
+# any font of CJK_FAMILIES installed
 @pytest.mark.skipif(plots.find_cjk_font() is None, reason="no CJK font on this machine (e.g. apt install fonts-noto-cjk)")
 def test_a_real_cjk_font_renders_every_glyph(ds, tmp_path):
     with warnings.catch_warnings():
