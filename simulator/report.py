@@ -53,61 +53,60 @@ SECTIONS = (
     ("provenance", "Provenance"),
 )
 
-#: the main policy levers and drivers shown in the assumptions table: (key path, label)
+#: the main policy levers and drivers shown in the assumptions table: (group, key paths); each
+#: key's label is ``asm.<key path>`` in :mod:`simulator.labels`, in English and Chinese
 KEY_ASSUMPTIONS = (
     ("Policy levers", (
-        ("employee.employer_rate", "employer contribution rate"),
-        ("employee.employee_rate", "employee contribution rate"),
-        ("employee.flexible_rate", "flexible workers' contribution rate"),
-        ("employee.retiree_rate", "retirees' contribution rate (on the average pension)"),
-        ("accounts.employer_share", "employer share credited to individual accounts"),
-        ("resident.premium", "resident individual premium"),
-        ("resident.subsidy", "resident fiscal subsidy"),
-        ("resident.premium_income_share", "resident premium as a share of income"),
-        ("resident.subsidy_cap_ratio", "cap on subsidy : premium"),
-        ("membership.retirement_override.men", "retirement age, men (override)"),
-        ("membership.retirement_override.women_50", "retirement age, women on the 50 track (override)"),
-        ("membership.retirement_override.women_55", "retirement age, women on the 55 track (override)"),
-        ("membership.women_track_50_share", "share of insured women on the 50 track"),
-        ("reform.drg_dip.coverage", "DRG/DIP coverage of inpatient spending"),
-        ("reform.drg_dip.coding_creep", "DRG/DIP coding creep per year"),
-        ("reform.drg_dip.creep_cap", "bound on cumulative coding creep"),
-        ("reform.drg_dip.efficiency_max", "long-run hospital efficiency gain"),
-        ("reform.drg_dip.global_budget.enabled", "regional global budget"),
-        ("reform.drg_dip.global_budget.budget_growth", "budgeted growth of covered spending"),
-        ("reform.procurement.coverage", "volume-based procurement coverage of drug spending"),
-        ("reform.procurement.price_cut", "procurement price cut"),
-        ("reform.fraud.leakage", "fraud and abuse leakage"),
-        ("policy.rate_trigger.enabled", "rate-adjustment trigger"),
-        ("policy.rate_trigger.lower_months", "trigger: lower threshold"),
-        ("policy.rate_trigger.upper_months", "trigger: upper threshold"),
-        ("policy.rate_trigger.employer_step", "trigger: employer rate step"),
-        ("policy.rate_trigger.premium_step", "trigger: resident premium step"),
-        ("policy.fiscal_backstop.enabled", "fiscal backstop"),
-        ("policy.fiscal_backstop.minimum_months", "backstop: minimum reserve months"),
-        ("long_term_care.carve_out_share", "long-term-care carve-out"),
+        "employee.employer_rate",
+        "employee.employee_rate",
+        "employee.flexible_rate",
+        "employee.retiree_rate",
+        "accounts.employer_share",
+        "resident.premium",
+        "resident.subsidy",
+        "resident.premium_income_share",
+        "resident.subsidy_cap_ratio",
+        "membership.retirement_override.men",
+        "membership.retirement_override.women_50",
+        "membership.retirement_override.women_55",
+        "membership.women_track_50_share",
+        "reform.drg_dip.coverage",
+        "reform.drg_dip.coding_creep",
+        "reform.drg_dip.creep_cap",
+        "reform.drg_dip.efficiency_max",
+        "reform.drg_dip.global_budget.enabled",
+        "reform.drg_dip.global_budget.budget_growth",
+        "reform.procurement.coverage",
+        "reform.procurement.price_cut",
+        "reform.fraud.leakage",
+        "policy.rate_trigger.enabled",
+        "policy.rate_trigger.lower_months",
+        "policy.rate_trigger.upper_months",
+        "policy.rate_trigger.employer_step",
+        "policy.rate_trigger.premium_step",
+        "policy.fiscal_backstop.enabled",
+        "policy.fiscal_backstop.minimum_months",
+        "long_term_care.carve_out_share",
     )),
     ("Economic and demographic drivers", (
-        ("economy.drivers.wage_growth.mean", "wage growth: mean"),
-        ("economy.drivers.wage_growth.sd", "wage growth: year-to-year sd"),
-        ("economy.drivers.excess_cost_growth.mean", "excess medical cost growth: mean"),
-        ("economy.drivers.excess_cost_growth.sd", "excess medical cost growth: year-to-year sd"),
-        ("economy.drivers.interest_rate.mean", "interest rate the funds earn: mean"),
-        ("economy.drivers.resident_income_growth.mean", "resident income growth: mean"),
-        ("economy.cost_share_ceiling", "ceiling of the cost-to-wage share (long-run bend)"),
-        ("economy.base_wage", "base-year average wage"),
-        ("population.base", "base-year population"),
-        ("population.fertility.tfr", "total fertility rate"),
-        ("population.mortality.kappa_sd", "mortality index sd"),
-        ("population.migration.net_total", "net migration"),
-        ("epidemic.probability", "epidemic probability per year"),
-        ("epidemic.cost_add", "epidemic cost (share of a year's spending)"),
-        ("epidemic.contribution_relief", "epidemic contribution relief"),
+        "economy.drivers.wage_growth.mean",
+        "economy.drivers.wage_growth.sd",
+        "economy.drivers.excess_cost_growth.mean",
+        "economy.drivers.excess_cost_growth.sd",
+        "economy.drivers.interest_rate.mean",
+        "economy.drivers.resident_income_growth.mean",
+        "economy.cost_share_ceiling",
+        "economy.base_wage",
+        "population.base",
+        "population.fertility.tfr",
+        "population.mortality.kappa_sd",
+        "population.migration.net_total",
+        "epidemic.probability",
+        "epidemic.cost_add",
+        "epidemic.contribution_relief",
     )),
 )
 
-_NPC_RULE = ("2024 NPC Standing Committee decision, in force 2025, over fifteen years: men 60 to 63, "
-             "women 50 to 55 and 55 to 58 (by birth cohort)")
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Noto Sans CJK SC",
@@ -292,23 +291,26 @@ def _fmt_value(node) -> tuple[str, str]:
     return _fmt_schedule(body) if body else "", source
 
 
-def key_assumptions(ds) -> list[tuple[str, list[tuple[str, str, str, str, str]]]]:
+def key_assumptions(ds, lang: str = "en") -> list[tuple[str, list[tuple[str, str, str, str, str]]]]:
     """The main policy levers and drivers of the run's scenario:
     ``[(group, [(key path, label, value, unit, source), ...]), ...]``. A key the scenario does not
     set is shown at its schema default when that is a plain number or flag, and left out otherwise;
     the settings of a policy rule that is off are left out; the statutory retirement rule is named
-    when no override is set."""
+    when no override is set. ``lang``: the language of the labels (the group names stay the
+    English keys of :data:`KEY_ASSUMPTIONS`)."""
+    L = labeler(check_lang(lang))
     data = _scenario_data(ds)
     groups = []
     for group, keys in KEY_ASSUMPTIONS:
         rows = []
-        for dotted, label in keys:
+        for dotted in keys:
+            label = L(f"asm.{dotted}")
             node = _get(data, dotted)
             if node is None:
                 default = _schema_default(dotted)
                 if default is None:
                     continue
-                node = {"value": default, "source": "default (not set in the scenario)"}
+                node = {"value": default, "source": L("asm.default_source")}
             if dotted.startswith("policy.") and not dotted.endswith(".enabled"):
                 section = dotted.rsplit(".", 1)[0]
                 if not _get(data, section + ".enabled"):
@@ -316,8 +318,8 @@ def key_assumptions(ds) -> list[tuple[str, list[tuple[str, str, str, str, str]]]
             value, source = _fmt_value(node)
             rows.append((dotted, label, value, _unit(dotted), source))
         if group == "Policy levers" and not any(r[0].startswith("membership.retirement_override") for r in rows):
-            rows.insert(4, ("(membership.retirement_override absent)", "statutory retirement age", _NPC_RULE,
-                            "years of age", "built-in rule (specification section 4)"))
+            rows.insert(4, ("(membership.retirement_override absent)", L("asm.statutory_retirement"),
+                            L("asm.npc_rule"), L("asm.years_of_age"), L("asm.builtin_rule")))
         groups.append((group, rows))
     return groups
 
@@ -457,7 +459,7 @@ def _section_assumptions(ds, data, L=None) -> str:
     out = [f'<p class="note">{L("asm.note")}</p>']  # the note holds markup (<code>) of its own
     if "__error__" in data:
         out.append(f'<p class="warn">{_e(data["__error__"])}</p>')
-    for group, rows in key_assumptions(ds):
+    for group, rows in key_assumptions(ds, L.lang):
         out.append(f"<h3>{_e(L('asm.group.' + group))}</h3>")
         out.append(_table([L("asm.key"), L("asm.meaning"), L("asm.value"), L("asm.unit"), L("asm.source")],
                           [[(_e(r[0]), "key"), r[1], r[2], r[3], (_e(r[4]), "src")] for r in rows]))

@@ -81,6 +81,7 @@ def test_every_key_the_code_asks_for_is_in_the_table():
     asked |= {f"event.{e}" for e in ("first_deficit_year", "first_operating_deficit_year", "exhaustion_year")}
     from simulator.report import KEY_ASSUMPTIONS, SECTIONS
     asked |= {f"sec.{sid}" for sid, _ in SECTIONS} | {f"asm.group.{g}" for g, _ in KEY_ASSUMPTIONS}
+    asked |= {f"asm.{key}" for _, keys in KEY_ASSUMPTIONS for key in keys}
     assert len(asked) > 100
     assert sorted(asked - set(LABELS)) == []
 
@@ -162,7 +163,7 @@ def test_the_report_in_chinese_has_chinese_headings_and_cjk_fonts(ds, no_cjk_fon
         page = render_report(ds, lang="zh")
     assert sum(issubclass(w.category, CJKFontWarning) for w in record) == 1  # once, not once per figure
     assert '<html lang="zh-CN">' in page
-    for heading in ("运行信息", "结果摘要", "图表", "主要假设", "基年校准", "数据来源与可复现性", "职工医保统筹基金",
+    for heading in ("单位缴费率", "总和生育率", "运行信息", "结果摘要", "图表", "主要假设", "基年校准", "数据来源与可复现性", "职工医保统筹基金",
                     "城乡居民医保基金", "可支付月数：中位数", "基金穿底（累计结存 &lt; 0）"):
         assert heading in page, heading
     css = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
