@@ -126,7 +126,7 @@ def register(group):
             raise sw.SweepError("give --out FOLDER.zarr: the store the sweep writes (and resumes from)")
         t0 = time.perf_counter()
         try:
-            ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=None if quiet else sys.stderr)
+            ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=False if quiet else sys.stderr)
         except KeyboardInterrupt:
             click.echo(f"\ninterrupted: {_store_state(spec['out'])}", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -190,7 +190,7 @@ def register(group):
         try:
             ds = sw.sensitivity(scenario, metric=metric, vary=vary, overrides=overrides, paths=paths, seed=seed,
                                 horizon=horizon, workers=workers, threads_per_worker=threads_per_worker,
-                                scheduler=scheduler, progress_stream=None if (quiet or as_json) else sys.stderr)
+                                scheduler=scheduler, progress_stream=False if (quiet or as_json) else sys.stderr)
         except KeyboardInterrupt:
             click.echo("\ninterrupted: no output was written", err=True)
             sys.exit(EXIT_INTERRUPTED)

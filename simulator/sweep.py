@@ -1547,7 +1547,7 @@ class _Progress:
     * without one (the Python API): :func:`simulator.progress.progress_bar` decides, so a
       notebook shows a widget, a terminal a bar, and a script writing into a log nothing.
 
-    ``FUNDSIM_PROGRESS=0`` silences both displays (the callback is still called).
+    ``FUNDSIM_PROGRESS=0`` or ``stream=False`` silences both displays (the callback is still called).
     """
 
     def __init__(self, total, done_before, callback=None, stream=None, unit="variant", desc="sweep"):
@@ -1558,7 +1558,7 @@ class _Progress:
         self.t0 = time.perf_counter()
         self.bar = None
         off = os.environ.get("FUNDSIM_PROGRESS", "").strip().lower() in ("0", "false", "no", "off")
-        if off:
+        if off or stream is False:  # silenced, or no display asked for (--quiet)
             return
         if stream is not None and not wants_progress(stream):
             self.stream = stream  # a log: a few plain lines
@@ -1651,11 +1651,12 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         Replace a store at ``out`` that holds a different sweep (never any other folder).
     progress : callable(done, total), optional
         Called after each block.
-    progress_stream : file, optional
-        Where progress goes: a terminal gets a bar, a log file a line at every tenth of the work.
-        Without it the progress shows where the user is: a widget in a notebook, a bar on a
-        terminal's stderr, nothing in a log (:mod:`simulator.progress`; ``FUNDSIM_PROGRESS=0``
-        silences it).
+    progress_stream : file or False, optional
+        Where progress goes: a terminal gets a bar, a log file a line at every tenth of the work;
+        ``False``: no progress display at all (``--quiet``). Without it the progress shows where
+        the user is: a widget in a notebook, a bar on a terminal's stderr, nothing in a log
+        (:mod:`simulator.progress`; ``FUNDSIM_PROGRESS=0`` silences it). Notes on a resumed or
+        repaired store go to the stream, or to stderr.
 
     Returns
     -------
@@ -1689,7 +1690,7 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         store = Path(out).expanduser().absolute()
     try:
         block, completed = _open_or_create(plan, store, variants_per_task, overwrite,
-                                           progress_stream if progress_stream is not None else sys.stderr)
+                                           progress_stream if progress_stream not in (None, False) else sys.stderr)
         N = len(plan.variants)
         template = _template(plan, block)
         summary_names = [n for n in template.data_vars if n not in plan.variables
@@ -1708,7 +1709,7 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         skipped = int(completed.sum())
         stats = SweepStats(variants=N, skipped=skipped, out=str(store), variants_per_task=block)
         LAST_STATS = stats
-        if progress_stream is not None and skipped:
+        if progress_stream not in (None, False) and skipped:
             progress_stream.write(f"  resuming: {skipped:,} of {N:,} variants already in {store}\n")
         t0 = time.perf_counter()
         executor.limit(len(tasks))

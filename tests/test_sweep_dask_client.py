@@ -108,3 +108,24 @@ def test_progress_on_a_terminal_is_a_bar_and_can_be_silenced(tmp_path, monkeypat
     sw.sweep("baseline", scheduler="sync", out=tmp_path / "q.zarr", progress_stream=quiet,
              progress=lambda done, total: seen.append(done), **KW)
     assert quiet.getvalue() == "" and seen == [1, 2]  # silenced display, the callback still called
+
+
+def test_quiet_commands_show_no_progress_even_where_it_is_forced(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from simulator.cli import cli
+
+    monkeypatch.setenv("FUNDSIM_PROGRESS", "1")  # as on a terminal: --quiet still means quiet
+    res = CliRunner().invoke(cli, ["sensitivity", "--metric", "reserve_months:employee_pooled:end:median",
+                                   "--vary", "employee.employer_rate=0.06:0.08", "--paths", "20", "--horizon", "3",
+                                   "--scheduler", "sync", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr == ""
+    loud = CliRunner().invoke(cli, ["sensitivity", "--metric", "reserve_months:employee_pooled:end:median",
+                                    "--vary", "employee.employer_rate=0.06:0.08", "--paths", "20", "--horizon", "3",
+                                    "--scheduler", "sync"])
+    assert loud.exit_code == 0 and "sensitivity" in loud.stderr and "3/3" in loud.stderr, loud.stderr
+    res = CliRunner().invoke(cli, ["sweep", "--grid", "employee.employer_rate=0.06,0.07", "--paths", "20",
+                                   "--horizon", "3", "--scheduler", "sync", "-o", str(tmp_path / "q.zarr"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr == "" and res.stdout == ""
