@@ -1108,7 +1108,7 @@ def heatmap(sweep: xr.Dataset, metric: str = "exhaustion_probability_by_year", x
     x_chars = max((len(line) for t in x_ticks for line in t.split("\n")), default=1)
     x_lines = max(t.count("\n") + 1 for t in x_ticks)
     y_lines = max(t.count("\n") + 1 for t in y_ticks)
-    rotate = x_chars > 8 and len(xs) > 3
+    rotate = x_chars > 14 and len(xs) > 3  # a wrapped label (lines of at most 14 characters) stands upright
     col_w = max(1.1, 0.075 * x_chars if not rotate else 0.9)
     row_h = max(0.75, 0.16 * y_lines + 0.2)
     finite = np.where(np.isfinite(z), z, np.nan)
