@@ -491,7 +491,8 @@ def _section_calibration(ds, L=None) -> str:
                            L("cal.kind")], rows, num_cols=(1, 2, 3)))
     rest = {k: v for k, v in cal.items() if k not in ("checks",)}
     # a list's items joined with a space after each comma, so that a long list wraps in its cell
-    rows = [[(_e(k), "key"), (", ".join(map(str, v)) if isinstance(v, list) else _num(v, L=L))]
+    # a long key path breaks after a dot (<wbr>), not in the middle of a name
+    rows = [[(_e(k).replace(".", ".<wbr>"), "key"), (", ".join(map(str, v)) if isinstance(v, list) else _num(v, L=L))]
             for k, v in _flatten(rest)]
     out.append(f"<h3>{_e(L('cal.factors'))}</h3>")
     out.append(_table([L("cal.item"), L("asm.value")], rows, num_cols=(1,), wrap=True))
