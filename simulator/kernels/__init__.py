@@ -78,8 +78,10 @@ def _configure_numba_cache() -> Path:
     return directory
 
 
-#: the sources a compiled kernel depends on, relative to the package folder
-KERNEL_SOURCES = ("layout.py", "kernels/jit.py", "kernels/rng.py", "kernels/project.py")
+#: the sources a compiled kernel depends on, relative to the package folder: layout.py and every
+#: kernel module (the step functions of one section are inlined into the year loop)
+KERNEL_SOURCES = ("layout.py",) + tuple(sorted(f"kernels/{f.name}" for f in Path(__file__).resolve().parent.glob("*.py")
+                                             if f.name != "__init__.py"))
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,111 @@
+"""Population (specification section 3): cohort-component projection of one path.
+
+Stocks ``N[a, s]`` are mid-year persons by age 0..100 (100+) and sex; ``m`` central death rates
+per year; ``e = exp(−m)`` the one-year survival of a cell.
+"""
+
+import math
+
+import numpy as np
+
+from .. import layout as L
+from .jit import jit
+from .rng import normal
+
+NA = L.N_AGES
+NS = L.N_SEXES
+
+
+@jit()
+def mortality_index(kappa, kappa_sd, seed, stream, path_id, t):
+    """Lee-Carter index (section 3), in years of improvement: ``κ[t] = κ[t−1] + 1 + σκ·ε[t]``."""
+    return kappa + 1.0 + kappa_sd * normal(seed, stream, path_id, t)
+
+
+@jit()
+def mortality_rates(m0, ri, kappa, m, e_surv):
+    """``m[a, s] = m0·exp(−ri·κ)`` (section 3, per year) and ``e_surv = exp(−m)``.  Improvement
+    rates repeat within age groups: one ``exp`` per distinct rate."""
+    for s in range(NS):
+        last_ri = np.nan
+        factor = 1.0
+        for a in range(NA):
+            r = ri[a, s]
+            if r != last_ri:
+                factor = math.exp(-r * kappa)
+                last_ri = r
+            m[a, s] = m0[a, s] * factor
+            e_surv[a, s] = math.exp(-m[a, s])
+
+
+@jit()
+def survive(N, births_prev, e_prev, newN):
+    """Survivors before migration (section 3), persons: ``newN[a+1] = N[a]·exp(−(m[a] + m[a+1])/2)``,
+    age 100+ keeps ``N[100]·exp(−m[100])``, age 0 holds last year's births times ``exp(−m[0]/2)``
+    (``exp(−(m1 + m2)/2) = sqrt(e1·e2)`` with last year's ``e = exp(−m)``)."""
+    for s in range(NS):
+        newN[0, s] = births_prev[s] * math.sqrt(e_prev[0, s])
+        for a in range(1, NA):
+            newN[a, s] = N[a - 1, s] * math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
+        newN[NA - 1, s] += N[NA - 1, s] * e_prev[NA - 1, s]
+
+
+@jit()
+def migrate(newN, mig_total, mig_prof, N):
+    """``N = newN + realised migration`` (section 3); returns the realised net migration (persons
+    per year).  An outflow cell loses at most its survivors; the profile's inflow cells shrink by
+    the share of the outflows the stocks could supply (see :func:`simulator.reference.population.migrate`)."""
+    req_out = 0.0
+    real_out = 0.0
+    for s in range(NS):
+        for a in range(NA):
+            mc = mig_total * mig_prof[a, s]
+            if mc < 0.0:
+                req_out += mc
+                real_out += mc if mc > -newN[a, s] else -newN[a, s]
+    supplied = real_out / req_out if req_out < 0.0 else 1.0
+    net_mig = 0.0
+    for s in range(NS):
+        for a in range(NA):
+            mc = mig_total * mig_prof[a, s]
+            if mc < 0.0:
+                v = mc if mc > -newN[a, s] else -newN[a, s]
+            else:
+                v = supplied * mc
+            N[a, s] = newN[a, s] + v
+            net_mig += v
+    return net_mig
+
+
+@jit()
+def births_by_group(tfr, fx_t, A, F, N):
+    """Births of the year (sections 3 and 7), persons per year: ``TFR·Σ_a fx[a]·X[a, female]`` for
+    employees A, flexible workers F and the whole population N."""
+    births_emp = 0.0
+    births_flex = 0.0
+    births_all = 0.0
+    for a in range(NA):
+        fr = tfr * fx_t[a]
+        births_emp += fr * A[a, L.FEMALE]
+        births_flex += fr * F[a, L.FEMALE]
+        births_all += fr * N[a, L.FEMALE]
+    return births_emp, births_flex, births_all
+
+
+@jit()
+def births_by_sex(births, srb, out):
+    """Split births by the sex ratio at birth (section 3): male ``B·srb/(1 + srb)``, female ``B/(1 + srb)``."""
+    out[0] = births * srb / (1 + srb)
+    out[1] = births / (1 + srb)
+
+
+@jit()
+def population_and_deaths(N, e_surv):
+    """(Σ N, Σ N·(1 − exp(−m))): mid-year population (persons) and deaths (persons per year, section 3)."""
+    pop_sum = 0.0
+    deaths = 0.0
+    for a in range(NA):
+        for s in range(NS):
+            pop_sum += N[a, s]
+            deaths += N[a, s] * (1 - e_surv[a, s])
+    return pop_sum, deaths
