@@ -18,6 +18,8 @@ function                       shows
                                old-age dependency (retirees per active member) from the run
 :func:`heatmap`                one summary metric over two swept keys (a sweep Dataset)
 :func:`tornado`                one-at-a-time sensitivity (a low/high/base Dataset)
+:func:`stack_runs`             (not a figure) runs stacked along ``scenario``, named by their
+                               ``scenario_name``, for a comparison
 =============================  ==================================================================
 
 Quantiles and probabilities come from :func:`simulator.summarize`. Titles name the scenario,
