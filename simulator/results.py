@@ -1,14 +1,16 @@
 """Output variables, declared once, and the kernel's array turned into a labelled Dataset.
 
-Each declared variable names its dimensions, units, long name and where it is computed (the
-kernel function :func:`simulator.kernels.project.project_path`, whose steps are listed in
-:mod:`simulator.reference`, or a derivation here).  :func:`build_dataset` checks that every
-variable leaving the API carries ``units`` and ``long_name``.
+Each declared variable names its dimensions, units, long name, where it is computed (the
+kernel function :func:`simulator.kernels.project.project_path`, the year loop, or a derivation
+here) and the step function that computes it (``step``: a function of :mod:`simulator.kernels`,
+one module per model section, whose docstring cites the section and equation; the NumPy
+reference's function of the same name is in :mod:`simulator.reference`).  :func:`build_dataset`
+checks that every variable leaving the API carries ``units`` and ``long_name``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import xarray as xr
@@ -28,6 +30,7 @@ class Var:
     units: str
     long_name: str
     computed_in: str = KERNEL
+    step: str = ""  # the kernel step function computing it (STEPS)
 
 
 PY = ("path", "year")
@@ -105,6 +108,77 @@ VARIABLES = {
     "epidemic": Var(PY, "flag", "1 in an epidemic year"),
     "mortality_index": Var(PY, "years of improvement", "Lee-Carter mortality index kappa"),
 }
+
+_K = "simulator.kernels."
+#: the step function of :mod:`simulator.kernels` that computes each variable (for a derived
+#: variable, the step computing what it is derived from)
+STEPS = {
+    "contribution_income": _K + "income.contribution_income",
+    "interest": _K + "funds.balances",
+    "borrowing_cost": _K + "funds.balances",
+    "income": _K + "income.contribution_income",
+    "fiscal_transfer": _K + "rules.backstop_transfer",
+    "expenditure": _K + "funds.fund_expenditure",
+    "balance": _K + "funds.balances",
+    "reserve_months": _K + "funds.reserve_months",
+    "fiscal_gap": _K + "funds.balances",
+    "operating_balance": _K + "funds.balances",
+    "current_balance": _K + "funds.balances",
+    "expenditure_growth_5y": _K + "funds.fund_expenditure",
+    "combined_pooled_balance": _K + "funds.balances",
+    "combined_pooled_reserve_months": _K + "funds.reserve_months",
+    "account_balance_per_member": _K + "funds.balances",
+    "medical_expenditure": _K + "expenditure.medical_by_line",
+    "leakage": _K + "reform.leakage_and_epidemic",
+    "recoveries": _K + "income.recoveries",
+    "dip_demand": _K + "reform.dip_points",
+    "dip_payment": _K + "reform.global_budget",
+    "dip_budget": _K + "reform.global_budget",
+    "dip_floor_overrun": _K + "reform.budget_payment",
+    "dip_floor_binding": _K + "reform.global_budget",
+    "dip_income_cap_binding": _K + "reform.global_budget",
+    "dip_points": _K + "reform.dip_points",
+    "point_value": _K + "reform.global_budget",
+    "point_value_reference": _K + "reform.dip_points",
+    "point_value_ratio": _K + "reform.global_budget",
+    "hospital_margin": _K + "reform.hospital_margin",
+    "maternity": _K + "expenditure.maternity",
+    "critical_illness_premiums": _K + "expenditure.critical_illness_premium",
+    "long_term_care": _K + "funds.fund_expenditure",
+    "employer_contributions": _K + "income.employee_scheme_contributions",
+    "employee_contributions": _K + "income.employee_scheme_contributions",
+    "flexible_contributions": _K + "income.employee_scheme_contributions",
+    "retiree_contributions": _K + "income.employee_scheme_contributions",
+    "buyback_income": _K + "income.employee_scheme_contributions",
+    "resident_contributions": _K + "income.resident_contributions",
+    "employer_rate": _K + "rules.trigger_offsets",
+    "breakeven_rate": _K + "breakeven.breakeven_rate",
+    "breakeven_premium": _K + "breakeven.breakeven_premium",
+    "contribution_base": _K + "income.contribution_base",
+    "resident_premium": _K + "income.resident_premium",
+    "resident_subsidy": _K + "income.resident_subsidy",
+    "subsidy_premium_ratio": _K + "income.resident_subsidy",
+    "population": _K + "population.population_and_deaths",
+    "employees": _K + "membership.working_members",
+    "flexible": _K + "membership.working_members",
+    "retirees": _K + "membership.working_members",
+    "residents": _K + "membership.residents",
+    "births": _K + "population.births_by_group",
+    "births_to_employees": _K + "population.births_by_group",
+    "deaths": _K + "population.population_and_deaths",
+    "net_migration": _K + "population.migrate",
+    "old_age_dependency": _K + "membership.working_members",
+    "average_wage": _K + "economy.price_levels",
+    "resident_income": _K + "economy.price_levels",
+    "medical_cost_index": _K + "economy.price_levels",
+    "wage_growth": _K + "economy.drivers_ar1",
+    "excess_cost_growth": _K + "economy.drivers_ar1",
+    "interest_rate": _K + "economy.drivers_ar1",
+    "resident_income_growth": _K + "economy.drivers_ar1",
+    "epidemic": _K + "economy.epidemic_draw",
+    "mortality_index": _K + "population.mortality_index",
+}
+VARIABLES = {name: replace(var, step=STEPS[name]) for name, var in VARIABLES.items()}
 
 _SCALARS = {  # dataset name -> kernel output index
     "maternity": L.O_MATERNITY, "critical_illness_premiums": L.O_CII, "long_term_care": L.O_LTC,
