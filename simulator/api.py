@@ -454,7 +454,7 @@ def calibration_report(ds: xr.Dataset) -> dict:
 
 
 #: said when a result file name has another suffix than .nc
-RESULT_SUFFIX_HINT = "; results are written as netCDF (CSV and Excel export are not available yet)"
+RESULT_SUFFIX_HINT = "; results are written as netCDF: write FILE.nc, then 'fundsim export FILE.nc -o FILE.csv' (or .xlsx, .parquet)"
 
 
 def result_file_size(paths, years, variables="all") -> int:
@@ -471,13 +471,20 @@ def check_result_path(path, *, option=None, size=None) -> Path:
                              size=size)
 
 
-def write_netcdf(ds: xr.Dataset, path, *, option=None) -> Path:
+def write_netcdf(ds: xr.Dataset, path, *, option=None, cf: bool = True) -> Path:
     """Write ``ds`` to ``path`` (a name ending in .nc) atomically (:func:`simulator.io.atomic_path`).
 
-    Only a new name or a regular file is written (a symbolic link to a regular file is written
-    through, onto its target); anything else, a full disk or a read-only folder raise one clear
-    error and leave no partial file."""
+    ``cf`` (default) writes it as a CF-1.11 file (:func:`simulator.results.to_cf`: conventions,
+    history, UDUNITS units, a time coordinate, compression; applying it to a file the CLI already
+    prepared adds nothing). Only a new name or a regular file is written (a symbolic link to a
+    regular file is written through, onto its target); anything else, a full disk or a read-only
+    folder raise one clear error and leave no partial file."""
     from .io import atomic_path
+
+    if cf:
+        from .results import to_cf
+
+        ds = to_cf(ds)
 
     size = int(ds.nbytes) + 2**20
     check_result_path(path, option=option, size=size)

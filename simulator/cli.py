@@ -71,8 +71,8 @@ class _Group(click.Group):
 def cli(traceback):
     """Monte Carlo projections of China's basic medical insurance funds.
 
-    Scenarios are YAML files or built-in names (default: baseline). Exit codes: 0 ok, 1 failure,
-    2 bad input (scenario, options), 130 interrupted.
+    Scenarios are installed names (fundsim scenarios), YAML files or stacks a+b.yaml (default:
+    baseline). Exit codes: 0 ok, 1 failure, 2 bad input (scenario, options), 130 interrupted.
     """
 
 
@@ -113,7 +113,7 @@ def _progress_printer(enabled):
                    "standard output.")
 @_handle_errors
 def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step, named_sets, quiet, as_json):
-    """Run SCENARIO (a built-in name or a YAML file; default: baseline) and print its summary."""
+    """Run SCENARIO (an installed name such as qingdao, a YAML file, or a stack such as baseline+a.yaml+b.yaml; default: baseline) and print its summary."""
     from .api import (SUMMARY_VARIABLES, OptionError, check_result_path, check_threads, prepare, result_file_size,
                       run_compiled, variable_names, write_netcdf)
     from .results import to_cf

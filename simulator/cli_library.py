@@ -132,14 +132,28 @@ def register(group):
     @click.option("--feed-members", is_flag=True, help="Also feed the reported active members (a diagnostic).")
     @click.option("--causes", is_flag=True,
                   help="Instead: where the employee pooled fund's expenditure error comes from, from the first --start (default 2021).")
+    @click.option("--held-out", "held", is_flag=True,
+                  help="Instead: the scenario's central projection from its base year against the held-out 2025 bulletin "
+                       "(figures no fit has seen; simulator.held_out).")
     @_handle_errors
-    def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, overrides, feed_members, causes):
+    def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, overrides, feed_members, causes, held):
         """Start SCENARIO (default: the national baseline) from each reported year of its history
         (reported.history; the baseline's from the package data) with the policy then in force,
         project it to the latest reported year and print, per fund, flow and member group, the
         error at each year from each start, the mean absolute error and the bias by horizon."""
         from .backtest import backtest
 
+        if held:
+            import json
+
+            from .backtest import json_safe
+            from .held_out import held_out
+            try:
+                h = held_out(scenario or "baseline", overrides=overrides)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
+            click.echo(json.dumps(json_safe(h.to_json()), ensure_ascii=False) if as_json else h.format())
+            return
         if causes:
             import json
 

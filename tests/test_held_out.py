@@ -32,3 +32,19 @@ def test_rows_compare_the_central_projection_with_the_bulletin():
 def test_a_base_year_after_the_held_out_year_is_refused():
     with pytest.raises(ValueError, match="not after"):
         held_out(year=2024)
+
+
+def test_cli_prints_the_held_out_table_and_json():
+    import json
+
+    from click.testing import CliRunner
+
+    from simulator.cli import cli
+
+    res = CliRunner().invoke(cli, ["backtest", "--held-out"])
+    assert res.exit_code == 0, res.output
+    assert "Held out" in res.output and "2025 bulletin" in res.output
+    res = CliRunner().invoke(cli, ["backtest", "--held-out", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert d["year"] == 2025 and len(d["rows"]) == 12
