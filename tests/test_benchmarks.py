@@ -54,6 +54,9 @@ def test_fundsim_bench_json_keys():
     res = CliRunner().invoke(cli, ["bench", "--paths", "20", "--years", "3", "--repeat", "1", "--json"])
     assert res.exit_code == 0, res.output
     r = json.loads(res.output)
-    for k in ("kernel_path_years_per_s", "reference_path_years_per_s", "ratio", "threads", "paths", "years"):
+    for k in ("kernel_path_years_per_s", "reference_path_years_per_s", "ratio", "threads", "paths", "years",
+              "kernel_cpu_seconds", "reference_cpu_seconds", "kernel_path_years_per_cpu_s",
+              "reference_path_years_per_cpu_s", "ratio_cpu"):
         assert k in r
+    assert r["kernel_cpu_seconds"] > 0 and r["reference_cpu_seconds"] > 0
     assert r["max_abs_difference_over_scale"] < 1e-9
