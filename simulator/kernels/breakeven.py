@@ -82,15 +82,15 @@ def breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_
         return Pi
     lo = 1e-6 if par[L.ENROL_ELAST] > 0 else 0.0
     hi = max(Pi_now, 1.0) * 2.0
+    bracketed = False  # gap(hi) > 0 already seen at this hi
     for _ in range(N_BRACKET_DOUBLINGS):
         if resident_gap(hi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
                         epi_mult, recov) > 0:
+            bracketed = True
             break
         hi = hi * 2.0
-    if not (n_res > 0):
-        return np.nan
-    if not (resident_gap(hi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
-                         epi_mult, recov) > 0):
+    if not bracketed and not (resident_gap(hi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_,
+                                           demand, budget, theta, epi_mult, recov) > 0):
         return np.nan
     if resident_gap(lo, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
                     epi_mult, recov) > 0:
@@ -99,7 +99,11 @@ def breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_
         mid = (lo + hi) / 2
         if resident_gap(mid, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_, chr_, demand, budget, theta,
                         epi_mult, recov) > 0:
+            if hi == mid:
+                break  # (lo, hi) is a fixed point of the step: the remaining bisections change nothing
             hi = mid
         else:
+            if lo == mid:
+                break
             lo = mid
     return (lo + hi) / 2

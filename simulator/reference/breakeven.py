@@ -81,7 +81,10 @@ def breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mu
     for _ in range(N_BISECTIONS):
         mid = (lo + hi) / 2
         up = resident_gap(mid, *args) > 0
-        hi = np.where(up, mid, hi)
-        lo = np.where(up, lo, mid)
+        new_hi = np.where(up, mid, hi)
+        new_lo = np.where(up, lo, mid)
+        if np.array_equal(new_hi, hi, equal_nan=True) and np.array_equal(new_lo, lo, equal_nan=True):
+            break  # every path at a fixed point of the step: the remaining bisections change nothing
+        hi, lo = new_hi, new_lo
     bisected = np.where(ok, (lo + hi) / 2, np.nan)
     return np.where(par[:, L.ENROL_ELAST] == 0.0, closed, bisected)
