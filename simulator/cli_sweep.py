@@ -60,10 +60,12 @@ def register(group):
     @click.option("--verify", "verify_store", type=click.Path(), metavar="STORE",
                   help="Check a sweep store and run nothing: every block marked completed must match the "
                        "checksums recorded with it. Exit 0 if nothing is damaged, 1 if damaged, 2 if not a sweep store.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON object (variants, their swept values "
+                  "and metrics with units) and nothing else.")
     @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
     @_handle_errors
     def sweep(scenarios, grids, sample, uniforms, paths, seed, horizon, overrides, out, variables, workers,
-              threads_per_worker, scheduler, variants_per_task, overwrite, metrics, verify_store, quiet):
+              threads_per_worker, scheduler, variants_per_task, overwrite, metrics, verify_store, as_json, quiet):
         """Run variants of SCENARIO (default baseline) with the same seed, on dask, into a zarr store.
 
         Variants are the product of the scenario files given, the --grid values and the --sample
@@ -75,7 +77,7 @@ def register(group):
         \b
         fundsim sweep --grid employee.employer_rate=0.06:0.09:0.01 --grid reform.drg_dip.coverage=0.6,0.8,1.0 -o s.zarr
         fundsim sweep --sample 50 --uniform economy.drivers.wage_growth.mean=0.03:0.06 -n 500 -o lhs.zarr
-        fundsim sweep scenarios/drg_dip_full.yaml scenarios/retiree_contributions.yaml -o files.zarr
+        fundsim sweep drg_dip_full retiree_contributions -o files.zarr
         fundsim sweep my_sweep.yaml
         fundsim sweep --verify s.zarr
         """
@@ -126,13 +128,18 @@ def register(group):
             raise sw.SweepError("give --out FOLDER.zarr: the store the sweep writes (and resumes from)")
         t0 = time.perf_counter()
         try:
-            ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=False if quiet else sys.stderr)
+            ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=False if (quiet or as_json) else sys.stderr)
         except KeyboardInterrupt:
             click.echo(f"\ninterrupted: {_store_state(spec['out'])}", err=True)
             sys.exit(EXIT_INTERRUPTED)
         if quiet:
             return
         st = sw.LAST_STATS
+        if as_json:
+            import json
+
+            click.echo(json.dumps(sw.sweep_json(ds, table_metrics, st), ensure_ascii=False, allow_nan=False))
+            return
         try:
             table = sw.format_sweep(ds, table_metrics)
         except sw.MetricError as e:

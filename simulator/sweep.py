@@ -362,6 +362,11 @@ def _scenario_ref(ref) -> tuple[str, str]:
     p = Path(ref).expanduser()
     if p.is_file():
         return str(p.resolve()), ref
+    if "+" in ref:
+        # a stack (baseline+a.yaml+b.yaml): each file element made absolute, so that workers in
+        # another folder (a remote cluster) load the same files
+        parts = [_scenario_ref(part)[0] for part in ref.split("+")]
+        return "+".join(parts), ref
     return ref, ref  # the loader says what is wrong with it
 
 
@@ -2257,6 +2262,38 @@ def format_sweep(ds: xr.Dataset, metrics=DEFAULT_METRICS, max_rows: int = 60) ->
             continue
         lines.append("  " + "  ".join(v[r].rjust(w) for (_, v), w in zip(cols, widths)))
     return "\n".join(lines)
+
+
+def sweep_json(ds: xr.Dataset, metrics=DEFAULT_METRICS, stats=None) -> dict:
+    """The sweep's table as one JSON-ready dict: each variant's swept values and metrics (with units)."""
+    keys = [str(k) for k, c in ds.coords.items() if c.dims == ("scenario",) and k != "scenario"]
+    ms = [parse_metric(t) for t in metrics]
+    variants = []
+    values = {}
+    for t, m in zip(metrics, ms):
+        values[t] = np.atleast_1d(np.asarray(evaluate_metric(ds, m).values, dtype=float))
+    for i in range(ds.sizes["scenario"]):
+        row = {"scenario": _json_value(ds["scenario"].values[i])}
+        row["values"] = {k: _json_value(ds[k].values[i]) for k in keys}
+        row["metrics"] = {t: (float(v[i]) if np.isfinite(v[i]) else None) for t, v in values.items()}
+        variants.append(row)
+    a = ds.attrs
+    out = {"scenario": a.get("scenario_name"), "paths": a.get("paths"), "seed": a.get("seed"),
+           "years": [int(ds["year"].values[0]), int(ds["year"].values[-1])], "keys": keys,
+           "metrics": [{"metric": t, "units": metric_units(m)} for t, m in zip(metrics, ms)], "variants": variants}
+    if stats is not None:
+        out["run"] = {"ran": stats.ran, "skipped": stats.skipped, "seconds": stats.seconds, "executor": stats.executor}
+    return out
+
+
+def _json_value(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v) if np.isfinite(v) else None
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
 
 
 def format_sensitivity(ds: xr.Dataset) -> str:
