@@ -329,6 +329,13 @@ def test_expenditure_steps(case, t):
             if j == L.INP:
                 close(s[1], rEX.weighted_sums(members[0], inp.c0h[0, j], r_dmp)[p])
             close(s[2], members[0][p].sum())
+            ks = [np.empty(4) for _ in range(3)]
+            kEX.group_sums(np.stack(members)[:, p].reshape(4, NC), inp.c0h[0, j].reshape(NC), inp.c0h[1, j].reshape(NC),
+                           dmc, dmp, j == L.INP, j == L.CHR, *ks)
+            r_gs = rEX.group_sums(members, inp.c0h[0, j], inp.c0h[1, j], r_dmc, r_dmp, j == L.INP, j == L.CHR)
+            for k_, r_ in zip(ks, r_gs):
+                if not np.isnan(r_[p]).any():
+                    close(k_, r_[p])
             for g in range(L.N_GROUPS):
                 close(kEX.use_and_cover(par[p], g, j, rr0[p], 0.97), rEX.use_and_cover(par, g, j, rr0, 0.97)[p])
             close(kEX.demand_response(par[p, L.RR[0][j]], rr0[p, 0, j], par[p, L.EPS_D[j]]),

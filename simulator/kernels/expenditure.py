@@ -4,6 +4,8 @@ premiums.  Money in yuan per year; ``c0h`` is yuan per member at ``Cm = 1``."""
 
 import math
 
+import numpy as np
+
 from .. import layout as L
 from .jit import jit
 from .reform import procurement_multiplier
@@ -94,6 +96,48 @@ def use_and_cover(par, g, j, rr0, vbp):
 
 
 @jit()
+def group_sums(members, cost_emp, cost_res, dmc, dmp, with_pd, with_n, s_cm, s_pd, n):
+    """:func:`weighted_sums` of the four member groups in one pass over the cells: ``s_cm[g] =
+    Σ members[g]·cost·dmc``, ``s_pd[g] = Σ members[g]·cost·dmp`` (with ``with_pd``) and ``n[g] =
+    Σ members[g]`` (with ``with_n``), cost ``cost_emp`` for the employee scheme's groups and
+    ``cost_res`` for residents (yuan per year at Cm = 1; persons).  Each group's sums run left to
+    right over the cells, as :func:`weighted_sums` runs them (the same bits); the four groups'
+    independent sums in one loop keep the adder busy where one sum waits on its last addition."""
+    m0, m1, m2, m3 = members[L.EMP], members[L.FLX], members[L.RET], members[L.RES]
+    a0 = a1 = a2 = a3 = 0.0
+    b0 = b1 = b2 = b3 = 0.0
+    c0 = c1 = c2 = c3 = 0.0
+    if with_pd:
+        for c in range(dmc.shape[0]):
+            ce, cr, dc, dp = cost_emp[c], cost_res[c], dmc[c], dmp[c]
+            x0, x1, x2, x3 = m0[c] * ce, m1[c] * ce, m2[c] * ce, m3[c] * cr
+            a0 += x0 * dc
+            a1 += x1 * dc
+            a2 += x2 * dc
+            a3 += x3 * dc
+            b0 += x0 * dp
+            b1 += x1 * dp
+            b2 += x2 * dp
+            b3 += x3 * dp
+    else:
+        for c in range(dmc.shape[0]):
+            ce, cr, dc = cost_emp[c], cost_res[c], dmc[c]
+            a0 += m0[c] * ce * dc
+            a1 += m1[c] * ce * dc
+            a2 += m2[c] * ce * dc
+            a3 += m3[c] * cr * dc
+    if with_n:
+        for c in range(dmc.shape[0]):
+            c0 += m0[c]
+            c1 += m1[c]
+            c2 += m2[c]
+            c3 += m3[c]
+    s_cm[0], s_cm[1], s_cm[2], s_cm[3] = a0, a1, a2, a3
+    s_pd[0], s_pd[1], s_pd[2], s_pd[3] = b0, b1, b2, b3
+    n[0], n[1], n[2], n[3] = c0, c1, c2, c3
+
+
+@jit()
 def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, Cpd, rr0, dmc, dmp,
                     med, inp_np, inp_pd, chr_members):
     """Fund-paid medical expenditure ``E = Σ members·c0·h·Cm·Dm·mult`` by scheme and line (section 7),
@@ -101,6 +145,9 @@ def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, 
     part priced with Cm (``inp_np``) and the per-diem part (``inp_pd``); ``chr_members`` the members
     (persons) of each scheme for capitation.  ``members[g]`` flat (cells) by group; base-year
     reimbursement ratios are recorded in ``rr0`` at t = 0."""
+    s_cm = np.empty(L.N_GROUPS)
+    s_pd = np.empty(L.N_GROUPS)
+    n_g = np.empty(L.N_GROUPS)
     for mi in range(2):
         inp_np[mi] = 0.0
         inp_pd[mi] = 0.0
@@ -110,20 +157,21 @@ def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, 
     for j in range(3):
         vbp = procurement_multiplier(par[L.DRUG[j]], par[L.VP], par[L.PRICE_CUT], par[L.REBOUND])
         disease_multiplier(wdis_flat, j, lamiota, perdiem, dmc, dmp)
+        group_sums(members, c0h_flat[L.SCH_EMP, j], c0h_flat[L.SCH_RES, j], dmc, dmp, j == L.INP, j == L.CHR,
+                   s_cm, s_pd, n_g)
         for g in range(L.N_GROUPS):
             mi = L.SCH_RES if g == L.RES else L.SCH_EMP
             if t == 0:
                 rr0[g, j] = par[L.RR[g][j]]
             mult = use_and_cover(par, g, j, rr0, vbp)
-            s_cm, s_pd, n_g = weighted_sums(members[g], c0h_flat[mi, j], dmc, dmp, j == L.INP)
-            s_cm = s_cm * Cm * mult
+            s = s_cm[g] * Cm * mult
             if j == L.INP:
-                inp_np[mi] += s_cm
-                inp_pd[mi] += s_pd * Cpd * mult
+                inp_np[mi] += s
+                inp_pd[mi] += s_pd[g] * Cpd * mult
             else:
-                med[mi, j] += s_cm
+                med[mi, j] += s
             if j == L.CHR:
-                chr_members[mi] += n_g
+                chr_members[mi] += n_g[g]
 
 
 @jit()

@@ -55,6 +55,21 @@ def weighted_sums(members, cost, dm):
     return (members * cost[None] * dm).sum(axis=(1, 2))
 
 
+def group_sums(members, cost_emp, cost_res, dm_cm, dm_pd, with_pd, with_n):
+    """(s_cm, s_pd, n), each (P, 4) by group (NaN where not asked for): :func:`weighted_sums` of the
+    four member groups, cost ``cost_emp`` for the employee scheme's groups, ``cost_res`` for residents."""
+    P = dm_cm.shape[0]
+    s_cm, s_pd, n = np.full((P, 4), np.nan), np.full((P, 4), np.nan), np.full((P, 4), np.nan)
+    for g in range(L.N_GROUPS):
+        cost = cost_res if g == L.RES else cost_emp
+        s_cm[:, g] = weighted_sums(members[g], cost, dm_cm)
+        if with_pd:
+            s_pd[:, g] = weighted_sums(members[g], cost, dm_pd)
+        if with_n:
+            n[:, g] = members[g].sum(axis=(1, 2))
+    return s_cm, s_pd, n
+
+
 def use_and_cover(par, g, j, rr0, vbp):
     """Gross use × demand response × reimbursement × below-limit share × procurement (sections 7-8)."""
     ud = demand_response(par[:, L.RR[g][j]], rr0[:, g, j], par[:, L.EPS_D[j]])
@@ -74,20 +89,20 @@ def medical_by_line(par, t, lamiota, wdis, perdiem, c0h, members, Cm, Cpd, rr0):
            for j in range(3)]
     for j in range(3):
         dm_cm, dm_pd = disease_multiplier(wdis, j, lamiota, perdiem)
+        s_cm, s_pd, n_g = group_sums(members, c0h[L.SCH_EMP, j], c0h[L.SCH_RES, j], dm_cm, dm_pd, j == L.INP, j == L.CHR)
         for g, mem, m_idx in groups:
             if t == 0:
                 rr0[:, g, j] = par[:, L.RR[g][j]]
             # gross use x demand response -> reimbursement -> payment limit -> procurement (section 8's order)
             mult = use_and_cover(par, g, j, rr0, vbp[j])
-            s_cm = weighted_sums(mem, c0h[m_idx, j], dm_cm) * Cm * mult
+            s = s_cm[:, g] * Cm * mult
             if j == L.INP:
-                s_pd = weighted_sums(mem, c0h[m_idx, j], dm_pd) * Cpd * mult
-                inp_np[:, m_idx] += s_cm
-                inp_pd[:, m_idx] += s_pd
+                inp_np[:, m_idx] += s
+                inp_pd[:, m_idx] += s_pd[:, g] * Cpd * mult
             else:
-                med[:, m_idx, j] += s_cm
+                med[:, m_idx, j] += s
             if j == L.CHR:
-                chr_members[:, m_idx] += mem.sum(axis=(1, 2))
+                chr_members[:, m_idx] += n_g[:, g]
     return med, inp_np, inp_pd, chr_members
 
 
