@@ -24,6 +24,13 @@ def in_notebook() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
+def _has_widgets() -> bool:
+    """Whether ipywidgets (the ``[notebooks]`` extra) can draw a progress widget."""
+    import importlib.util
+
+    return importlib.util.find_spec("ipywidgets") is not None
+
+
 def _stream_is_terminal(stream) -> bool:
     try:
         return bool(stream.isatty())
@@ -76,13 +83,12 @@ def progress_bar(total: int, desc: str, unit: str = "path", enabled: bool | None
         enabled = wants_progress(file)
     if not enabled:
         return _Silent()
-    if in_notebook():
-        try:
-            from tqdm.auto import tqdm as bar_class  # widget when ipywidgets is installed
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            return _Silent()
+    if in_notebook() and _has_widgets():
+        from tqdm.auto import tqdm as bar_class  # a widget
     else:
-        from tqdm import tqdm as bar_class
+        # a terminal, or a notebook without ipywidgets (tqdm.auto would warn 'IProgress not found'
+        # and print nothing useful): the text bar, which a notebook shows in the cell's output
+        from tqdm.std import tqdm as bar_class
     return bar_class(total=total, desc=desc, unit=unit, file=file if file is not None else sys.stderr,
                      initial=initial, leave=True, dynamic_ncols=True, mininterval=0.5)
 

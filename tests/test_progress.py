@@ -32,3 +32,19 @@ def test_callback_draws_the_bar_to_the_total():
     assert bar.n == 10
     bar.close()
     assert "10/10" in log.getvalue()
+
+
+def test_a_notebook_without_widgets_gets_the_text_bar(monkeypatch):
+    import warnings
+
+    import simulator.progress as pr
+
+    monkeypatch.setattr(pr, "in_notebook", lambda: True)
+    monkeypatch.setattr(pr, "_has_widgets", lambda: False)
+    log = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # tqdm.auto's 'IProgress not found' would be a warning
+        bar = pr.progress_bar(3, "paths", enabled=True, file=log)
+        bar.update(3)
+        bar.close()
+    assert type(bar).__module__.startswith("tqdm.std") and "3/3" in log.getvalue()
