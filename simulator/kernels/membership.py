@@ -1,8 +1,6 @@
 """Membership (specification section 4): who is past retirement age, employees, flexible workers,
 the retiree cohort stock and residents, by age and sex (persons, mid-year)."""
 
-import math
-
 from .. import layout as L
 from .jit import jit
 
@@ -20,13 +18,14 @@ def retired_share(track, ti, women50, out):
 
 
 @jit()
-def age_retirees(Rt, e_prev):
-    """Retirees survive as their cohort does (sections 3-4), persons:
-    ``Rt[a] = Rt[a−1]·exp(−(m[a−1] + m[a])/2)``, 100+ keeps ``Rt[100]·exp(−m[100])``; age 0 empty."""
+def age_retirees(Rt, S, e_prev):
+    """Retirees survive as their cohort does (sections 3-4), persons: ``Rt[a] = Rt[a−1]·S[a]`` with
+    the population's survival factor ``S`` (:func:`simulator.kernels.population.survival_factors`),
+    100+ keeps ``Rt[100]·exp(−m[100])`` (``e_prev``); age 0 empty."""
     for s in range(NS):
         top = Rt[NA - 1, s] * e_prev[NA - 1, s]
         for a in range(NA - 1, 0, -1):
-            Rt[a, s] = Rt[a - 1, s] * math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
+            Rt[a, s] = Rt[a - 1, s] * S[a, s]
         Rt[0, s] = 0.0
         Rt[NA - 1, s] += top
 

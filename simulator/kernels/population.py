@@ -39,14 +39,25 @@ def mortality_rates(m0, ri, kappa, m, e_surv):
 
 
 @jit()
-def survive(N, births_prev, e_prev, newN):
-    """Survivors before migration (section 3), persons: ``newN[a+1] = N[a]·exp(−(m[a] + m[a+1])/2)``,
-    age 100+ keeps ``N[100]·exp(−m[100])``, age 0 holds last year's births times ``exp(−m[0]/2)``
-    (``exp(−(m1 + m2)/2) = sqrt(e1·e2)`` with last year's ``e = exp(−m)``)."""
+def survival_factors(e_prev, S):
+    """Survival between mid-year stocks (section 3), ratio: ``S[a] = exp(−(m[a−1] + m[a])/2)`` of
+    last year's rates for ages 1..100 (``= sqrt(e[a−1]·e[a])`` with ``e = exp(−m)``: no ``exp``) and
+    ``S[0] = exp(−m[0]/2)``, the births' half year; the population and the retirees (section 4) share it."""
     for s in range(NS):
-        newN[0, s] = births_prev[s] * math.sqrt(e_prev[0, s])
+        S[0, s] = math.sqrt(e_prev[0, s])
         for a in range(1, NA):
-            newN[a, s] = N[a - 1, s] * math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
+            S[a, s] = math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
+
+
+@jit()
+def survive(N, births_prev, S, e_prev, newN):
+    """Survivors before migration (section 3), persons: ``newN[a+1] = N[a]·S[a+1]``
+    (:func:`survival_factors`), age 100+ keeps ``N[100]·exp(−m[100])`` (``e_prev``), age 0 holds
+    last year's births times ``S[0] = exp(−m[0]/2)``."""
+    for s in range(NS):
+        newN[0, s] = births_prev[s] * S[0, s]
+        for a in range(1, NA):
+            newN[a, s] = N[a - 1, s] * S[a, s]
         newN[NA - 1, s] += N[NA - 1, s] * e_prev[NA - 1, s]
 
 

@@ -52,6 +52,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     members_flat = members.reshape(L.N_GROUPS, NC)
     newN, m, e_surv = np.empty((NA, NS)), np.empty((NA, NS)), np.empty((NA, NS))  # e_surv = exp(-m) of this year
     e_prev = np.ones((NA, NS))        # exp(-m) of last year
+    S_surv = np.empty((NA, NS))       # survival between mid-year stocks from last year's rates
     Pi_ret, Pi_prev = np.empty((NA, NS)), np.empty((NA, NS))
     dmc, dmp = np.empty(NC), np.empty(NC)
     x = np.zeros(L.N_DRIVERS)         # drivers as rates (fraction per year), as reported
@@ -111,7 +112,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         # ---- population (section 3)
         net_mig = 0.0
         if t > 0:
-            PO.survive(N, births_prev, e_prev, newN)
+            PO.survival_factors(e_prev, S_surv)
+            PO.survive(N, births_prev, S_surv, e_prev, newN)
             net_mig = PO.migrate(newN, par[L.MIG_TOTAL], mig_prof, N)
         PO.mortality_rates(m0, ri, kappa, m, e_surv)
 
@@ -119,7 +121,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         ME.retired_share(track, t + 1, par[L.WOMEN50], Pi_ret)
         ME.retired_share(track, t, par_prev[L.WOMEN50] if t > 0 else par[L.WOMEN50], Pi_prev)
         if t > 0:
-            ME.age_retirees(Rt, e_prev)
+            ME.age_retirees(Rt, S_surv, e_prev)
         n_emp, n_flex, n_ret, buyback_persons = ME.working_members(
             N, Pi_ret, Pi_prev, rho, flex_rel, par[L.COV_TREND], par[L.FLEX_SHARE], par[L.VEST_M], par[L.VEST_F],
             par[L.BUYBACK], t, A, F, Rt)

@@ -15,11 +15,11 @@ def retired_share(track, ti, women50):
     return out
 
 
-def age_retirees(Rt, m_prev):
-    """Retirees survive as their cohort does (section 3's mid-year survival), not at
+def age_retirees(Rt, S, m_prev):
+    """Retirees survive as their cohort does (section 3's mid-year survival ``S``), not at
     (1 - q[t-1, a-1]) as section 4 writes it, which would let them outlive their cohort."""
     newRt = np.zeros_like(Rt)
-    newRt[:, 1:, :] = Rt[:, :-1, :] * np.exp(-(m_prev[:, :-1, :] + m_prev[:, 1:, :]) / 2)
+    newRt[:, 1:, :] = Rt[:, :-1, :] * S[:, 1:, :]
     newRt[:, 100, :] += Rt[:, 100, :] * np.exp(-m_prev[:, 100, :])
     return newRt
 

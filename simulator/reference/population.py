@@ -17,13 +17,21 @@ def mortality_rates(m0, ri, kappa):
     return m0[None] * np.exp(-ri[None] * kappa[:, None, None])
 
 
-def survive(N, births_prev, m_prev):
-    """Survivors before migration (section 3): ``N[a+1] = N[a]·exp(−(m[a] + m[a+1])/2)``, 100+ keeps
-    ``exp(−m[100])``, age 0 holds last year's births (P, S) times ``exp(−m[0]/2)``."""
+def survival_factors(m_prev):
+    """``S[a] = exp(−(m[a−1] + m[a])/2)`` for ages 1..100 and ``S[0] = exp(−m[0]/2)`` (section 3), (P, A, S)."""
+    S = np.empty_like(m_prev)
+    S[:, 1:, :] = np.exp(-(m_prev[:, :-1, :] + m_prev[:, 1:, :]) / 2)
+    S[:, 0, :] = np.exp(-m_prev[:, 0, :] / 2)
+    return S
+
+
+def survive(N, births_prev, S, m_prev):
+    """Survivors before migration (section 3): ``N[a+1] = N[a]·S[a+1]``, 100+ keeps ``exp(−m[100])``,
+    age 0 holds last year's births (P, S) times ``S[0] = exp(−m[0]/2)``."""
     newN = np.zeros_like(N)
-    newN[:, 1:, :] = N[:, :-1, :] * np.exp(-(m_prev[:, :-1, :] + m_prev[:, 1:, :]) / 2)
+    newN[:, 1:, :] = N[:, :-1, :] * S[:, 1:, :]
     newN[:, 100, :] += N[:, 100, :] * np.exp(-m_prev[:, 100, :])
-    newN[:, 0, :] = births_prev * np.exp(-m_prev[:, 0, :] / 2)
+    newN[:, 0, :] = births_prev * S[:, 0, :]
     return newN
 
 

@@ -30,6 +30,7 @@ def project(inp, horizon=None):
     paths = path_ids.astype(np.int64)
 
     # ---- state
+    S_surv = None  # survival between mid-year stocks from last year's rates (from t = 1)
     N = np.broadcast_to(pop0, (P, L.N_AGES, L.N_SEXES)).copy()
     Rt = np.broadcast_to(rt0, (P, L.N_AGES, L.N_SEXES)).copy()
     kappa = np.zeros(P)
@@ -85,14 +86,15 @@ def project(inp, horizon=None):
         # ---- population (section 3)
         net_mig = np.zeros(P)
         if t > 0:
-            N, net_mig = PO.migrate(PO.survive(N, births_prev, m_prev), par[:, L.MIG_TOTAL], mig_prof)
+            S_surv = PO.survival_factors(m_prev)
+            N, net_mig = PO.migrate(PO.survive(N, births_prev, S_surv, m_prev), par[:, L.MIG_TOTAL], mig_prof)
         m = PO.mortality_rates(m0, ri, kappa)
 
         # ---- membership (section 4), premium and the rate trigger's offsets (sections 6, 10)
         Pi_ret = ME.retired_share(track, t + 1, par[:, L.WOMEN50])
         Pi_prev = ME.retired_share(track, t, par_prev[:, L.WOMEN50] if t > 0 else par[:, L.WOMEN50])
         if t > 0:
-            Rt = ME.age_retirees(Rt, m_prev)
+            Rt = ME.age_retirees(Rt, S_surv, m_prev)
         A, F, Rt, n_emp, n_flex, n_ret, buyback_persons = ME.working_members(
             N, Pi_ret, Pi_prev, rho, flex_rel, par[:, L.COV_TREND], par[:, L.FLEX_SHARE], par[:, L.VEST_M],
             par[:, L.VEST_F], par[:, L.BUYBACK], t, Rt)
