@@ -65,7 +65,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import EXIT_BAD_INPUT, SimulatorError
+from ..errors import EXIT_BAD_INPUT, SimulatorError
 
 
 class BacktestError(SimulatorError):
@@ -247,15 +247,15 @@ class _National:
     china_history.csv through simulator.data.history), recalled rows left out."""
 
     def __init__(self):
-        from .data import history
-        from .data.national import load_national, row_basis
+        from ..data import history
+        from ..data.national import load_national, row_basis
 
         self.nat = load_national(include_recall=False)
         self.hist = history
         self.row_basis = row_basis
 
     def n(self, year, series) -> Figure | None:
-        from .data.national import figure
+        from ..data.national import figure
 
         f = figure(self.nat, year, series, allow_recall=False)
         if f is None:
@@ -380,7 +380,7 @@ def national_history(first: int = 2017, last: int = LATEST_REPORTED_YEAR) -> His
                                                                         f"resident fund's {_yi(r.value)} ({r.basis})")
     # recalled figures (not found in stored material) are kept, flagged, where nothing else exists:
     # they are listed as omitted and never used as reported truth
-    from .data.national import figure, load_national
+    from ..data.national import figure, load_national
     nat_all = load_national(include_recall=True)
     for y in range(first, last + 1):
         for key, names in _RECALL_SERIES.items():
@@ -513,7 +513,7 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
     notes.append("wages: the realised NBS growth " + (", ".join(f"{y} {g:+.2%}" for y, g in growth.items()) or "(none)") + ", without noise")
 
     # ---- the realised epidemic: care use held down in 2020-2022 and back in 2023 (simulator.care_use)
-    from .care_use import care_use_levels, realised_excess_growth
+    from ..care_use import care_use_levels, realised_excess_growth
 
     levels = care_use_levels()
     ecg = scn.economy.drivers.excess_cost_growth
@@ -679,7 +679,7 @@ class _Context:
     """What every start shares: the scenario, its history, the national data."""
 
     def __init__(self, scenario, history: History | None, *, paths: int, seed: int, overrides=()):
-        from .scenario import load_scenario
+        from ..scenario import load_scenario
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -709,7 +709,7 @@ class _Context:
     def xi_b(self) -> float:
         """The scenario's own fitted account spend share of the opening balance."""
         if self._xi_b is None:
-            from .api import prepare
+            from ..api import prepare
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 _, comp = prepare(self.loaded, paths=1, horizon=1)
@@ -744,7 +744,7 @@ class _Context:
         if not H.get(S, "maternity"):
             miss.append("maternity")
         if self.national:
-            from .data import TABLES
+            from ..data import TABLES
             if f"china_population_{S}" not in TABLES:
                 miss.append(f"a WPP population table of {S}")
         recalled = {k for k, f in H.figures.get(int(S), {}).items() if not f.truth}
@@ -842,7 +842,7 @@ class _Context:
         data["simulation"]["seed"] = self.seed
         notes = []
         if self.national:
-            from .data import read_rows
+            from ..data import read_rows
             wpp = {int(r["year"]): r for r in read_rows("china_projection_assumptions.csv")}
             ys = range(S, end + 1)
             data["population"]["base"] = {"table": f"china_population_{S}",
@@ -882,7 +882,7 @@ class _Context:
             return {"base_year": base, "previous_year": prev}
         # the split is derived: account income = the model's own credits (+ interest) under the rules of S;
         # account expenditure = income minus the reported change of the account balance, or the model's outflow
-        from .api import prepare
+        from ..api import prepare
 
         bal_prev = H.get(S - 1, "employee_accounts.balance")
         bal = self._fund_value(S, "employee_accounts", "balance")
@@ -1087,7 +1087,7 @@ class Backtest:
 
 
 def _run_start(ctx: _Context, S: int, end: int, *, feed_members: bool, threads=None) -> StartRun:
-    from .api import prepare, run_compiled
+    from ..api import prepare, run_compiled
 
     data, notes = ctx.start_data(S, end)
     if feed_members:
@@ -1103,7 +1103,7 @@ def _run_start(ctx: _Context, S: int, end: int, *, feed_members: bool, threads=N
 def _feed_members(ctx: _Context, data: dict, S: int, end: int) -> str:
     """Diagnostic: ``membership.working_coverage_trend`` fitted so that modelled active members
     (mid-year) match the reported ones in every year after ``S``; returns the note."""
-    from .api import run
+    from ..api import run
 
     H = ctx.history
     target = {}
@@ -1339,7 +1339,7 @@ def markdown_tables(bt: Backtest, *, groups=None) -> str:
 def _gross_employee(ds, loaded, year) -> float:
     """The model's gross cost of the employee scheme in ``year``: fund-paid medical expenditure by
     line divided by the effective reimbursement ratio (see :mod:`simulator.plot_history`)."""
-    from .plot_history import _effective_rr
+    from ..plot_history import _effective_rr
 
     i = list(ds["year"].values).index(year)
     tot = 0.0
@@ -1363,9 +1363,9 @@ def diagnose(scenario=None, start: int = 2021, end: int | None = None, *, overri
                      the split is reported): what a derived start-year split leaves out of the pool;
     ``residual``     the rest (interactions, leakage, the DIP budget).
     """
-    from .api import run
-    from .data import history
-    from .plot_history import _cost_per_member_modelled, _cost_per_member_reported
+    from ..api import run
+    from ..data import history
+    from ..plot_history import _cost_per_member_modelled, _cost_per_member_reported
 
     base = backtest(scenario, [start], end, overrides=overrides)
     if not base.national:
