@@ -8,31 +8,15 @@ from ..errors import EXIT_BAD_INPUT, SimulatorError
 
 
 STORE_FORMAT = 1
-
-
-
 #: aim for blocks of about this many bytes of results (at least one variant per block)
 BLOCK_BYTES = 16 * 2**20
-
-
-
 #: at least this many blocks when there are enough variants (load balancing)
 MIN_BLOCKS = 16
-
-
-
 SUMMARY_FUND_DIM = "pooled_fund"
-
-
-
 DEFAULT_METRICS = ("reserve_months:employee_pooled:end:median", "exhaustion_probability:employee_pooled:end",
                    "reserve_months:resident:end:median", "exhaustion_probability:resident:end")
-
-
-
 SWEEP_FILE_KEYS = ("scenario", "scenarios", "set", "grid", "sample", "uniform", "paths", "seed", "horizon",
                    "variables", "out", "variants_per_task", "workers", "threads_per_worker", "scheduler", "metrics")
-
 
 
 class SweepError(SimulatorError):
@@ -47,10 +31,8 @@ class SweepError(SimulatorError):
         return (type(self), (str(self), self.exit_code))
 
 
-
 class MetricError(SweepError):
     """A metric text that does not follow the metric language, or names what the data lacks."""
-
 
 
 def _cores() -> int:

@@ -56,7 +56,6 @@ def _sigint_held():
             signal.signal(signal.SIGINT, handler)
 
 
-
 def _session_client():
     """The dask ``distributed.Client`` this process already has (``default_client()``), or None.
 
@@ -73,7 +72,6 @@ def _session_client():
     return client
 
 
-
 def _configured_scheduler() -> str | None:
     """The scheduler address dask is configured with (``scheduler-address`` in dask's config,
     which ``DASK_SCHEDULER_ADDRESS`` sets), or None."""
@@ -84,7 +82,6 @@ def _configured_scheduler() -> str | None:
     except ImportError:  # pragma: no cover - a dependency
         address = None
     return address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-
 
 
 def _say_dashboard(executor, bar, stream):
@@ -102,7 +99,6 @@ def _say_dashboard(executor, bar, stream):
         out = stream if stream is not None else sys.stderr
         out.write(f"  {text}\n")
         out.flush()
-
 
 
 class _Executor:
@@ -237,7 +233,6 @@ class _Executor:
             if pending:
                 with contextlib.suppress(Exception):  # best effort: the cluster may be gone already
                     self.client.cancel(pending)
-
 
 
 class _Progress:

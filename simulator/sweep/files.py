@@ -1,4 +1,5 @@
-"""Durable files of a sweep store: fsync, removing a store, its attributes, and the SHA-256\nchecksum records (``checksums/store.json`` and ``checksums/BLOCK.json``) that resume and verify read."""
+"""Durable files of a sweep store: fsync, removing a store, its attributes, and the SHA-256
+checksum records (``checksums/store.json`` and ``checksums/BLOCK.json``) that resume and verify read."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ def _fsync(path, directory=False):
         os.close(fd)
 
 
-
 def _fsync_tree(root):
     for dirpath, _dirs, files in os.walk(root):
         for f in files:
@@ -31,13 +31,11 @@ def _fsync_tree(root):
         _fsync(dirpath, directory=True)
 
 
-
 def _remove_store(path: Path):
     """Move a store aside (atomic), then delete it."""
     trash = path.parent / f".{path.name}.removing-{secrets.token_hex(4)}"
     os.replace(path, trash)
     shutil.rmtree(trash, ignore_errors=True)
-
 
 
 def _read_store_attrs(path: Path) -> dict | None:
@@ -52,14 +50,9 @@ def _read_store_attrs(path: Path) -> dict | None:
     return a if isinstance(a, dict) and "sweep_sha256" in a else None
 
 
-
 CHECKSUM_GROUP = "checksums"
-
-
-
 CHECKSUMS_ATTR = ("sha256 of each file: checksums/store.json (written with the store), checksums/BLOCK.json "
                   "(each block's chunks, written before the block is marked completed)")
-
 
 
 def _read_json(path: Path):
@@ -76,7 +69,6 @@ def _read_json(path: Path):
         return None, "is not valid JSON"
 
 
-
 def _sha256_file(path) -> tuple[int, str]:
     h = hashlib.sha256()
     size = 0
@@ -90,7 +82,6 @@ def _sha256_file(path) -> tuple[int, str]:
     return size, h.hexdigest()
 
 
-
 def _write_json_durably(path: Path, data):
     """Write a small JSON file atomically (temporary name, fsync, rename, fsync the folder)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
@@ -102,7 +93,6 @@ def _write_json_durably(path: Path, data):
     _fsync(path.parent, directory=True)
 
 
-
 def _checksum_dir(root: Path) -> Path:
     d = root / CHECKSUM_GROUP
     if not (d / ".zgroup").is_file():  # a zarr group, so that zarr's listings know what it is
@@ -111,14 +101,12 @@ def _checksum_dir(root: Path) -> Path:
     return d
 
 
-
 def _chunk_keys(zarray: dict, block: int) -> list[str]:
     """The chunk keys (file names) of scenario block ``block`` in a format-2 array (``.zarray``)."""
     shape, chunks = list(zarray["shape"]), list(zarray["chunks"])
     sep = zarray.get("dimension_separator") or "."
     rest = [range(math.ceil(s / c)) if s else range(0) for s, c in zip(shape[1:], chunks[1:])]
     return [sep.join(str(i) for i in (block,) + idx) for idx in itertools.product(*rest)]
-
 
 
 def _rel_files(root: Path) -> list[str]:

@@ -29,7 +29,6 @@ def _short_metric(m: Metric, years) -> str:
     return f"{lab} {m.stat} {name} {y}".strip()
 
 
-
 def _fmt_num(v, units=""):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
@@ -51,12 +50,10 @@ def _fmt_num(v, units=""):
     return f"{v:.4g}"
 
 
-
 def _fmt_coord(v):
     if isinstance(v, (float, np.floating)):
         return f"{float(v):.6g}"
     return str(v)
-
 
 
 def format_sweep(ds: xr.Dataset, metrics=DEFAULT_METRICS, max_rows: int = 60) -> str:
@@ -85,7 +82,6 @@ def format_sweep(ds: xr.Dataset, metrics=DEFAULT_METRICS, max_rows: int = 60) ->
     return "\n".join(lines)
 
 
-
 def sweep_json(ds: xr.Dataset, metrics=DEFAULT_METRICS, stats=None) -> dict:
     """The sweep's table as one JSON-ready dict: each variant's swept values and metrics (with units)."""
     keys = [str(k) for k, c in ds.coords.items() if c.dims == ("scenario",) and k != "scenario"]
@@ -108,7 +104,6 @@ def sweep_json(ds: xr.Dataset, metrics=DEFAULT_METRICS, stats=None) -> dict:
     return out
 
 
-
 def _json_value(v):
     if isinstance(v, (np.integer,)):
         return int(v)
@@ -117,7 +112,6 @@ def _json_value(v):
     if isinstance(v, np.bool_):
         return bool(v)
     return v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
-
 
 
 def format_sensitivity(ds: xr.Dataset) -> str:

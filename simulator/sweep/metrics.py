@@ -15,32 +15,16 @@ from .spec import _NUM
 
 _FUND_WORDS = {"employee_pooled": "employee pooled", "resident": "resident", "pooled_combined": "combined pooled",
                "employee_accounts": "individual-account"}
-
-
-
 _EVENTS = {"exhaustion": ("balance", "is exhausted (balance below zero)"),
            "deficit": ("current_balance", "has a current deficit (income below expenditure)"),
            "operating_deficit": ("operating_balance", "has an operating deficit (contributions below expenditure)")}
-
-
-
 _BANDS = ("below_0", "0_3", "3_6", "6_9", "9_15", "above_15")
-
-
-
 _POOLED = ("employee_pooled", "resident", "pooled_combined")
-
-
-
 _STAT = re.compile(r"^(median|mean|sd|min|max|p(\d+(?:\.\d+)?)|prob(<=|>=|<|>)(" + _NUM + r"))$")
-
-
-
 METRIC_HELP = ("metrics: VARIABLE[:LABEL...]:YEAR:STAT (e.g. reserve_months:employee_pooled:2035:median), "
                "exhaustion_probability:FUND:YEAR, deficit_probability:FUND:YEAR, exhaustion_year:FUND:STAT, "
                "band_probability:FUND:YEAR:BAND, breakeven:LEVER[:MONTHS[:PROBABILITY]]; YEAR is a year or 'end'; "
                "STAT is median, mean, sd, min, max, pNN or prob<X")
-
 
 
 @dataclass(frozen=True)
@@ -56,10 +40,8 @@ class Metric:
     probability: float = 0.9
 
 
-
 def _bad(text, why):
     return MetricError(f"metric {text!r}: {why} ({METRIC_HELP})")
-
 
 
 def _year_of(text, tok):
@@ -71,7 +53,6 @@ def _year_of(text, tok):
         raise _bad(text, f"'{tok}' is not a year (a calendar year or 'end')") from None
 
 
-
 def _check_stat(text, tok):
     if not _STAT.match(tok):
         raise _bad(text, f"'{tok}' is not a statistic")
@@ -79,7 +60,6 @@ def _check_stat(text, tok):
     if m.group(2) is not None and not 0 <= float(m.group(2)) <= 100:
         raise _bad(text, f"the percentile {tok} must lie in p0-p100")
     return tok
-
 
 
 def parse_metric(text: str) -> Metric:
@@ -144,7 +124,6 @@ def parse_metric(text: str) -> Metric:
     return Metric(text, "variable", head, labels, _year_of(text, parts[-2]), _check_stat(text, parts[-1]))
 
 
-
 def metric_units(m: Metric, breakeven_units: str = "") -> str:
     from ..results import VARIABLES
 
@@ -155,7 +134,6 @@ def metric_units(m: Metric, breakeven_units: str = "") -> str:
     if m.kind == "breakeven":
         return breakeven_units
     return VARIABLES[m.name].units
-
 
 
 def metric_label(m: Metric, years=None) -> str:
@@ -187,7 +165,6 @@ def metric_label(m: Metric, years=None) -> str:
     return f"{lab + ' ' if lab else ''}{what} in {yr(m.year)}, {st(m.stat)}"
 
 
-
 def _apply_stat(da: xr.DataArray, stat: str) -> xr.DataArray:
     m = _STAT.match(stat)
     if stat == "median":
@@ -207,13 +184,11 @@ def _apply_stat(da: xr.DataArray, stat: str) -> xr.DataArray:
     return cmp.mean("path")
 
 
-
 def _year_value(m: Metric, years) -> int:
     y = int(years[-1]) if m.year == "end" else int(m.year)
     if y not in {int(v) for v in years}:
         raise MetricError(f"metric {m.text!r}: the year {y} is outside the results ({int(years[0])}-{int(years[-1])})")
     return y
-
 
 
 def _pooled_series(ds, name, fund):
@@ -229,7 +204,6 @@ def _pooled_series(ds, name, fund):
     if name == "balance":
         return ds["combined_pooled_balance"]
     return (one("employee_pooled").drop_vars("fund") + one("resident").drop_vars("fund"))
-
 
 
 def evaluate_metric(ds: xr.Dataset, metric) -> xr.DataArray:
@@ -283,7 +257,6 @@ def evaluate_metric(ds: xr.Dataset, metric) -> xr.DataArray:
     return _tidy(out)
 
 
-
 def _event_year_stat(first: xr.DataArray, stat: str) -> xr.DataArray:
     """Event-year statistic over paths with +inf for 'never', as summarize's inverted-CDF quantiles."""
     if stat == "min":
@@ -294,7 +267,6 @@ def _event_year_stat(first: xr.DataArray, stat: str) -> xr.DataArray:
     f = first.transpose("path", ...)
     vals = np.quantile(np.asarray(f.values), q, axis=0, method="inverted_cdf")
     return xr.DataArray(vals, dims=f.dims[1:], coords={c: f[c] for c in f.coords if set(f[c].dims) <= set(f.dims[1:])})
-
 
 
 def _metric_from_summary(ds, m: Metric) -> xr.DataArray:
@@ -333,7 +305,6 @@ def _metric_from_summary(ds, m: Metric) -> xr.DataArray:
     else:
         raise missing
     return _tidy(out)
-
 
 
 def _tidy(out: xr.DataArray) -> xr.DataArray:

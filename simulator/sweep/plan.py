@@ -24,7 +24,6 @@ class Variant:
     label: str
 
 
-
 @dataclass
 class SweepPlan:
     """A validated sweep: what runs, and the definition whose hash identifies a store."""
@@ -58,7 +57,6 @@ class SweepPlan:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-
 def _scenario_ref(ref) -> tuple[str, str]:
     """(reference for the workers, label): built-in names stay, files become absolute paths."""
     from ..scenario.loader import list_builtin_scenarios
@@ -79,7 +77,6 @@ def _scenario_ref(ref) -> tuple[str, str]:
     return ref, ref  # the loader says what is wrong with it
 
 
-
 def _kept_variables(variables) -> tuple:
     from ..results import select_variables
 
@@ -95,7 +92,6 @@ def _kept_variables(variables) -> tuple:
         return select_variables(list(variables))
     except SimulatorError as e:
         raise SweepError(f"variables: {e}") from None
-
 
 
 def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides=(), paths=None, seed=None,
@@ -230,7 +226,6 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
                      variables=_kept_variables(variables), definition=definition)
 
 
-
 def load_sweep_file(path) -> dict:
     """Read a YAML sweep file: a top-level ``sweep:`` mapping with the keys of :func:`sweep`
     (``scenario`` or ``scenarios``, ``set``, ``grid``, ``sample``, ``uniform``, ``paths``, ``seed``,
@@ -294,7 +289,6 @@ def load_sweep_file(path) -> dict:
     for k, v in s.items():
         out[k] = v
     return out
-
 
 
 def is_sweep_file(path) -> bool:

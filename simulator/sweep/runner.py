@@ -40,9 +40,6 @@ class SweepStats:
         return self.ran / self.seconds if self.seconds > 0 else float("nan")
 
 
-
-
-
 def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, overrides=(), paths=None, seed=None,
           horizon=None, variables="all", out=None, workers=None, threads_per_worker=None, scheduler=None,
           variants_per_task=None, overwrite=False, progress=None, progress_stream=None, metrics=None) -> xr.Dataset:

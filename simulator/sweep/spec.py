@@ -38,17 +38,9 @@ def _split_top(text: str) -> list[str]:
     return parts
 
 
-
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-
-
-
 _RANGE3 = re.compile(rf"^\s*({_NUM})\s*:\s*({_NUM})\s*:\s*({_NUM})\s*$")
-
-
-
 _RANGE2 = re.compile(rf"^\s*({_NUM})\s*:\s*({_NUM})\s*$")
-
 
 
 def _fmt_float(v: float) -> str:
@@ -61,7 +53,6 @@ def _fmt_float(v: float) -> str:
         m, e = s.split("e")
         s = f"{m}.0e{e}"
     return s
-
 
 
 def _flow(v) -> str:
@@ -88,16 +79,13 @@ def _flow(v) -> str:
     raise SweepError(f"cannot write {v!r} ({type(v).__name__}) as a scenario value")
 
 
-
 def _yaml_value(text: str):
     from ..scenario.loader import parse_override
     return parse_override(f"x={text}")[1]
 
 
-
 def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
 
 
 def _range_values(text: str, what: str) -> list[float] | None:
@@ -116,7 +104,6 @@ def _range_values(text: str, what: str) -> list[float] | None:
     return [float(f"{start + k * step:.12g}") for k in range(n)]
 
 
-
 @dataclass(frozen=True)
 class _Axis:
     """One swept key: its override texts and coordinate values."""
@@ -124,7 +111,6 @@ class _Axis:
     key: str
     texts: tuple
     values: tuple
-
 
 
 def _grid_axis(key: str, spec) -> _Axis:
@@ -159,7 +145,6 @@ def _grid_axis(key: str, spec) -> _Axis:
     return _Axis(key, tuple(texts), tuple(values))
 
 
-
 def _pair(key: str, spec, what: str) -> tuple:
     """``low:high`` (numbers), ``[low, high]`` or ``'V1,V2'`` (YAML texts) -> ((text, value), (text, value))."""
     if isinstance(spec, str):
@@ -174,7 +159,6 @@ def _pair(key: str, spec, what: str) -> tuple:
     if isinstance(spec, (list, tuple)) and len(spec) == 2:
         return tuple((v.strip(), _yaml_value(v)) if isinstance(v, str) else (_flow(v), v) for v in spec)
     raise SweepError(f"{what} {key}: give (low, high), got {spec!r}")
-
 
 
 def _parse_assignments(items, what: str) -> dict:

@@ -76,7 +76,6 @@ def _template(plan: SweepPlan, block: int) -> xr.Dataset:
     return ds
 
 
-
 def _reset_blocks(root: Path, blocks):
     """Mark blocks as not run (remove their completion flags and checksum records), durably,
     before they run again: a block is never marked completed while it is being rewritten."""
@@ -89,7 +88,6 @@ def _reset_blocks(root: Path, blocks):
                 pass
     _fsync(root / "completed", directory=True)
     _fsync(root / CHECKSUM_GROUP, directory=True)
-
 
 
 def _create_store(plan: SweepPlan, out: Path, block: int):
@@ -113,7 +111,6 @@ def _create_store(plan: SweepPlan, out: Path, block: int):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
 
 
 def _open_or_create(plan: SweepPlan, out: Path, block: int | None, overwrite: bool, note) -> tuple[int, np.ndarray]:
@@ -165,7 +162,6 @@ def _open_or_create(plan: SweepPlan, out: Path, block: int | None, overwrite: bo
     return block, np.zeros(len(plan.variants), dtype=bool)
 
 
-
 def _bytes_per_variant(plan: SweepPlan) -> int:
     """What a worker holds per variant of a block: the kept variables and those the block's
     summaries need (``results.CORE``), whichever are more."""
@@ -177,11 +173,9 @@ def _bytes_per_variant(plan: SweepPlan) -> int:
     return 8 * n + 40_000 * (plan.horizon + 1) // 41 + 1
 
 
-
 def _default_block(plan: SweepPlan) -> int:
     N = len(plan.variants)
     return int(max(1, min(BLOCK_BYTES // _bytes_per_variant(plan), math.ceil(N / MIN_BLOCKS))))
-
 
 
 def open_sweep(path) -> xr.Dataset:

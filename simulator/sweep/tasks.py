@@ -27,7 +27,6 @@ from .metrics import evaluate_metric, metric_units, parse_metric
 _KERNEL_LOCK = threading.Lock()
 
 
-
 def _task_threads(threads):
     """Numba threads for a task: as asked, else the dask worker's own thread count, else the cores."""
     import numba
@@ -42,7 +41,6 @@ def _task_threads(threads):
     return max(1, min(int(threads), int(numba.config.NUMBA_NUM_THREADS)))
 
 
-
 def _run_variant(ref, overrides, threads, variables):
     """Run one variant exactly as ``simulator.run`` does (the overrides hold paths, seed, horizon)."""
     from ..api import prepare, run_compiled
@@ -51,7 +49,6 @@ def _run_variant(ref, overrides, threads, variables):
         warnings.simplefilter("ignore")
         loaded, compiled = prepare(ref, overrides=list(overrides))
     return run_compiled(loaded, compiled, threads=threads, variables=variables)
-
 
 
 def _write_empty_chunks():
@@ -64,7 +61,6 @@ def _write_empty_chunks():
     if cfg is None or not hasattr(cfg, "set"):  # zarr 2
         return contextlib.nullcontext()
     return cfg.set({"array.write_empty_chunks": True})
-
 
 
 def _sweep_task(job: dict, block: int, start: int, variants: list) -> dict:
@@ -161,7 +157,6 @@ def _sweep_task(job: dict, block: int, start: int, variants: list) -> dict:
             "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
-
 def _metric_task(ref, overrides, threads, metric_text) -> dict:
     """One run of a sensitivity: the metric's value for the scenario with ``overrides``."""
     m = parse_metric(metric_text)
@@ -185,7 +180,6 @@ def _metric_task(ref, overrides, threads, metric_text) -> dict:
                     "seed": int(ds.attrs["seed"]), "paths": int(ds.attrs["paths"])}
         except SimulatorError as e:
             return {"error": str(e), "exit_code": e.exit_code}
-
 
 
 def _indexed_metric_task(i, *args):

@@ -28,10 +28,8 @@ def _variant_ranges(pairs) -> str:
     return ("variant " if n == 1 else "variants ") + ", ".join(parts)
 
 
-
 def _blocks_text(n: int) -> str:
     return f"{n} block{'s' if n != 1 else ''}"
-
 
 
 @dataclass
@@ -47,7 +45,6 @@ class BlockCheck:
     @property
     def variants(self) -> str:
         return _variant_ranges([(self.start, self.stop)])
-
 
 
 @dataclass
@@ -86,7 +83,6 @@ class StoreCheck:
     @property
     def exit_code(self) -> int:
         return 0 if self.ok else (EXIT_BAD_INPUT if not self.is_store else EXIT_FAILURE)
-
 
 
 def _store_metadata(path: Path, chk: StoreCheck):
@@ -146,7 +142,6 @@ def _store_metadata(path: Path, chk: StoreCheck):
     return meta
 
 
-
 def _block_arrays(meta: dict, attrs: dict) -> dict:
     """{name: .zarray} of the arrays a block's task writes: those along ``scenario`` but the
     coordinates (``scenario`` and the swept keys) and ``completed``."""
@@ -164,7 +159,6 @@ def _block_arrays(meta: dict, attrs: dict) -> dict:
         if dims and dims[0] == "scenario" and name not in coords:
             out[name] = za
     return out
-
 
 
 def _check_block(path: Path, g, meta: dict, arrays: dict, chk: StoreCheck, b: int, start: int,
@@ -215,7 +209,6 @@ def _check_block(path: Path, g, meta: dict, arrays: dict, chk: StoreCheck, b: in
         reason = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
         return BlockCheck(b, start, stop, "damaged", reason)
     return BlockCheck(b, start, stop, "verified")
-
 
 
 def check_store(path) -> StoreCheck:
@@ -275,7 +268,6 @@ def check_store(path) -> StoreCheck:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, _cores()))) as pool:
             chk.blocks = list(pool.map(lambda j: _check_block(path, g, meta, arrays, chk, *j), jobs))
     return chk
-
 
 
 def format_store_check(chk: StoreCheck) -> str:
