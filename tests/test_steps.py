@@ -334,22 +334,22 @@ def test_expenditure_steps(case, t):
             if j == L.INP:
                 close(s[1], rEX.weighted_sums(members[0], inp.c0h[0, j], r_dmp)[p])
             close(s[2], members[0][p].sum())
-            ks = [np.empty(4) for _ in range(3)]
-            kEX.group_sums(np.stack(members)[:, p].reshape(4, NC), inp.c0h[0, j].reshape(NC), inp.c0h[1, j].reshape(NC),
-                           dmc, dmp, j == L.INP, j == L.CHR, *ks)
-            r_gs = rEX.group_sums(members, inp.c0h[0, j], inp.c0h[1, j], r_dmc, r_dmp, j == L.INP, j == L.CHR)
-            for k_, r_ in zip(ks, r_gs):
-                if not np.isnan(r_[p]).any():
-                    close(k_, r_[p])
             for g in range(L.N_GROUPS):
                 close(kEX.use_and_cover(par[p], g, j, rr0[p], 0.97), rEX.use_and_cover(par, g, j, rr0, 0.97)[p])
             close(kEX.demand_response(par[p, L.RR[0][j]], rr0[p, 0, j], par[p, L.EPS_D[j]]),
                   rEX.demand_response(par[:, L.RR[0][j]], rr0[:, 0, j], par[:, L.EPS_D[j]])[p])
+        dmc3, dmp3, sums = np.empty((3, NC)), np.empty((3, NC)), np.empty((5, 4))
+        for j in range(3):
+            kEX.disease_multiplier(inp.wdis.reshape(D, 3, NC), j, lamiota[p], perdiem, dmc3[j], dmp3[j])
+        kEX.line_group_sums(np.stack(members)[:, p].reshape(4, NC), inp.c0h.reshape(2, 3, NC), dmc3, dmp3, sums)
+        r_dms = [rEX.disease_multiplier(inp.wdis, j, lamiota, perdiem) for j in range(3)]
+        r_s = rEX.line_group_sums(members, inp.c0h, [d[0] for d in r_dms], r_dms[L.INP][1])
+        close(sums[:3], r_s[0][p]), close(sums[3], r_s[1][p]), close(sums[4], r_s[2][p])
         k_rr0 = rr0[p].copy()
         med, inp_np, inp_pd, chr_m = np.empty((2, 3)), np.empty(2), np.empty(2), np.empty(2)
         kEX.medical_by_line(par[p], t, lamiota[p], inp.wdis.reshape(D, 3, NC), perdiem, inp.c0h.reshape(2, 3, NC),
-                            np.stack(members)[:, p].reshape(4, NC), Cm[p], Cpd[p], k_rr0, np.empty(NC), np.empty(NC),
-                            med, inp_np, inp_pd, chr_m)
+                            np.stack(members)[:, p].reshape(4, NC), Cm[p], Cpd[p], k_rr0, np.empty((3, NC)),
+                            np.empty((3, NC)), np.empty((5, 4)), med, inp_np, inp_pd, chr_m)
         close(k_rr0, r_rr0[p])
         for a, b in zip((med, inp_np, inp_pd, chr_m), r_med):
             close(a[..., 1:] if a.ndim == 2 else a, b[p][..., 1:] if a.ndim == 2 else b[p])

@@ -4,8 +4,6 @@ premiums.  Money in yuan per year; ``c0h`` is yuan per member at ``Cm = 1``."""
 
 import math
 
-import numpy as np
-
 from .. import layout as L
 from .jit import jit
 from .reform import procurement_multiplier
@@ -96,58 +94,61 @@ def use_and_cover(par, g, j, rr0, vbp):
 
 
 @jit()
-def group_sums(members, cost_emp, cost_res, dmc, dmp, with_pd, with_n, s_cm, s_pd, n):
-    """:func:`weighted_sums` of the four member groups in one pass over the cells: ``s_cm[g] =
-    Σ members[g]·cost·dmc``, ``s_pd[g] = Σ members[g]·cost·dmp`` (with ``with_pd``) and ``n[g] =
-    Σ members[g]`` (with ``with_n``), cost ``cost_emp`` for the employee scheme's groups and
-    ``cost_res`` for residents (yuan per year at Cm = 1; persons).  Each group's sums run left to
-    right over the cells, as :func:`weighted_sums` runs them (the same bits); the four groups'
-    independent sums in one loop keep the adder busy where one sum waits on its last addition."""
+def line_group_sums(members, c0h_flat, dmc, dmp, sums):
+    """:func:`weighted_sums` of the four member groups on the three lines in one pass over the cells
+    (section 7), yuan per year at Cm = 1 and persons: ``sums[j, g] = Σ members[g]·c0h[m(g), j]·dmc[j]``
+    for line j, ``sums[3, g] = Σ members[g]·c0h[m(g), INP]·dmp[INP]`` (the per-diem part) and
+    ``sums[4, g] = Σ members[g]``; ``m(g)`` the group's scheme.  Each sum runs left to right over
+    the cells, as :func:`weighted_sums` runs it (the same bits); twenty independent sums in one
+    loop keep the adders busy where one sum waits on its last addition."""
     m0, m1, m2, m3 = members[L.EMP], members[L.FLX], members[L.RET], members[L.RES]
-    a0 = a1 = a2 = a3 = 0.0
-    b0 = b1 = b2 = b3 = 0.0
-    c0 = c1 = c2 = c3 = 0.0
-    if with_pd:
-        for c in range(dmc.shape[0]):
-            ce, cr, dc, dp = cost_emp[c], cost_res[c], dmc[c], dmp[c]
-            x0, x1, x2, x3 = m0[c] * ce, m1[c] * ce, m2[c] * ce, m3[c] * cr
-            a0 += x0 * dc
-            a1 += x1 * dc
-            a2 += x2 * dc
-            a3 += x3 * dc
-            b0 += x0 * dp
-            b1 += x1 * dp
-            b2 += x2 * dp
-            b3 += x3 * dp
-    else:
-        for c in range(dmc.shape[0]):
-            ce, cr, dc = cost_emp[c], cost_res[c], dmc[c]
-            a0 += m0[c] * ce * dc
-            a1 += m1[c] * ce * dc
-            a2 += m2[c] * ce * dc
-            a3 += m3[c] * cr * dc
-    if with_n:
-        for c in range(dmc.shape[0]):
-            c0 += m0[c]
-            c1 += m1[c]
-            c2 += m2[c]
-            c3 += m3[c]
-    s_cm[0], s_cm[1], s_cm[2], s_cm[3] = a0, a1, a2, a3
-    s_pd[0], s_pd[1], s_pd[2], s_pd[3] = b0, b1, b2, b3
-    n[0], n[1], n[2], n[3] = c0, c1, c2, c3
+    ei, eo, ec = c0h_flat[L.SCH_EMP, L.INP], c0h_flat[L.SCH_EMP, L.OUT], c0h_flat[L.SCH_EMP, L.CHR]
+    ri, ro, rc = c0h_flat[L.SCH_RES, L.INP], c0h_flat[L.SCH_RES, L.OUT], c0h_flat[L.SCH_RES, L.CHR]
+    di, do, dc, dp = dmc[L.INP], dmc[L.OUT], dmc[L.CHR], dmp[L.INP]
+    i0 = i1 = i2 = i3 = 0.0
+    p0 = p1 = p2 = p3 = 0.0
+    o0 = o1 = o2 = o3 = 0.0
+    h0 = h1 = h2 = h3 = 0.0
+    n0 = n1 = n2 = n3 = 0.0
+    for c in range(di.shape[0]):
+        a0, a1, a2, a3 = m0[c], m1[c], m2[c], m3[c]
+        x0, x1, x2, x3 = a0 * ei[c], a1 * ei[c], a2 * ei[c], a3 * ri[c]
+        i0 += x0 * di[c]
+        i1 += x1 * di[c]
+        i2 += x2 * di[c]
+        i3 += x3 * di[c]
+        p0 += x0 * dp[c]
+        p1 += x1 * dp[c]
+        p2 += x2 * dp[c]
+        p3 += x3 * dp[c]
+        o0 += a0 * eo[c] * do[c]
+        o1 += a1 * eo[c] * do[c]
+        o2 += a2 * eo[c] * do[c]
+        o3 += a3 * ro[c] * do[c]
+        h0 += a0 * ec[c] * dc[c]
+        h1 += a1 * ec[c] * dc[c]
+        h2 += a2 * ec[c] * dc[c]
+        h3 += a3 * rc[c] * dc[c]
+        n0 += a0
+        n1 += a1
+        n2 += a2
+        n3 += a3
+    sums[L.INP, 0], sums[L.INP, 1], sums[L.INP, 2], sums[L.INP, 3] = i0, i1, i2, i3
+    sums[L.OUT, 0], sums[L.OUT, 1], sums[L.OUT, 2], sums[L.OUT, 3] = o0, o1, o2, o3
+    sums[L.CHR, 0], sums[L.CHR, 1], sums[L.CHR, 2], sums[L.CHR, 3] = h0, h1, h2, h3
+    sums[3, 0], sums[3, 1], sums[3, 2], sums[3, 3] = p0, p1, p2, p3
+    sums[4, 0], sums[4, 1], sums[4, 2], sums[4, 3] = n0, n1, n2, n3
 
 
 @jit()
-def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, Cpd, rr0, dmc, dmp,
+def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, Cpd, rr0, dmc, dmp, sums,
                     med, inp_np, inp_pd, chr_members):
     """Fund-paid medical expenditure ``E = Σ members·c0·h·Cm·Dm·mult`` by scheme and line (section 7),
     yuan per year: ``med[m, j]`` for outpatient and chronic lines, the inpatient line split into the
     part priced with Cm (``inp_np``) and the per-diem part (``inp_pd``); ``chr_members`` the members
-    (persons) of each scheme for capitation.  ``members[g]`` flat (cells) by group; base-year
-    reimbursement ratios are recorded in ``rr0`` at t = 0."""
-    s_cm = np.empty(L.N_GROUPS)
-    s_pd = np.empty(L.N_GROUPS)
-    n_g = np.empty(L.N_GROUPS)
+    (persons) of each scheme for capitation.  ``members[g]`` flat (cells) by group; ``dmc``, ``dmp``
+    (3, cells) and ``sums`` (5, 4) scratch; base-year reimbursement ratios are recorded in ``rr0``
+    at t = 0."""
     for mi in range(2):
         inp_np[mi] = 0.0
         inp_pd[mi] = 0.0
@@ -155,23 +156,23 @@ def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, 
         for j in range(3):
             med[mi, j] = 0.0
     for j in range(3):
+        disease_multiplier(wdis_flat, j, lamiota, perdiem, dmc[j], dmp[j])
+    line_group_sums(members, c0h_flat, dmc, dmp, sums)
+    for j in range(3):
         vbp = procurement_multiplier(par[L.DRUG[j]], par[L.VP], par[L.PRICE_CUT], par[L.REBOUND])
-        disease_multiplier(wdis_flat, j, lamiota, perdiem, dmc, dmp)
-        group_sums(members, c0h_flat[L.SCH_EMP, j], c0h_flat[L.SCH_RES, j], dmc, dmp, j == L.INP, j == L.CHR,
-                   s_cm, s_pd, n_g)
         for g in range(L.N_GROUPS):
             mi = L.SCH_RES if g == L.RES else L.SCH_EMP
             if t == 0:
                 rr0[g, j] = par[L.RR[g][j]]
             mult = use_and_cover(par, g, j, rr0, vbp)
-            s = s_cm[g] * Cm * mult
+            s = sums[j, g] * Cm * mult
             if j == L.INP:
                 inp_np[mi] += s
-                inp_pd[mi] += s_pd[g] * Cpd * mult
+                inp_pd[mi] += sums[3, g] * Cpd * mult
             else:
                 med[mi, j] += s
             if j == L.CHR:
-                chr_members[mi] += n_g[g]
+                chr_members[mi] += sums[4, g]
 
 
 @jit()

@@ -54,7 +54,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     e_prev = np.ones((NA, NS))        # exp(-m) of last year
     S_surv = np.empty((NA, NS))       # survival between mid-year stocks from last year's rates
     Pi_ret, Pi_prev = np.empty((NA, NS)), np.empty((NA, NS))
-    dmc, dmp = np.empty(NC), np.empty(NC)
+    dmc, dmp, sums = np.empty((3, NC)), np.empty((3, NC)), np.empty((5, L.N_GROUPS))  # expenditure scratch
     x = np.zeros(L.N_DRIVERS)         # drivers as rates (fraction per year), as reported
     lx = np.zeros(L.N_DRIVERS)        # log(1 + x): the AR(1) state (specification section 5)
     lmu_prev = np.zeros(L.N_DRIVERS)  # last year's mean of lx, log(1 + mean), bend included
@@ -137,7 +137,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         # ---- expenditure and payment reform (sections 7-8, in section 8's order)
         for d in range(D):
             lamiota[d] = lam[d] * iota[d]
-        EX.medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members_flat, Cm, Cpd, rr0, dmc, dmp,
+        EX.medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members_flat, Cm, Cpd, rr0, dmc, dmp, sums,
                            med, inp_np, inp_pd, chr_members)
         RF.capitation(par, t, med, cp, chr_members)
         theta, pv_ref, se_now = RF.dip_points(par, year, flags[L.FLAG_DIP_START], Cm, inp_np, V, pts, demand)

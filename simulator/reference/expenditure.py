@@ -55,18 +55,18 @@ def weighted_sums(members, cost, dm):
     return (members * cost[None] * dm).sum(axis=(1, 2))
 
 
-def group_sums(members, cost_emp, cost_res, dm_cm, dm_pd, with_pd, with_n):
-    """(s_cm, s_pd, n), each (P, 4) by group (NaN where not asked for): :func:`weighted_sums` of the
-    four member groups, cost ``cost_emp`` for the employee scheme's groups, ``cost_res`` for residents."""
-    P = dm_cm.shape[0]
-    s_cm, s_pd, n = np.full((P, 4), np.nan), np.full((P, 4), np.nan), np.full((P, 4), np.nan)
+def line_group_sums(members, c0h, dm_cm, dm_pd):
+    """(s_cm (P, 3, 4), s_pd (P, 4), n (P, 4)): :func:`weighted_sums` of the four member groups on
+    each line (``dm_cm[j]``), the inpatient per-diem part (``dm_pd``) and the members, cost
+    ``c0h[m(g), j]`` of the group's scheme (section 7)."""
+    P = dm_pd.shape[0]
+    s_cm, s_pd, n = np.empty((P, 3, 4)), np.empty((P, 4)), np.empty((P, 4))
     for g in range(L.N_GROUPS):
-        cost = cost_res if g == L.RES else cost_emp
-        s_cm[:, g] = weighted_sums(members[g], cost, dm_cm)
-        if with_pd:
-            s_pd[:, g] = weighted_sums(members[g], cost, dm_pd)
-        if with_n:
-            n[:, g] = members[g].sum(axis=(1, 2))
+        m_idx = L.SCH_RES if g == L.RES else L.SCH_EMP
+        for j in range(3):
+            s_cm[:, j, g] = weighted_sums(members[g], c0h[m_idx, j], dm_cm[j])
+        s_pd[:, g] = weighted_sums(members[g], c0h[m_idx, L.INP], dm_pd)
+        n[:, g] = members[g].sum(axis=(1, 2))
     return s_cm, s_pd, n
 
 
@@ -87,15 +87,15 @@ def medical_by_line(par, t, lamiota, wdis, perdiem, c0h, members, Cm, Cpd, rr0):
     groups = [(g, members[g], L.SCH_RES if g == L.RES else L.SCH_EMP) for g in (L.EMP, L.FLX, L.RET, L.RES)]
     vbp = [procurement_multiplier(par[:, L.DRUG[j]], par[:, L.VP], par[:, L.PRICE_CUT], par[:, L.REBOUND])
            for j in range(3)]
+    dms = [disease_multiplier(wdis, j, lamiota, perdiem) for j in range(3)]
+    s_cm, s_pd, n_g = line_group_sums(members, c0h, [dm[0] for dm in dms], dms[L.INP][1])
     for j in range(3):
-        dm_cm, dm_pd = disease_multiplier(wdis, j, lamiota, perdiem)
-        s_cm, s_pd, n_g = group_sums(members, c0h[L.SCH_EMP, j], c0h[L.SCH_RES, j], dm_cm, dm_pd, j == L.INP, j == L.CHR)
         for g, mem, m_idx in groups:
             if t == 0:
                 rr0[:, g, j] = par[:, L.RR[g][j]]
             # gross use x demand response -> reimbursement -> payment limit -> procurement (section 8's order)
             mult = use_and_cover(par, g, j, rr0, vbp[j])
-            s = s_cm[:, g] * Cm * mult
+            s = s_cm[:, j, g] * Cm * mult
             if j == L.INP:
                 inp_np[:, m_idx] += s
                 inp_pd[:, m_idx] += s_pd[:, g] * Cpd * mult
