@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .history import _LABEL, AGGREGATES, EPIDEMIC_YEARS, FLOWS, FUNDS, MEMBER_MEASURES
+from .history import AGGREGATES, EPIDEMIC_YEARS, FLOWS, FUNDS, _LABEL, MEMBER_MEASURES
 
 if TYPE_CHECKING:
     from .run import Backtest

@@ -258,4 +258,3 @@ def policy_history(scn, start: int, end: int, national: bool, D: _National | Non
         over["reform"] = reform
     over["epidemic"] = {"probability": {"value": 0.0, "source": "back-test: no random epidemics; the COVID years are in the reported history"}}
     return over, notes
-

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .format import format_backtest, markdown_tables
-from .history import (_MEMBER_KEY, AGGREGATES, EPIDEMIC_YEARS, FLOWS, FUNDS, MEASURES, MEMBER_MEASURES, BacktestError,
+from .history import (AGGREGATES, EPIDEMIC_YEARS, FLOWS, FUNDS, MEASURES, MEMBER_MEASURES, _MEMBER_KEY, BacktestError,
                       History, _wan)
 from .policy import _round
 from .starts import _Context

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import warnings
 
-from .history import FLOWS, FUNDS, _LABEL, BacktestError, Figure, History, _derived, _yi, national_history, _National
+from .history import FLOWS, FUNDS, _LABEL, BacktestError, Figure, History, _National, _derived, _yi, national_history
 from .policy import LAST_BEFORE, REFORM_DONE, policy_history
 
 
