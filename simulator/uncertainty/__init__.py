@@ -41,7 +41,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .data import history
+from ..data import history
 
 #: epidemic years: left to the epidemic component (specification section 5), out of the cost fits
 EPIDEMIC_YEARS = (2020, 2021, 2022)
@@ -429,7 +429,7 @@ def residual_correlation(fits=None) -> dict:
 
 
 def _load_scenario(scenario=None, overrides=()):
-    from .scenario import LoadedScenario, load_scenario
+    from ..scenario import LoadedScenario, load_scenario
     if isinstance(scenario, LoadedScenario) and not overrides:
         return scenario
     src = scenario.data if isinstance(scenario, LoadedScenario) else scenario
@@ -450,7 +450,7 @@ def ageing_effects(scenario=None, overrides=()) -> dict:
     """
     import simulator
 
-    from .data import load_profile_table
+    from ..data import load_profile_table
 
     loaded = _load_scenario(scenario, overrides)
     with warnings.catch_warnings():
@@ -765,7 +765,7 @@ def proposed_drivers(scenario=None, overrides=()) -> dict:
 
 def proposed_yaml(scenario=None, overrides=()) -> str:
     """:func:`proposed_drivers` as YAML under ``economy: drivers:``."""
-    from .scenario import dump_yaml
+    from ..scenario import dump_yaml
     return dump_yaml({"economy": {"drivers": proposed_drivers(scenario, overrides)}})
 
 
