@@ -302,6 +302,33 @@ def test_funds_steps(case, t):
 # --------------------------------------------------------------------------- sections 7-8
 
 
+def test_cover_table_is_the_per_path_step(case):
+    """The multipliers computed once for all paths equal each path's own (the same bits), and the
+    table is refused when a row it reads differs between paths."""
+    inp = case["inp"]
+    T = inp.sched.shape[1]
+    table = np.empty((T, L.N_GROUPS, 3))
+    assert kEX.cover_table(inp.sched, inp.shift, inp.lo, inp.hi, inp.index_rows, table)
+    np.testing.assert_array_equal(table, rEX.cover_table(inp.sched, inp.shift, inp.lo, inp.hi, inp.index_rows, T))
+    par, rr0 = np.empty(inp.sched.shape[0]), np.empty((L.N_GROUPS, 3))
+    for t in range(T):
+        kPA.year_parameters(inp.sched, inp.shift, inp.lo, inp.hi, P - 1, t, t > 0, par)
+        for j in range(3):
+            vbp = kRF.procurement_multiplier(par[L.DRUG[j]], par[L.VP], par[L.PRICE_CUT], par[L.REBOUND])
+            for g in range(L.N_GROUPS):
+                if t == 0:
+                    rr0[g, j] = par[L.RR[g][j]]
+                assert kEX.use_and_cover(par, g, j, rr0, vbp) == table[t, g, j]
+    shift = inp.shift.copy()
+    shift[1, L.RR[2][1]] = 0.01
+    assert not kEX.cover_table(inp.sched, shift, inp.lo, inp.hi, inp.index_rows, table)
+    assert rEX.cover_table(inp.sched, shift, inp.lo, inp.hi, inp.index_rows, T) is None
+    shift[1, L.RR[2][1]] = -0.0
+    assert not kEX.cover_table(inp.sched, shift, inp.lo, inp.hi, inp.index_rows, table)
+    rows = np.array([[L.VP, L.IDX_WAGE, 1]], dtype=np.int64)
+    assert not kEX.cover_table(inp.sched, inp.shift, inp.lo, inp.hi, rows, table)
+
+
 @pytest.mark.parametrize("t", [0, 3])
 def test_expenditure_steps(case, t):
     inp, rng, par, N, Rt = case["inp"], case["rng"], case["par"], case["N"], case["Rt"]
@@ -348,8 +375,8 @@ def test_expenditure_steps(case, t):
         k_rr0 = rr0[p].copy()
         med, inp_np, inp_pd, chr_m = np.empty((2, 3)), np.empty(2), np.empty(2), np.empty(2)
         kEX.medical_by_line(par[p], t, lamiota[p], inp.wdis.reshape(D, 3, NC), perdiem, inp.c0h.reshape(2, 3, NC),
-                            np.stack(members)[:, p].reshape(4, NC), Cm[p], Cpd[p], k_rr0, np.empty((3, NC)),
-                            np.empty((3, NC)), np.empty((5, 4)), med, inp_np, inp_pd, chr_m)
+                            np.stack(members)[:, p].reshape(4, NC), Cm[p], Cpd[p], k_rr0, np.empty((4, 3)), False,
+                            np.empty((3, NC)), np.empty((3, NC)), np.empty((5, 4)), med, inp_np, inp_pd, chr_m)
         close(k_rr0, r_rr0[p])
         for a, b in zip((med, inp_np, inp_pd, chr_m), r_med):
             close(a[..., 1:] if a.ndim == 2 else a, b[p][..., 1:] if a.ndim == 2 else b[p])

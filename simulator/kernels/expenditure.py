@@ -4,8 +4,11 @@ premiums.  Money in yuan per year; ``c0h`` is yuan per member at ``Cm = 1``."""
 
 import math
 
+import numpy as np
+
 from .. import layout as L
 from .jit import jit
+from .parameters import year_parameters
 from .reform import procurement_multiplier
 from .rng import normal
 
@@ -141,14 +144,60 @@ def line_group_sums(members, c0h_flat, dmc, dmp, sums):
 
 
 @jit()
-def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, Cpd, rr0, dmc, dmp, sums,
-                    med, inp_np, inp_pd, chr_members):
+def _row_is_fixed(shift, index_rows, r):
+    """True when parameter row r has the same value on every path: no path's shift (not even a
+    negative zero) and no indexed schedule on it."""
+    for p in range(shift.shape[0]):
+        v = shift[p, r]
+        if v != 0.0 or math.copysign(1.0, v) < 0.0:
+            return False
+    for q in range(index_rows.shape[0]):
+        if index_rows[q, L.IR_ROW] == r:
+            return False
+    return True
+
+
+@jit()
+def cover_table(sched, shift, lo, hi, index_rows, table):
+    """:func:`use_and_cover` of every year, group and line, ``table[t, g, j]`` (ratio), computed once
+    for all paths when every row it reads (reimbursement, payment limit, use uplift, demand
+    elasticity, procurement) is the same on every path; returns whether it is (else the year loop
+    computes it path by path).  The values are those the path's own step would compute, bit for
+    bit: the same function of the same parameter values."""
+    if shift.shape[0] == 0:
+        return False
+    for j in range(3):
+        if not (_row_is_fixed(shift, index_rows, L.ZETA[j]) and _row_is_fixed(shift, index_rows, L.EPS_D[j])
+                and _row_is_fixed(shift, index_rows, L.DRUG[j])):
+            return False
+        for g in range(L.N_GROUPS):
+            if not (_row_is_fixed(shift, index_rows, L.RR[g][j]) and _row_is_fixed(shift, index_rows, L.LIMIT[g][j])):
+                return False
+    for r in (L.VP, L.PRICE_CUT, L.REBOUND):
+        if not _row_is_fixed(shift, index_rows, r):
+            return False
+    par = np.empty(sched.shape[0])
+    rr0 = np.empty((L.N_GROUPS, 3))
+    for t in range(table.shape[0]):
+        year_parameters(sched, shift, lo, hi, 0, t, t > 0, par)
+        for j in range(3):
+            vbp = procurement_multiplier(par[L.DRUG[j]], par[L.VP], par[L.PRICE_CUT], par[L.REBOUND])
+            for g in range(L.N_GROUPS):
+                if t == 0:
+                    rr0[g, j] = par[L.RR[g][j]]
+                table[t, g, j] = use_and_cover(par, g, j, rr0, vbp)
+    return True
+
+
+@jit()
+def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, Cpd, rr0, cover_t, use_cover, dmc,
+                    dmp, sums, med, inp_np, inp_pd, chr_members):
     """Fund-paid medical expenditure ``E = Σ members·c0·h·Cm·Dm·mult`` by scheme and line (section 7),
     yuan per year: ``med[m, j]`` for outpatient and chronic lines, the inpatient line split into the
     part priced with Cm (``inp_np``) and the per-diem part (``inp_pd``); ``chr_members`` the members
     (persons) of each scheme for capitation.  ``members[g]`` flat (cells) by group; ``dmc``, ``dmp``
     (3, cells) and ``sums`` (5, 4) scratch; base-year reimbursement ratios are recorded in ``rr0``
-    at t = 0."""
+    at t = 0; with ``use_cover`` the multipliers are this year's row of :func:`cover_table`."""
     for mi in range(2):
         inp_np[mi] = 0.0
         inp_pd[mi] = 0.0
@@ -164,7 +213,10 @@ def medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members, Cm, 
             mi = L.SCH_RES if g == L.RES else L.SCH_EMP
             if t == 0:
                 rr0[g, j] = par[L.RR[g][j]]
-            mult = use_and_cover(par, g, j, rr0, vbp)
+            if use_cover:
+                mult = cover_t[g, j]
+            else:
+                mult = use_and_cover(par, g, j, rr0, vbp)
             s = sums[j, g] * Cm * mult
             if j == L.INP:
                 inp_np[mi] += s

@@ -38,8 +38,10 @@ NC = NA * NS
 
 @jit()
 def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof,
-                 track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus, out):
-    """Project one path (local index p, global index path_id) into out[p] (T, N_OUT): the year loop."""
+                 track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus, cover,
+                 use_cover, out):
+    """Project one path (local index p, global index path_id) into out[p] (T, N_OUT): the year loop.
+    ``cover`` holds what is the same on every path, computed once (:func:`.expenditure.cover_table`)."""
     K = sched.shape[0]
     T = out.shape[1]
     D = wdis.shape[0]
@@ -137,7 +139,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         # ---- expenditure and payment reform (sections 7-8, in section 8's order)
         for d in range(D):
             lamiota[d] = lam[d] * iota[d]
-        EX.medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members_flat, Cm, Cpd, rr0, dmc, dmp, sums,
+        EX.medical_by_line(par, t, lamiota, wdis_flat, perdiem, c0h_flat, members_flat, Cm, Cpd, rr0, cover[t],
+                           use_cover, dmc, dmp, sums,
                            med, inp_np, inp_pd, chr_members)
         RF.capitation(par, t, med, cp, chr_members)
         theta, pv_ref, se_now = RF.dip_points(par, year, flags[L.FLAG_DIP_START], Cm, inp_np, V, pts, demand)
@@ -213,9 +216,12 @@ def project(seed_, path_ids_, streams_, sched_, shift_, lo_, hi_, flags_, base_,
     whose call arguments share names with the callee's parameters.)
     """
     n_paths = path_ids_.shape[0]
+    # what is fixed per year (the same on every path) once, outside the path loop
+    cover_ = np.empty((out_.shape[1], L.N_GROUPS, 3))
+    use_cover_ = EX.cover_table(sched_, shift_, lo_, hi_, index_rows_, cover_)
     for p in prange(n_paths):
         # np.int64(p): typing sees p as int64 but the parallel loop body gets an unsigned index;
         # without the cast project_path (most of the compile time) is compiled twice
         project_path(np.int64(p), seed_, path_ids_[p], streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_,
                      mig_prof_, track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, index_rows_,
-                     index_plus_, out_)
+                     index_plus_, cover_, use_cover_, out_)

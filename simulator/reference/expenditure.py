@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import layout as L
 from .. import rng
+from .parameters import year_parameters
 from .reform import procurement_multiplier
 
 
@@ -74,6 +75,30 @@ def use_and_cover(par, g, j, rr0, vbp):
     """Gross use × demand response × reimbursement × below-limit share × procurement (sections 7-8)."""
     ud = demand_response(par[:, L.RR[g][j]], rr0[:, g, j], par[:, L.EPS_D[j]])
     return (1 + par[:, L.ZETA[j]] * (g == L.RET)) * ud * par[:, L.RR[g][j]] * (1 - par[:, L.LIMIT[g][j]]) * vbp
+
+
+def cover_table(sched, shift, lo, hi, index_rows, T):
+    """``table[t, g, j]`` of :func:`use_and_cover` (T, 4, 3) when every row it reads is the same on
+    every path (the kernel's once-for-all-paths table), else None; the reference itself computes
+    the multipliers path by path."""
+    rows = ([L.ZETA[j] for j in range(3)] + [L.EPS_D[j] for j in range(3)] + [L.DRUG[j] for j in range(3)]
+            + [L.RR[g][j] for g in range(L.N_GROUPS) for j in range(3)]
+            + [L.LIMIT[g][j] for g in range(L.N_GROUPS) for j in range(3)] + [L.VP, L.PRICE_CUT, L.REBOUND])
+    fixed = shift.shape[0] > 0 and all((shift[:, r] == 0).all() and not np.signbit(shift[:, r]).any()
+                                       and r not in index_rows[:, L.IR_ROW] for r in rows)
+    if not fixed:
+        return None
+    table = np.empty((T, L.N_GROUPS, 3))
+    rr0 = np.empty((1, L.N_GROUPS, 3))
+    for t in range(T):
+        par = year_parameters(sched, shift[:1], lo, hi, t, t > 0)
+        for j in range(3):
+            vbp = procurement_multiplier(par[:, L.DRUG[j]], par[:, L.VP], par[:, L.PRICE_CUT], par[:, L.REBOUND])
+            for g in range(L.N_GROUPS):
+                if t == 0:
+                    rr0[:, g, j] = par[:, L.RR[g][j]]
+                table[t, g, j] = use_and_cover(par, g, j, rr0, vbp)[0]
+    return table
 
 
 def medical_by_line(par, t, lamiota, wdis, perdiem, c0h, members, Cm, Cpd, rr0):
