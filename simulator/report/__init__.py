@@ -38,10 +38,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from . import plots
-from .labels import check_lang, labeler
-from .plots import PlotInputError
-from .summary import BANDS, EVENTS, format_summary, summarize  # noqa: F401  (format_summary: same content)
+from .. import plots
+from ..labels import check_lang, labeler
+from ..plots import PlotInputError
+from ..summary import BANDS, EVENTS, format_summary, summarize  # noqa: F401  (format_summary: same content)
 
 #: sections of the report, in order: (id, English heading; :mod:`simulator.labels` has ``sec.<id>``)
 SECTIONS = (
@@ -223,7 +223,7 @@ def _get(data, dotted):
 def _schema_units() -> list:
     """(regex of a key path, unit) for every value key of the scenario schema."""
     try:
-        from .scenario.reference_doc import iter_fields
+        from ..scenario.reference_doc import iter_fields
     except Exception:  # pragma: no cover - the report works without units
         return []
     out = []
@@ -240,7 +240,7 @@ def _schema_units() -> list:
 def _schema_defaults() -> dict:
     """Key path -> default of every value key whose default is a plain number or flag."""
     try:
-        from .scenario.reference_doc import iter_fields
+        from ..scenario.reference_doc import iter_fields
     except Exception:  # pragma: no cover
         return {}
     return {path: field.default for path, field, _meta, section in iter_fields()
@@ -363,7 +363,7 @@ def _summary_tables(ds, s, step, L=None) -> str:
     if years[-1] not in show:
         show.append(years[-1])
     band_names = [b[0] for b in BANDS]
-    from .named_sets import SET_ORDER, has_named_sets, named_exhaustion_year, named_reserve_months
+    from ..named_sets import SET_ORDER, has_named_sets, named_exhaustion_year, named_reserve_months
 
     has_named = has_named_sets(ds)
     set_heads = [L(f"set.{k}") for k in SET_ORDER]
@@ -521,7 +521,7 @@ def _section_provenance(ds, L=None) -> str:
 
 def render_report(ds: xr.Dataset, *, summary: xr.Dataset | None = None, step: int = 5, lang: str = "en") -> str:
     """The report as an HTML string (see :func:`write_report`); ``lang``: ``"en"`` or ``"zh"``."""
-    from .labels import LanguageError
+    from ..labels import LanguageError
 
     try:
         L = labeler(check_lang(lang))
@@ -568,7 +568,7 @@ def write_report(ds: xr.Dataset, path, *, summary: xr.Dataset | None = None, ste
     :func:`simulator.io.atomic_path`) and return the path. ``step`` is the number of years
     between rows of the summary tables; ``option`` names the path in error messages; ``lang``:
     ``"en"`` or ``"zh"`` (the module docstring)."""
-    from .io import atomic_path, check_output_path
+    from ..io import atomic_path, check_output_path
 
     check_output_path(path, option=option)  # before the work of rendering
     text = render_report(ds, summary=summary, step=step, lang=lang)
