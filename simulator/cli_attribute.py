@@ -45,6 +45,6 @@ def register(group):
                       overrides=list(overrides), by_parameter=by_parameter, threads=threads, progress=progress)
         if plot_out is not None:
             from .cli_report import save_figure
-            from .plot_attribution import attribution_chart
+            from .plots.attribution import attribution_chart
             save_figure(attribution_chart(a), plot_out, option="--plot")
         click.echo(attribution_json(a) if as_json else format_attribution(a))

@@ -65,6 +65,6 @@ def register(group):
                 Path(tmp).write_text(text + "\n", encoding="utf-8")
         if plot_out is not None:
             from .cli_report import save_figure
-            from .plot_waterfall import waterfall
+            from .plots.waterfall import waterfall
             save_figure(waterfall(c), plot_out, option="--plot")
         click.echo(text if as_json else format_comparison(c))

@@ -168,7 +168,7 @@ def register(group):
                       overrides=overrides)
         if plot_out:
             from .cli_report import save_figure
-            from .plot_history import history_figure
+            from .plots.history import history_figure
             save_figure(history_figure(bt), plot_out, option="--plot")
         if as_json:
             import json

@@ -203,7 +203,7 @@ def test_cli_text_markdown_and_plot(runner, tmp_path, bt23):
 
 
 def test_history_figure_has_a_panel_per_flow_member_group_and_line(bt23):
-    from simulator.plot_history import history_figure
+    from simulator.plots.history import history_figure
     fig = history_figure(bt23)
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     for needle in ("employee scheme income", "resident fund expenditure", "individual accounts balance", "maternity",

@@ -72,8 +72,9 @@ def test_the_chinese_terms_are_the_bulletins_terms():
 
 def test_every_key_the_code_asks_for_is_in_the_table():
     asked = set()
-    for name in ("plots.py", "plot_waterfall.py", "plot_attribution.py", "report.py"):
-        text = (ROOT / "simulator" / name).read_text(encoding="utf-8")
+    sources = [ROOT / "simulator" / name for name in ("plots", "report.py", "report")]  # modules or packages
+    for path in [s for s in sources if s.is_file()] + sorted(p for s in sources if s.is_dir() for p in s.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
         asked |= set(re.findall(r"""\bL\(\s*["']([a-z_.0-9]+)["']\s*[,)]""", text))
     # keys built from names: one per fund, band, named set, event and section
     asked |= {f"band.{b}" for b in plots.BAND_STYLE} | {f"band_short.{b}" for b in plots.BAND_STYLE}

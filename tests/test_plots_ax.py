@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 
 import simulator
 from simulator import plots
-from simulator.plot_attribution import attribution_chart
-from simulator.plot_waterfall import waterfall
+from simulator.plots.attribution import attribution_chart
+from simulator.plots.waterfall import waterfall
 from simulator.plots import PlotInputError
 
 PATHS, HORIZON, SEED = 30, 10, 11
@@ -209,7 +209,7 @@ def test_fundsim_plot_compares_several_files_by_their_scenario_names(ds, variant
 
 def test_the_history_figure_draws_into_a_grid_of_the_users_axes():
     from simulator.backtest import backtest
-    from simulator.plot_history import HISTORY_PANELS, history_figure
+    from simulator.plots.history import HISTORY_PANELS, history_figure
 
     bt = backtest(starts=[2023])
     fig = Figure(figsize=(16, 17))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import _EXPENDITURE, _INCOME, _INK, PlotInputError, _canvas, _language, _style, _use_cjk_font
+from .fonts import _language, _use_cjk_font
+from .style import _EXPENDITURE, _INCOME, _INK, PlotInputError, _canvas, _style
 
 
 def _as_dict(comparison) -> dict:
