@@ -35,14 +35,14 @@ def run_file(tmp_path_factory, ds):
 
 @pytest.fixture()
 def no_cjk_font(monkeypatch):
-    monkeypatch.setattr(plots, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(plots.fonts, "find_cjk_font", lambda: None)
 
 
 @pytest.fixture()
 def a_stand_in_cjk_font(monkeypatch):
     """A family matplotlib has (not the default one), standing in for a CJK font: what is checked
     is which texts get it, not how the glyphs look (nothing is rendered)."""
-    monkeypatch.setattr(plots, "find_cjk_font", lambda: "DejaVu Serif")
+    monkeypatch.setattr(plots.fonts, "find_cjk_font", lambda: "DejaVu Serif")
     return "DejaVu Serif"
 
 

@@ -14,8 +14,6 @@ from ..labels import LanguageError, check_lang, labeler
 from .style import PlotInputError
 
 
-# ----------------------------------------------------------------------------- language and fonts
-
 #: CJK font families looked for, in order (the first matplotlib knows is used): Noto Sans CJK
 #: (Debian/Ubuntu ``fonts-noto-cjk``, Fedora ``google-noto-sans-cjk-fonts``), Source Han Sans
 #: (the same design, Adobe's name), the macOS and Windows system fonts, WenQuanYi
@@ -78,10 +76,8 @@ def _language(lang, what="figure"):
     except LanguageError as e:
         raise PlotInputError(f"{what}: {e}") from None
     if code == "zh":
-        # looked up through the package at call time, so that replacing simulator.plots.find_cjk_font
-        # (as the tests do) reaches every figure
-        from . import find_cjk_font
-
+        # looked up in this module: a stand-in replaces simulator.plots.fonts.find_cjk_font (the package's
+        # name is a re-export, read by callers, not by the figures)
         font = find_cjk_font()
         if font is None:
             warnings.warn(f"{what}: lang='zh' needs a CJK font and matplotlib has none, so the labels are in "

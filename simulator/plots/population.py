@@ -15,9 +15,6 @@ from .style import (_FAN, _FEMALE, _INK, _MALE, PlotInputError, _figure, _quanti
                     _user_axes, _year_axis, _years)
 
 
-# ----------------------------------------------------------------------------- pyramid
-
-
 def _shipped_population_years() -> dict:
     """Shipped UN WPP 2024 population tables by year: ``{year: table name}``."""
     from ..data import TABLES
