@@ -22,11 +22,9 @@ from .schema import Scenario
 
 #: a scenario file is a regular file of at most this many bytes (checked before it is read)
 MAX_FILE_BYTES = 10_000_000
-
 #: at most this many YAML values (mappings, lists, scalars) in one file or ``--set`` value, and
 #: in its data once aliases are expanded (the baseline has about 850): bounds an alias bomb
 MAX_NODES = 50_000
-
 #: mappings and lists nest at most this deep (the baseline: 7)
 MAX_DEPTH = 50
 
