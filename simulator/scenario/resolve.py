@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ScenarioError, excerpt
-from .keypaths import _child_node, _did_you_mean, _kind
+from .keypaths import _child_node, _did_you_mean, _kind, _shape
 from .result import LoadedScenario
 from .schema import Scenario
-from .yaml_read import MAX_FILE_BYTES, _looks_like_scenario, _parse_text, _plain, _read_file, _shape, _Unreadable
+from .yaml_read import MAX_FILE_BYTES, _looks_like_scenario, _parse_text, _plain, _read_file, _Unreadable
 
 
 _YAML_SUFFIXES = (".yaml", ".yml")
