@@ -25,12 +25,12 @@ The file is written atomically (a temporary file in the same folder, then a rena
 
 The package, one module per task (each imports only from those above it):
 
-``markup``      the style sheet and the HTML pieces: escaped text, cell numbers and years, tables,
-                embedded figures
-``assumptions`` :data:`KEY_ASSUMPTIONS` and :func:`key_assumptions`, from the stored scenario
-``sections``    one function per section: run, summary tables, figures, assumptions, calibration,
-                provenance
-``render``      :data:`SECTIONS`, :func:`render_report` and :func:`write_report`
+* ``markup``: the style sheet and the HTML pieces: escaped text, cell numbers and years, tables,
+  embedded figures;
+* ``assumptions``: :data:`KEY_ASSUMPTIONS` and :func:`key_assumptions`, from the stored scenario;
+* ``sections``: one function per section: run, summary tables, figures, assumptions, calibration,
+  provenance;
+* ``render``: :data:`SECTIONS`, :func:`render_report` and :func:`write_report`.
 
 Every name is importable from ``simulator.report`` itself, as before the split.
 """

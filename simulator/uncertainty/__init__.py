@@ -24,18 +24,18 @@ The 10-year comparison is a check, not a target: nothing here tunes a value to m
 
 The package, one module per task (each imports only from those above it):
 
-``common``      the constants (:data:`DRIVERS`, :data:`EPIDEMIC_YEARS`, :data:`QUANTILES` ...), the
-                scenario load and JSON-safe values
-``fit``         :func:`fit_ar1`, :class:`AR1Fit`, :class:`ShortSeriesWarning`
-``series``      the historical series builders (:func:`wage_growth`, :func:`excess_over_wages` ...)
-``driver_fits`` :data:`FIT_SPECS`, :func:`driver_fits`, :func:`proposed_fits`,
-                :func:`residual_correlation`
-``ageing``      :func:`ageing_effects`, :func:`excess_history_check`
-``spread``      the 10-year comparison: :func:`spread_of_10y_growth`, :func:`history_10y_growth`,
-                :func:`history_spread_check`
-``proposal``    :func:`current_drivers`, :func:`proposed_drivers`, :func:`proposed_yaml`,
-                :func:`proposed_scenario`
-``output``      :func:`report` and :func:`format_report`
+* ``common``: the constants (:data:`DRIVERS`, :data:`EPIDEMIC_YEARS`, :data:`QUANTILES` ...), the
+  scenario load and JSON-safe values;
+* ``fit``: :func:`fit_ar1`, :class:`AR1Fit`, :class:`ShortSeriesWarning`;
+* ``series``: the historical series builders (:func:`wage_growth`, :func:`excess_over_wages` ...);
+* ``driver_fits``: :data:`FIT_SPECS`, :func:`driver_fits`, :func:`proposed_fits`,
+  :func:`residual_correlation`;
+* ``ageing``: :func:`ageing_effects`, :func:`excess_history_check`;
+* ``spread``: the 10-year comparison: :func:`spread_of_10y_growth`, :func:`history_10y_growth`,
+  :func:`history_spread_check`;
+* ``proposal``: :func:`current_drivers`, :func:`proposed_drivers`, :func:`proposed_yaml`,
+  :func:`proposed_scenario`;
+* ``output``: :func:`report` and :func:`format_report`.
 
 Every name is importable from ``simulator.uncertainty`` itself, as before the split.
 
