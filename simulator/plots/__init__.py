@@ -64,24 +64,37 @@ module                                  holds
 
 from __future__ import annotations
 
-# every name of the former module simulator/plots.py, private helpers included (the figure modules
-# of this package and callers outside it import them from here)
-from .fonts import _CJK, CJK_FAMILIES, CJK_FONT_HELP, CJKFontWarning, _language, _use_cjk_font, find_cjk_font  # noqa: F401
+# every name of the former module simulator/plots.py, private helpers included, so that a caller's
+# import from simulator.plots keeps working (the package's own modules import from style and fonts)
+from . import fonts, style
+from .fonts import _CJK, CJK_FONT_HELP, CJKFontWarning, _language, _use_cjk_font, find_cjk_font  # noqa: F401
 from .population import (  # noqa: F401
     _base_population_table, _old_age_ratio, _population_arrays, _scenario_dict, _shipped_population_years, pyramid)
 from .run import (  # noqa: F401
     _fan_limits, _scenario_names, _shade_bands, band_probabilities, breakeven, fan_chart, flows, stack_runs)
 from .style import (  # noqa: F401
-    _BAND_LIMITS, _CYCLE, _EXPENDITURE, _FAN, _FEMALE, _INCOME, _INK, _MALE, _NAMED_STYLES, _RC, BAND_STYLE,
-    FUND_LABELS, POOLED_VIEW, PlotInputError, _canvas, _check_funds, _figure, _fund_label, _legend, _nice_label,
-    _quantiles, _quiet_nan, _require, _select_scenario, _style, _subtitle, _title, _user_axes, _with_scenario_attrs,
-    _year_axis, _years)
+    _BAND_LIMITS, _CYCLE, _EXPENDITURE, _FAN, _FEMALE, _INCOME, _INK, _MALE, _NAMED_STYLES, _RC, POOLED_VIEW,
+    PlotInputError, _canvas, _check_funds, _figure, _fund_label, _legend, _nice_label, _quantiles, _quiet_nan, _require,
+    _select_scenario, _style, _subtitle, _title, _user_axes, _with_scenario_attrs, _year_axis, _years)
 from .sweep import (  # noqa: F401
     _DEFAULT_PICK, _colour_norm, _fmt_cell, _fmt_value, _metric_over_scenarios, _same, _tick_text, heatmap, swept_keys,
     tornado)
 
 __all__ = ["fan_chart", "flows", "band_probabilities", "breakeven", "pyramid", "heatmap", "tornado", "stack_runs",
            "find_cjk_font", "PlotInputError", "CJKFontWarning", "FUND_LABELS", "BAND_STYLE", "CJK_FAMILIES"]
+
+# the public tables bound here by assignment (the same objects), so that the API reference, which
+# reads the ``#:`` comments of this file, documents them as simulator.plots.NAME
+#: fund coordinate -> English label (:mod:`simulator.labels` has both languages)
+FUND_LABELS = style.FUND_LABELS
+#: warning band (as in :data:`simulator.summary.BANDS`) -> (legend label, colour, pale colour for
+#: a background)
+BAND_STYLE = style.BAND_STYLE
+#: CJK font families looked for, in order (the first matplotlib knows is used): Noto Sans CJK
+#: (Debian/Ubuntu ``fonts-noto-cjk``, Fedora ``google-noto-sans-cjk-fonts``), Source Han Sans
+#: (the same design, Adobe's name), the macOS and Windows system fonts, WenQuanYi
+#: (``fonts-wqy-microhei``, ``fonts-wqy-zenhei``), and others often present
+CJK_FAMILIES = fonts.CJK_FAMILIES
 
 #: figure kind (as ``fundsim plot --kind``) -> function
 KINDS = {"fan": fan_chart, "flows": flows, "bands": band_probabilities, "breakeven": breakeven,
