@@ -12,8 +12,8 @@ from .starts import _Context
 
 def _gross_employee(ds, loaded, year) -> float:
     """The model's gross cost of the employee scheme in ``year``: fund-paid medical expenditure by
-    line divided by the effective reimbursement ratio (see :mod:`simulator.plot_history`)."""
-    from ..plot_history import _effective_rr
+    line divided by the effective reimbursement ratio (see :mod:`simulator.backtest.cost`)."""
+    from .cost import effective_rr as _effective_rr
 
     i = list(ds["year"].values).index(year)
     tot = 0.0
@@ -39,7 +39,8 @@ def diagnose(scenario=None, start: int = 2021, end: int | None = None, *, overri
     """
     from ..api import run
     from ..data import history
-    from ..plot_history import _cost_per_member_modelled, _cost_per_member_reported
+    from .cost import cost_per_member_modelled as _cost_per_member_modelled
+    from .cost import cost_per_member_reported as _cost_per_member_reported
 
     base = backtest(scenario, [start], end, overrides=overrides)
     if not base.national:

@@ -22,16 +22,15 @@ have to reproduce.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..backtest.cost import cost_per_member_modelled as _cost_per_member_modelled
+from ..backtest.cost import cost_per_member_reported as _cost_per_member_reported
 from .style import _CYCLE, _INK, PlotInputError, _figure, _style, _user_axes
 
 _LINES = (("inpatient", "inpatient", "inpatient"), ("outpatient", "general_outpatient", "outpatient"),
           ("chronic_outpatient", "chronic_special_outpatient", "chronic outpatient"))
-_GROUP_OF = {"employee": ("employee", "flexible", "retired"), "resident": ("resident",)}
 
 
 def _reported_series(bt, fund, measure):
@@ -68,50 +67,6 @@ def _reported_points(ax, series, scale):
     solid = np.array([b not in ("derived", "quick report") for _, b in series.values()])
     ax.scatter(ys[solid], vs[solid], color=_INK, s=18, zorder=4)
     ax.scatter(ys[~solid], vs[~solid], facecolor="white", edgecolor=_INK, s=18, zorder=4)
-
-
-def _cost_per_member_reported(scheme, line):
-    from ..data import history
-
-    try:
-        cost = history.benefits(scheme, line, "total_cost")
-        members = history.benefits(scheme, "all", "enrollees")
-    except ValueError:
-        return {}
-    out = {}
-    for y, c in cost.items():
-        if y in members and y - 1 in members:
-            if scheme == "resident" and y - 1 < 2018:   # the NRCMS break: 2017 and before exclude the un-integrated NRCMS
-                continue
-            out[y] = (c / ((members[y] + members[y - 1]) / 2), "official")
-    return out
-
-
-def _effective_rr(loaded, ds, scheme, line):
-    """The start scenario's effective reimbursement ratio of a scheme and line by year (members
-    weighted; retirees by the calibrated retiree / employee cost ratio)."""
-    scn = loaded.scenario
-    years = np.asarray(ds["year"].values)
-    rr = {g: getattr(getattr(scn.expenditure.reimbursement, g), line).evaluate(years) for g in _GROUP_OF[scheme]}
-    if scheme == "resident":
-        return rr["resident"]
-    cal = json.loads(ds.attrs.get("calibration", "{}") or "{}")
-    k = float(cal.get("retiree_to_employee_cost_ratio", 3.0) or 3.0)
-    emp = ds["employees"].median("path").values
-    flx = ds["flexible"].median("path").values
-    ret = ds["retirees"].median("path").values * k
-    return (emp * rr["employee"] + flx * rr["flexible"] + ret * rr["retired"]) / (emp + flx + ret)
-
-
-def _cost_per_member_modelled(run, scheme, line):
-    ds = run.results
-    med = ds["medical_expenditure"].sel(scheme=scheme, line=line).median("path").values
-    rr = _effective_rr(run.scenario, ds, scheme, line)
-    if scheme == "employee":
-        members = (ds["employees"] + ds["flexible"] + ds["retirees"]).median("path").values
-    else:
-        members = ds["residents"].median("path").values
-    return np.asarray(ds["year"].values), med / np.maximum(rr, 1e-9) / members
 
 
 #: panels of the history figure (a 5 x 4 grid: 11 series, the legend, 6 cost panels, 2 empty)
