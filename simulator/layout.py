@@ -221,3 +221,8 @@ O_DIP_FLOOR_BINDING = tuple(_o(f"dip_floor_binding.{m}") for m in ("employee", "
 O_DIP_CAP_BINDING = tuple(_o(f"dip_income_cap_binding.{m}") for m in ("employee", "resident"))
 N_OUT = len(_out)
 OUT_NAMES = tuple(_out)
+
+#: floor of the premium burden's ratio to the base year in the enrolment response
+#: ``e = (max(ψ/ψ0, floor))^(-εe)`` (a departure from specification section 4, where a premium of 0
+#: makes enrolment infinite; as the member's own share of the price is floored at 0.05 in ``Ud``)
+ENROL_BURDEN_FLOOR = 0.05

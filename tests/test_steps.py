@@ -546,3 +546,16 @@ def test_no_kernel_or_reference_file_over_300_lines():
     for path in list((root / "kernels").glob("*.py")) + list((root / "reference").glob("*.py")):
         n = len(path.read_text(encoding="utf-8").splitlines())
         assert n <= 300, f"{path.name}: {n} lines"
+
+
+def test_enrolment_factor_is_floored_where_the_premium_vanishes():
+    import numpy as np
+
+    from simulator import layout as L
+    from simulator.kernels.membership import enrolment_factor as k_enrol
+    from simulator.reference.membership import enrolment_factor as r_enrol
+
+    floor = L.ENROL_BURDEN_FLOOR ** -0.2
+    assert k_enrol(0.0, 40000.0, 0.01, 0.2) == floor
+    assert np.allclose(r_enrol(np.array([0.0, 400.0]), 40000.0, 0.01, 0.2), [floor, 1.0])
+    assert k_enrol(400.0, 40000.0, 0.01, 0.2) == 1.0

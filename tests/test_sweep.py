@@ -175,7 +175,8 @@ def test_one_or_two_workers_on_a_local_cluster_give_identical_results(tmp_path):
                        variants_per_task=1, out=tmp_path / "two.zarr", progress=kill_the_other_worker)
     st2 = sw.LAST_STATS
     assert killed and "dask cluster at tcp://" in st2.executor and {b["threads"] for b in st2.blocks} == {1}
-    assert len({b["pid"] for b in st2.blocks}) >= 2, "both workers ran tasks"
+    # which workers ran tasks depends on timing (the killed worker may die before its first task and
+    # all blocks then run on the survivor): the guarantee is the identical store below, not the spread
     names = list(one.data_vars)
     assert sorted(names) == sorted(two.data_vars)
     _assert_same(one.load(), two.load(), [n for n in names if n != "run_seconds"])

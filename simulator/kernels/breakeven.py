@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import layout as L
 from .jit import jit
+from .membership import enrolment_factor
 from .reform import budget_payment
 
 
@@ -32,7 +33,7 @@ def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_,
                  epi_mult, recov):
     """Resident contribution income (without recoveries) minus expenditure at premium Pi, yuan per
     year (section 12; see :func:`simulator.reference.breakeven.resident_gap`)."""
-    e = (Pi / Y / psi0) ** (-par[L.ENROL_ELAST])
+    e = enrolment_factor(Pi, Y, psi0, par[L.ENROL_ELAST])
     k = e / enrol
     D = demand * k
     if flags[L.FLAG_BUDGET] != 0 and t > 0:

@@ -68,8 +68,12 @@ def working_members(N, Pi_ret, Pi_prev, rho, flex_rel, cov_trend, flex_share, ve
 
 @jit()
 def enrolment_factor(premium, Y, psi0, elasticity):
-    """``e[t] = (ψ[t]/ψ[0])^(−εe)``, ``ψ = Pi/Y`` the premium burden (section 4; ratio)."""
-    return (premium / Y / psi0) ** (-elasticity)
+    """``e[t] = (max(ψ[t]/ψ[0], 0.05))^(−εe)``, ``ψ = Pi/Y`` the premium burden (section 4; ratio;
+    the floor :data:`simulator.layout.ENROL_BURDEN_FLOOR` keeps a premium of 0 finite)."""
+    ratio = premium / Y / psi0
+    if ratio < L.ENROL_BURDEN_FLOOR:
+        ratio = L.ENROL_BURDEN_FLOOR
+    return ratio ** (-elasticity)
 
 
 @jit()

@@ -4,6 +4,7 @@
 import numpy as np
 
 from .. import layout as L
+from .membership import enrolment_factor
 from .reform import budget_payment
 
 
@@ -33,7 +34,7 @@ def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mul
     """
     inp_np, inp_pd, out, chr_, demand, budget = parts
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        e = (Pi / Y / psi0) ** (-par[:, L.ENROL_ELAST])
+        e = enrolment_factor(Pi, Y, psi0, par[:, L.ENROL_ELAST])
         k = e / enrol
     D = demand * k
     if flags[L.FLAG_BUDGET] and t > 0:

@@ -46,9 +46,9 @@ def working_members(N, Pi_ret, Pi_prev, rho, flex_rel, cov_trend, flex_share, ve
 
 
 def enrolment_factor(premium, Y, psi0, elasticity):
-    """``e = (ψ/ψ0)^(−εe)``, ``ψ = Pi/Y`` (section 4)."""
+    """``e = (max(ψ/ψ0, 0.05))^(−εe)``, ``ψ = Pi/Y`` (section 4; floor :data:`simulator.layout.ENROL_BURDEN_FLOOR`)."""
     psi = premium / Y
-    return (psi / psi0) ** (-elasticity)
+    return np.maximum(psi / psi0, L.ENROL_BURDEN_FLOOR) ** (-elasticity)
 
 
 def residents(N, tau, A, F, Rt, enrol):
