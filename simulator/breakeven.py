@@ -181,15 +181,8 @@ def breakeven(scenario=None, *, lever="employee.employer_rate", target_months=6.
             if not lo_valid <= lo < hi <= hi_valid:
                 raise BreakevenError(f"bracket must lie within the lever's valid range [{lo_valid}, {hi_valid}] with low < high")
         f_lo, f_hi = excess(lo), excess(hi)
-        if not np.isfinite(f_lo) and bracket is None and current > lo:
-            # the lever's lower end can lie outside the model's domain (a premium of 0 with an
-            # enrolment response: the premium burden's ratio to the base year is 0 and enrolment
-            # infinite); step up towards the current value until the projection is finite
-            for share in (1e-3, 1e-2, 0.1, 0.5):
-                lo = lo + share * (current - lo)
-                f_lo = excess(lo)
-                if np.isfinite(f_lo):
-                    break
+        # the model keeps its levers' valid ranges finite (e.g. the enrolment response's floor,
+        # layout.ENROL_BURDEN_FLOOR); a bracket where it is not is refused, never bisected
         if not (np.isfinite(f_lo) and np.isfinite(f_hi)):
             raise BreakevenError(f"the projection is not finite at the bracket of {lever} [{lo:g}, {hi:g}]: give a bracket "
                                  "(breakeven(..., bracket=(low, high))) within the range where the model is defined")

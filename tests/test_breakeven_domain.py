@@ -9,7 +9,7 @@ from simulator.breakeven import breakeven
 
 def test_premium_break_even_with_an_enrolment_response_is_finite():
     # a premium of 0 would make the enrolment response (psi / psi0)^-e infinite: the burden ratio is
-    # floored (layout.ENROL_BURDEN_FLOOR), and a non-finite bracket end would be stepped up
+    # floored (layout.ENROL_BURDEN_FLOOR), so the bracket from 0 is bisected as any other
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = breakeven("baseline", lever="resident.premium", paths=8, horizon=12,
