@@ -81,7 +81,7 @@ def _step_cases():
     par = np.empty(inp.sched.shape[0])
     PA.year_parameters(inp.sched, inp.shift, inp.lo, inp.hi, 0, 3, True, par)
     seed, path = inp.seed, 1
-    N, e = inp.pop0.copy(), np.exp(-inp.m0)
+    N, h = inp.pop0.copy(), np.exp(-inp.m0 / 2)  # h = exp(-m/2), the half-year survival
     A, F, Rt, Rs = N * 0.3, N * 0.05, inp.rt0.copy(), N * 0.5
     members = np.stack([A, F, Rt, Rs]).reshape(4, NC)
     a2, a3, a4 = (lambda: np.ones(2)), (lambda: np.ones(3)), (lambda: np.zeros(4))
@@ -102,15 +102,15 @@ def _step_cases():
         "economy.epidemic_draw": (EC.epidemic_draw, (seed, inp.streams[L.S_EPIDEMIC], path, 3, 0.1)),
         "economy.cost_to_wage_share": (EC.cost_to_wage_share, (0.04, cm, 1.2e5, w)),
         "population.mortality_index": (PO.mortality_index, (3.0, 0.5, seed, inp.streams[L.S_MORTALITY], path, 3)),
-        "population.mortality_rates": (PO.mortality_rates, (inp.m0, inp.ri, 3.0, arr(), arr())),
-        "population.survival_factors": (PO.survival_factors, (e, arr())),
-        "population.survive": (PO.survive, (N, np.full(2, 4e6), np.sqrt(e), e, arr())),
+        "population.mortality_rates": (PO.mortality_rates, (inp.m0, inp.ri, 3.0, arr())),
+        "population.survival_factors": (PO.survival_factors, (h, arr())),
+        "population.survive": (PO.survive, (N, np.full(2, 4e6), h, h, arr())),
         "population.migrate": (PO.migrate, (N.copy(), -1e6, inp.mig_prof, arr())),
         "population.births_by_group": (PO.births_by_group, (1.0, inp.fx[3], A, F, N)),
         "population.births_by_sex": (PO.births_by_sex, (9e6, 1.1, a2())),
-        "population.population_and_deaths": (PO.population_and_deaths, (N, e)),
+        "population.population_and_deaths": (PO.population_and_deaths, (N, h)),
         "membership.retired_share": (ME.retired_share, (inp.track, 3, 0.5, arr())),
-        "membership.age_retirees": (ME.age_retirees, (Rt.copy(), np.sqrt(e), e)),
+        "membership.age_retirees": (ME.age_retirees, (Rt.copy(), h, h)),
         "membership.working_members": (ME.working_members, (N, np.full((NA, NS), 0.3), np.full((NA, NS), 0.29), inp.rho,
                                                             inp.flex_rel, 1.0, 0.2, 0.8, 0.8, 0.5, 3, arr(), arr(), Rt.copy())),
         "membership.enrolment_factor": (ME.enrolment_factor, (420.0, y, 0.009, 0.1)),

@@ -18,12 +18,13 @@ def retired_share(track, ti, women50, out):
 
 
 @jit()
-def age_retirees(Rt, S, e_prev):
+def age_retirees(Rt, S, h_prev):
     """Retirees survive as their cohort does (sections 3-4), persons: ``Rt[a] = Rt[a−1]·S[a]`` with
     the population's survival factor ``S`` (:func:`simulator.kernels.population.survival_factors`),
-    100+ keeps ``Rt[100]·exp(−m[100])`` (``e_prev``); age 0 empty."""
+    100+ keeps ``Rt[100]·exp(−m[100]) = Rt[100]·h[100]²`` (``h_prev``, ``h = exp(−m/2)``); age 0 empty."""
     for s in range(NS):
-        top = Rt[NA - 1, s] * e_prev[NA - 1, s]
+        h_top = h_prev[NA - 1, s]
+        top = Rt[NA - 1, s] * (h_top * h_top)
         for a in range(NA - 1, 0, -1):
             Rt[a, s] = Rt[a - 1, s] * S[a, s]
         Rt[0, s] = 0.0

@@ -1,7 +1,8 @@
 """Population (specification section 3): cohort-component projection of one path.
 
 Stocks ``N[a, s]`` are mid-year persons by age 0..100 (100+) and sex; ``m`` central death rates
-per year; ``e = exp(−m)`` the one-year survival of a cell.
+per year; ``h = exp(−m/2)`` the half-year survival of a cell, from which every survival factor
+and the deaths follow (``exp(−m) = h²``).
 """
 
 import math
@@ -23,9 +24,12 @@ def mortality_index(kappa, kappa_sd, seed, stream, path_id, t):
 
 
 @jit()
-def mortality_rates(m0, ri, kappa, m, e_surv):
-    """``m[a, s] = m0·exp(−ri·κ)`` (section 3, per year) and ``e_surv = exp(−m)``.  Improvement
-    rates repeat within age groups: one ``exp`` per distinct rate."""
+def mortality_rates(m0, ri, kappa, h):
+    """Half-year survival ``h[a, s] = exp(−m/2)`` of the central death rates
+    ``m = m0·exp(−ri·κ)`` (section 3, ``m`` per year): one ``exp`` of ``m`` per cell, from which
+    the survival between mid-year stocks (``h[a−1]·h[a]``), the births' half year (``h[0]``),
+    the 100+ cell's own survival and the deaths (``h²``) follow with no ``exp`` or ``sqrt``.
+    Improvement rates repeat within age groups: one ``exp`` per distinct rate."""
     for s in range(NS):
         last_ri = np.nan
         factor = 1.0
@@ -34,31 +38,32 @@ def mortality_rates(m0, ri, kappa, m, e_surv):
             if r != last_ri:
                 factor = math.exp(-r * kappa)
                 last_ri = r
-            m[a, s] = m0[a, s] * factor
-            e_surv[a, s] = math.exp(-m[a, s])
+            h[a, s] = math.exp(-0.5 * (m0[a, s] * factor))
 
 
 @jit()
-def survival_factors(e_prev, S):
-    """Survival between mid-year stocks (section 3), ratio: ``S[a] = exp(−(m[a−1] + m[a])/2)`` of
-    last year's rates for ages 1..100 (``= sqrt(e[a−1]·e[a])`` with ``e = exp(−m)``: no ``exp``) and
-    ``S[0] = exp(−m[0]/2)``, the births' half year; the population and the retirees (section 4) share it."""
+def survival_factors(h_prev, S):
+    """Survival between mid-year stocks (section 3), ratio: ``S[a] = exp(−(m[a−1] + m[a])/2)
+    = h[a−1]·h[a]`` of last year's rates for ages 1..100 and ``S[0] = exp(−m[0]/2) = h[0]``, the
+    births' half year (``h = exp(−m/2)``, :func:`mortality_rates`); the population and the
+    retirees (section 4) share it."""
     for s in range(NS):
-        S[0, s] = math.sqrt(e_prev[0, s])
+        S[0, s] = h_prev[0, s]
         for a in range(1, NA):
-            S[a, s] = math.sqrt(e_prev[a - 1, s] * e_prev[a, s])
+            S[a, s] = h_prev[a - 1, s] * h_prev[a, s]
 
 
 @jit()
-def survive(N, births_prev, S, e_prev, newN):
+def survive(N, births_prev, S, h_prev, newN):
     """Survivors before migration (section 3), persons: ``newN[a+1] = N[a]·S[a+1]``
-    (:func:`survival_factors`), age 100+ keeps ``N[100]·exp(−m[100])`` (``e_prev``), age 0 holds
-    last year's births times ``S[0] = exp(−m[0]/2)``."""
+    (:func:`survival_factors`), age 100+ keeps ``N[100]·exp(−m[100]) = N[100]·h[100]²``
+    (``h_prev``), age 0 holds last year's births times ``S[0] = exp(−m[0]/2)``."""
     for s in range(NS):
         newN[0, s] = births_prev[s] * S[0, s]
         for a in range(1, NA):
             newN[a, s] = N[a - 1, s] * S[a, s]
-        newN[NA - 1, s] += N[NA - 1, s] * e_prev[NA - 1, s]
+        h_top = h_prev[NA - 1, s]
+        newN[NA - 1, s] += N[NA - 1, s] * (h_top * h_top)
 
 
 @jit()
@@ -111,12 +116,13 @@ def births_by_sex(births, srb, out):
 
 
 @jit()
-def population_and_deaths(N, e_surv):
-    """(Σ N, Σ N·(1 − exp(−m))): mid-year population (persons) and deaths (persons per year, section 3)."""
+def population_and_deaths(N, h):
+    """(Σ N, Σ N·(1 − exp(−m))): mid-year population (persons) and deaths (persons per year,
+    section 3), ``exp(−m) = h²`` with ``h = exp(−m/2)`` (:func:`mortality_rates`)."""
     pop_sum = 0.0
     deaths = 0.0
     for a in range(NA):
         for s in range(NS):
             pop_sum += N[a, s]
-            deaths += N[a, s] * (1 - e_surv[a, s])
+            deaths += N[a, s] * (1 - h[a, s] * h[a, s])
     return pop_sum, deaths

@@ -52,8 +52,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     A, F, Rt, Rs = members[L.EMP], members[L.FLX], members[L.RET], members[L.RES]
     Rt[:, :] = rt0
     members_flat = members.reshape(L.N_GROUPS, NC)
-    newN, m, e_surv = np.empty((NA, NS)), np.empty((NA, NS)), np.empty((NA, NS))  # e_surv = exp(-m) of this year
-    e_prev = np.ones((NA, NS))        # exp(-m) of last year
+    newN, h = np.empty((NA, NS)), np.empty((NA, NS))  # h = exp(-m/2) of this year (half-year survival)
+    h_prev = np.ones((NA, NS))        # exp(-m/2) of last year
     S_surv = np.empty((NA, NS))       # survival between mid-year stocks from last year's rates
     Pi_ret, Pi_prev = np.empty((NA, NS)), np.empty((NA, NS))
     dmc, dmp, sums = np.empty((3, NC)), np.empty((3, NC)), np.empty((5, L.N_GROUPS))  # expenditure scratch
@@ -114,16 +114,16 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         # ---- population (section 3)
         net_mig = 0.0
         if t > 0:
-            PO.survival_factors(e_prev, S_surv)
-            PO.survive(N, births_prev, S_surv, e_prev, newN)
+            PO.survival_factors(h_prev, S_surv)
+            PO.survive(N, births_prev, S_surv, h_prev, newN)
             net_mig = PO.migrate(newN, par[L.MIG_TOTAL], mig_prof, N)
-        PO.mortality_rates(m0, ri, kappa, m, e_surv)
+        PO.mortality_rates(m0, ri, kappa, h)
 
         # ---- membership (section 4), premium and the rate trigger's offsets (sections 6, 10)
         ME.retired_share(track, t + 1, par[L.WOMEN50], Pi_ret)
         ME.retired_share(track, t, par_prev[L.WOMEN50] if t > 0 else par[L.WOMEN50], Pi_prev)
         if t > 0:
-            ME.age_retirees(Rt, S_surv, e_prev)
+            ME.age_retirees(Rt, S_surv, h_prev)
         n_emp, n_flex, n_ret, buyback_persons = ME.working_members(
             N, Pi_ret, Pi_prev, rho, flex_rel, par[L.COV_TREND], par[L.FLEX_SHARE], par[L.VEST_M], par[L.VEST_F],
             par[L.BUYBACK], t, A, F, Rt)
@@ -185,7 +185,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                                        recov[1], Pi_prem)
 
         # ---- outputs
-        pop_sum, deaths = PO.population_and_deaths(N, e_surv)
+        pop_sum, deaths = PO.population_and_deaths(N, h)
         record_year(out[p, t], inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, pay, budget, pts, pv_ref,
                     V, Cm, se_now, floor_overrun, floor_binding, cap_binding, pop_sum, n_emp, n_flex, n_ret, n_res,
                     births_all, births_emp, maternity, cii, ltc0 + ltc1, employer, employee, flex, retiree, buyback,
@@ -193,7 +193,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
 
         # ---- carry to next year
         PO.births_by_sex(births_all, par[L.SRB], births_prev)
-        e_prev[:, :] = e_surv
+        h, h_prev = h_prev, h  # this year's h is next year's h_prev (the buffers swap, no copy)
         for f in range(3):
             bal[f] = new_bal[f]
             inc_prev2[f] = inc_prev[f]

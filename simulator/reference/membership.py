@@ -15,12 +15,13 @@ def retired_share(track, ti, women50):
     return out
 
 
-def age_retirees(Rt, S, m_prev):
+def age_retirees(Rt, S, h_prev):
     """Retirees survive as their cohort does (section 3's mid-year survival ``S``), not at
-    (1 - q[t-1, a-1]) as section 4 writes it, which would let them outlive their cohort."""
+    (1 - q[t-1, a-1]) as section 4 writes it, which would let them outlive their cohort; 100+ keeps
+    ``exp(−m[100]) = h[100]²`` (``h = exp(−m/2)`` of last year)."""
     newRt = np.zeros_like(Rt)
     newRt[:, 1:, :] = Rt[:, :-1, :] * S[:, 1:, :]
-    newRt[:, 100, :] += Rt[:, 100, :] * np.exp(-m_prev[:, 100, :])
+    newRt[:, 100, :] += Rt[:, 100, :] * (h_prev[:, 100, :] * h_prev[:, 100, :])
     return newRt
 
 

@@ -13,24 +13,25 @@ def mortality_index(kappa, kappa_sd, seed, stream, paths, t):
 
 
 def mortality_rates(m0, ri, kappa):
-    """``m = m0·exp(−ri·κ)`` (section 3), (P, A, S) per year."""
-    return m0[None] * np.exp(-ri[None] * kappa[:, None, None])
+    """Half-year survival ``h = exp(−m/2)`` of ``m = m0·exp(−ri·κ)`` (section 3, ``m`` per year), (P, A, S)."""
+    return np.exp(-0.5 * (m0[None] * np.exp(-ri[None] * kappa[:, None, None])))
 
 
-def survival_factors(m_prev):
-    """``S[a] = exp(−(m[a−1] + m[a])/2)`` for ages 1..100 and ``S[0] = exp(−m[0]/2)`` (section 3), (P, A, S)."""
-    S = np.empty_like(m_prev)
-    S[:, 1:, :] = np.exp(-(m_prev[:, :-1, :] + m_prev[:, 1:, :]) / 2)
-    S[:, 0, :] = np.exp(-m_prev[:, 0, :] / 2)
+def survival_factors(h_prev):
+    """``S[a] = exp(−(m[a−1] + m[a])/2) = h[a−1]·h[a]`` for ages 1..100 and ``S[0] = exp(−m[0]/2) = h[0]``
+    (section 3, ``h = exp(−m/2)`` of last year), (P, A, S)."""
+    S = np.empty_like(h_prev)
+    S[:, 1:, :] = h_prev[:, :-1, :] * h_prev[:, 1:, :]
+    S[:, 0, :] = h_prev[:, 0, :]
     return S
 
 
-def survive(N, births_prev, S, m_prev):
-    """Survivors before migration (section 3): ``N[a+1] = N[a]·S[a+1]``, 100+ keeps ``exp(−m[100])``,
+def survive(N, births_prev, S, h_prev):
+    """Survivors before migration (section 3): ``N[a+1] = N[a]·S[a+1]``, 100+ keeps ``exp(−m[100]) = h[100]²``,
     age 0 holds last year's births (P, S) times ``S[0] = exp(−m[0]/2)``."""
     newN = np.zeros_like(N)
     newN[:, 1:, :] = N[:, :-1, :] * S[:, 1:, :]
-    newN[:, 100, :] += N[:, 100, :] * np.exp(-m_prev[:, 100, :])
+    newN[:, 100, :] += N[:, 100, :] * (h_prev[:, 100, :] * h_prev[:, 100, :])
     newN[:, 0, :] = births_prev * S[:, 0, :]
     return newN
 
@@ -73,6 +74,6 @@ def births_by_sex(births, srb):
     return np.stack([births * srb / (1 + srb), births / (1 + srb)], axis=1)
 
 
-def population_and_deaths(N, m):
-    """(Σ N, Σ N·(1 − exp(−m))) per path: population (persons) and deaths (persons per year)."""
-    return N.sum(axis=(1, 2)), (N * (1 - np.exp(-m))).sum(axis=(1, 2))
+def population_and_deaths(N, h):
+    """(Σ N, Σ N·(1 − exp(−m))) per path: population (persons) and deaths (persons per year), ``exp(−m) = h²``."""
+    return N.sum(axis=(1, 2)), (N * (1 - h * h)).sum(axis=(1, 2))

@@ -51,7 +51,7 @@ def project(inp, horizon=None):
     inc_prev2 = np.zeros((P, 3))
     eo_prev = np.zeros((P, 2))
     leak_prev = np.zeros((P, 2))
-    m_prev = np.zeros((P, L.N_AGES, L.N_SEXES))
+    h_prev = np.ones((P, L.N_AGES, L.N_SEXES))  # exp(-m/2) of last year (half-year survival)
     births_prev = np.zeros((P, L.N_SEXES))
     S_prev = np.full(P, base[L.B_S0])
     par_prev = year_parameters(sched, shift, lo, hi, 0, True)
@@ -86,15 +86,15 @@ def project(inp, horizon=None):
         # ---- population (section 3)
         net_mig = np.zeros(P)
         if t > 0:
-            S_surv = PO.survival_factors(m_prev)
-            N, net_mig = PO.migrate(PO.survive(N, births_prev, S_surv, m_prev), par[:, L.MIG_TOTAL], mig_prof)
-        m = PO.mortality_rates(m0, ri, kappa)
+            S_surv = PO.survival_factors(h_prev)
+            N, net_mig = PO.migrate(PO.survive(N, births_prev, S_surv, h_prev), par[:, L.MIG_TOTAL], mig_prof)
+        h = PO.mortality_rates(m0, ri, kappa)
 
         # ---- membership (section 4), premium and the rate trigger's offsets (sections 6, 10)
         Pi_ret = ME.retired_share(track, t + 1, par[:, L.WOMEN50])
         Pi_prev = ME.retired_share(track, t, par_prev[:, L.WOMEN50] if t > 0 else par[:, L.WOMEN50])
         if t > 0:
-            Rt = ME.age_retirees(Rt, S_surv, m_prev)
+            Rt = ME.age_retirees(Rt, S_surv, h_prev)
         A, F, Rt, n_emp, n_flex, n_ret, buyback_persons = ME.working_members(
             N, Pi_ret, Pi_prev, rho, flex_rel, par[:, L.COV_TREND], par[:, L.FLEX_SHARE], par[:, L.VEST_M],
             par[:, L.VEST_F], par[:, L.BUYBACK], t, Rt)
@@ -154,7 +154,7 @@ def project(inp, horizon=None):
                                        epi_mult, recov[:, 1], Pi_prem)
 
         # ---- outputs
-        pop_sum, deaths = PO.population_and_deaths(N, m)
+        pop_sum, deaths = PO.population_and_deaths(N, h)
         record_year(out[:, t], inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, pay, budget, pts, pv_ref,
                     V, Cm, se_now, floor_overrun, floor_binding, cap_binding, pop_sum, n_emp, n_flex, n_ret, n_res,
                     births_all, births_emp, maternity, cii, ltc.sum(axis=1), employer, employee, flex, retiree,
@@ -163,7 +163,7 @@ def project(inp, horizon=None):
 
         # ---- carry to next year
         births_prev = PO.births_by_sex(births_all, par[:, L.SRB])
-        m_prev = m
+        h_prev = h
         bal = new_bal
         pay_prev = pay
         theta_prev = theta
