@@ -360,3 +360,30 @@ def test_causes_of_the_pooled_fund_error_add_up(runner):
     assert d["gross_level"]["base_year"] == 2024
     res = runner.invoke(cli, ["backtest", "--causes", "--start", "2022"])
     assert res.exit_code == 0 and "comes from" in res.output and "service lines" in res.output
+
+
+def test_a_variant_of_the_baseline_is_back_tested_on_the_national_history(tmp_path):
+    """A stack on the baseline, or a file that extends it, keeps the national population and
+    reported figures, so it is back-tested on the national history (it was refused as carrying no
+    history); the variant's own value reaches the start scenarios, so its rows differ."""
+    overlay = tmp_path / "outpatient.yaml"
+    overlay.write_text("expenditure:\n  reimbursement:\n    employee:\n      outpatient: "
+                       "{value: 0.55, source: \"test variant\"}\n", encoding="utf-8")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: baseline\nname: child\n" + overlay.read_text(encoding="utf-8"), encoding="utf-8")
+    base = backtest(None, [2023])
+    for scenario in (f"baseline+{overlay}", str(child)):
+        bt = backtest(scenario, [2023])
+        assert [(r["year"], r["fund"], r["measure"]) for r in bt.rows] == [(r["year"], r["fund"], r["measure"]) for r in base.rows]
+        pooled = [r for r in bt.rows if r["year"] == 2024 and r["fund"] == "employee_pooled" and r["measure"] == "expenditure"][0]
+        pooled0 = [r for r in base.rows if r["year"] == 2024 and r["fund"] == "employee_pooled" and r["measure"] == "expenditure"][0]
+        assert pooled["reported"] == pooled0["reported"]
+        # the base year absorbs the level (calibration), so only the variant's reach is checked
+        assert abs(pooled["modelled"] / pooled0["modelled"] - 1) > 1e-6
+
+
+def test_a_city_that_extends_the_baseline_without_history_is_still_refused(tmp_path):
+    city = tmp_path / "city.yaml"
+    city.write_text("extends: baseline\nname: city\nregion: Somewhere\n", encoding="utf-8")
+    with pytest.raises(BacktestError, match="no reported history"):
+        backtest(str(city), [2023])

@@ -25,6 +25,20 @@ def _merge(dst: dict, src: dict) -> dict:
     return dst
 
 
+def _is_national(loaded) -> bool:
+    """Whether ``loaded`` is the national baseline or a variant of it: built on the baseline's file
+    and keeping its population, region and reported figures (a city that extends the baseline
+    writes its own, so it is not national)."""
+    if loaded.origin == "baseline":
+        return True
+    from ..scenario import load_scenario
+
+    base = load_scenario("baseline")
+    if not loaded.chain or base.chain[0] not in loaded.chain:
+        return False
+    return all(loaded.data.get(k) == base.data.get(k) for k in ("population", "region", "population_basis", "base_year", "reported"))
+
+
 class _Context:
     """What every start shares: the scenario, its history, the national data."""
 
@@ -35,8 +49,10 @@ class _Context:
             warnings.simplefilter("ignore")
             self.loaded = load_scenario(scenario, list(overrides))
         scn = self.loaded.scenario
-        #: the national baseline (with any --set overrides): national populations and history
-        self.national = not scn.reported.history and self.loaded.origin == "baseline"
+        #: the national baseline (with any --set overrides), or a variant of it (``extends: baseline``
+        #: or a stack on it) that keeps its national population, region and reported base-year
+        #: figures: national populations and history
+        self.national = not scn.reported.history and _is_national(self.loaded)
         if history is not None:
             self.history = history
         elif scn.reported.history:
