@@ -5,6 +5,7 @@ previous year, and the pool/account split derived where the bulletins give only 
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 
 from .history import FLOWS, FUNDS, _LABEL, BacktestError, Figure, History, _National, _derived, _yi, national_history
@@ -25,18 +26,30 @@ def _merge(dst: dict, src: dict) -> dict:
     return dst
 
 
+#: the keys a variant must keep from the baseline to stay national
+_NATIONAL_KEYS = ("population", "region", "population_basis", "base_year", "reported")
+
+
+@functools.lru_cache(maxsize=1)
+def _baseline_identity() -> tuple:
+    """The baseline's file and its values of :data:`_NATIONAL_KEYS`, parsed once per process (the
+    fits call the back-test many times); read-only."""
+    from ..scenario import load_scenario
+
+    base = load_scenario("baseline")
+    return base.chain[0], tuple(base.data.get(k) for k in _NATIONAL_KEYS)
+
+
 def _is_national(loaded) -> bool:
     """Whether ``loaded`` is the national baseline or a variant of it: built on the baseline's file
     and keeping its population, region and reported figures (a city that extends the baseline
     writes its own, so it is not national)."""
     if loaded.origin == "baseline":
         return True
-    from ..scenario import load_scenario
-
-    base = load_scenario("baseline")
-    if not loaded.chain or base.chain[0] not in loaded.chain:
+    base_file, base_values = _baseline_identity()
+    if base_file not in loaded.chain:
         return False
-    return all(loaded.data.get(k) == base.data.get(k) for k in ("population", "region", "population_basis", "base_year", "reported"))
+    return all(loaded.data.get(k) == v for k, v in zip(_NATIONAL_KEYS, base_values))
 
 
 class _Context:
