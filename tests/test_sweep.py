@@ -185,6 +185,24 @@ def test_one_or_two_workers_on_a_local_cluster_give_identical_results(tmp_path):
     assert _no_partials(tmp_path / "two.zarr")
 
 
+def test_a_finished_sweep_leaves_no_file_under_a_temporary_name(tmp_path):
+    """A worker killed while writing leaves a ``*.partial`` file and its block runs again elsewhere;
+    the finished sweep deletes such leftovers (here one is planted while the sweep runs)."""
+    out = tmp_path / "s.zarr"
+    planted = []
+
+    def plant(done, total):
+        if not planted and out.is_dir():
+            leftover = out / "completed" / ".0.deadbeef.partial"
+            leftover.write_text("{", encoding="utf-8")
+            planted.append(leftover)
+
+    sw.sweep("baseline", grid={"employee.employer_rate": "0.06,0.08"}, paths=PATHS, horizon=H,
+             scheduler="sync", variants_per_task=1, out=out, progress=plant)
+    assert planted and not planted[0].exists()
+    assert _no_partials(out)
+
+
 # ----------------------------------------------------------------------------- resume
 
 

@@ -17,7 +17,7 @@ from ..errors import EXIT_FAILURE
 from .common import SweepError
 from .execute import _Executor, _Progress, _say_dashboard
 from .plan import is_sweep_file, load_sweep_file, plan_sweep
-from .store import _open_or_create, _template, open_sweep
+from .store import _open_or_create, _template, open_sweep, remove_partials
 from .tasks import _sweep_task
 
 
@@ -154,6 +154,7 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         ds = open_sweep(store)
         if not bool(ds["completed"].all()):
             raise SweepError(f"{store}: some variants are not marked completed after the sweep", EXIT_FAILURE)
+        remove_partials(store)  # every task is done: no write is under way, a leftover is a killed one's
         if tmpdir is not None:
             ds = ds.load()
             ds.close()

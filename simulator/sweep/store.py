@@ -113,6 +113,20 @@ def _create_store(plan: SweepPlan, out: Path, block: int):
         raise
 
 
+def remove_partials(root: Path) -> int:
+    """Delete the files a killed write left under temporary names (``*.partial``, see
+    :func:`simulator.sweep.files._write_json_durably`) in the store at ``root``; the number deleted.
+    Run where no write of the sweep can be under way: when a store is resumed, and when a sweep has
+    finished (a worker killed mid-write leaves one, and its block ran again elsewhere)."""
+    n = 0
+    for dirpath, _d, files in os.walk(root):
+        for f in files:
+            if f.endswith(".partial"):
+                os.unlink(os.path.join(dirpath, f))
+                n += 1
+    return n
+
+
 def _open_or_create(plan: SweepPlan, out: Path, block: int | None, overwrite: bool, note) -> tuple[int, np.ndarray]:
     """(variants per block, completed flags) of the store at ``out``, created when absent.
 
@@ -132,10 +146,7 @@ def _open_or_create(plan: SweepPlan, out: Path, block: int | None, overwrite: bo
                                  "version); choose another output, or pass --overwrite to replace it")
             _remove_store(out)
         else:
-            for dirpath, _d, files in os.walk(out):  # files a killed write left under temporary names
-                for f in files:
-                    if f.endswith(".partial"):
-                        os.unlink(os.path.join(dirpath, f))
+            remove_partials(out)
             chk = check_store(out)
             if chk.problem:
                 if not overwrite:
