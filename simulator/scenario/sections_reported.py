@@ -114,5 +114,5 @@ class Calibration(Section):
                                     json_schema_extra={"unit": "fraction"})
     allow_implausible: bool = Field(False, description="run even when an input or a fitted calibration factor is outside its plausible range "
                                     "(the check that catches unit mistakes such as members in 万人, money in 亿元 or a 70% rate); "
-                                    "the run then warns instead of stopping. The ranges and their reasons: simulator/compile.py, PLAUSIBLE",
+                                    "the run then warns instead of stopping. The ranges and their reasons: simulator/plausibility.py, PLAUSIBLE",
                                     json_schema_extra={"unit": "flag"})

@@ -65,7 +65,7 @@ FIT_SPECS = (
             _THE, lambda: excess_over_wages(health_spending_per_person()), 2001, 2024, exclude=EPIDEMIC_YEARS,
             exclude_reason=_EPI_REASON, proposed=True,
             note="crude: contains ageing and disease change, so only phi, sigma and the mean's standard error are "
-                 "used; the mean stays as derived in simulator/compile.py"),
+                 "used; the mean stays as derived in simulator/calibrate_report.py (excess_cost_decomposition)"),
     FitSpec("excess_cost_growth_employee", "excess_cost_growth", "employee cost per member / wage",
             "NHSA benefits table (simulator/data/china_benefits_by_line.csv): employee-scheme gross medical cost "
             "2013-2024 over mean year-end enrollees", lambda: excess_over_wages(scheme_cost_per_member("employee")),

@@ -44,7 +44,7 @@ def current_drivers(scenario=None, overrides=()) -> dict:
 #: why a proposed fit's historical mean does not replace the scenario's mean schedule
 _MEAN_NOT_USED = {
     "wage_growth": "the mean of 2001-2024, while growth fell from 14% to 3%, not the schedule's forward mean",
-    "excess_cost_growth": "crude, with ageing and disease change in it; the mean is derived in simulator/compile.py",
+    "excess_cost_growth": "crude, with ageing and disease change in it; the mean is derived in simulator/calibrate_report.py (excess_cost_decomposition)",
     "interest_rate": "the benchmark's 2000-2024 average; the funds earn about 1.1-1.5% now",
     "resident_income_growth": "the mean of 2014-2024, while growth fell from 10% to 5%, not the schedule's forward mean",
 }
@@ -75,7 +75,7 @@ def proposed_drivers(scenario=None, overrides=()) -> dict:
     ``persistence`` and ``sd`` are the proposed fits' ``phi`` and ``sigma``; the mean keeps the
     scenario's schedule (no historical mean is the same quantity as the model's forward-looking
     mean: the wage and income means fell over the fit periods, the deposit rate's benchmark is
-    not what the funds earn now, and the excess-cost mean is derived in simulator/compile.py) and
+    not what the funds earn now, and the excess-cost mean is derived in simulator/calibrate_report.py) and
     becomes uncertain, with sd the standard error of the historical mean.
     """
     scn = _load_scenario(scenario, overrides).scenario
