@@ -4,7 +4,7 @@ Each declared variable names its dimensions, units, long name, where it is compu
 kernel function :func:`simulator.kernels.project.project_path`, the year loop, or a derivation
 here) and the step function that computes it (``step``: a function of :mod:`simulator.kernels`,
 one module per model section, whose docstring cites the section and equation; the NumPy
-reference's function of the same name is in :mod:`simulator.reference`).  :func:`build_dataset`
+reference's function of the same name is in :mod:`simulator.reference`).  :func:`assemble`
 checks that every variable leaving the API carries ``units`` and ``long_name``.
 """
 
@@ -40,20 +40,20 @@ PYS = ("path", "year", "scheme")
 VARIABLES = {
     # funds (specification section 9)
     "contribution_income": Var(PYF, "yuan per year", "contribution income Inc_c: contributions, premiums, subsidies, buy-backs, recoveries (accounts: credits)"),
-    "interest": Var(PYF, "yuan per year", "interest income max(J, 0), J = i*Bal[t-1] + (i/2)*(Inc_c - Exp)", "simulator.results.build_dataset"),
-    "borrowing_cost": Var(PYF, "yuan per year", "interest on a negative balance max(-J, 0); accumulates in the balance, outside income and expenditure", "simulator.results.build_dataset"),
-    "income": Var(PYF, "yuan per year", "income as the bulletins report it: Inc_c + interest + fiscal transfer", "simulator.results.build_dataset"),
+    "interest": Var(PYF, "yuan per year", "interest income max(J, 0), J = i*Bal[t-1] + (i/2)*(Inc_c - Exp)", "simulator.results.derive"),
+    "borrowing_cost": Var(PYF, "yuan per year", "interest on a negative balance max(-J, 0); accumulates in the balance, outside income and expenditure", "simulator.results.derive"),
+    "income": Var(PYF, "yuan per year", "income as the bulletins report it: Inc_c + interest + fiscal transfer", "simulator.results.derive"),
     "fiscal_transfer": Var(PYF, "yuan per year", "fiscal backstop transfer topping the balance up to the minimum reserve months (specification section 10); part of income, not of Inc_c"),
     "expenditure": Var(PYF, "yuan per year", "fund expenditure Exp (pooled: medical + maternity/critical-illness premium + care carve-out; accounts: outflow)"),
     "balance": Var(PYF, "yuan", "accumulated balance at year end Bal[t] = Bal[t-1] + Inc_c + J - Exp"),
-    "reserve_months": Var(PYF, "months", "reserve months Bal[t] / (Exp[t] / 12)", "simulator.results.build_dataset"),
-    "fiscal_gap": Var(PYF, "yuan", "negative part of the balance max(-Bal, 0)", "simulator.results.build_dataset"),
-    "operating_balance": Var(PYF, "yuan per year", "operating current balance Inc_c - Exp", "simulator.results.build_dataset"),
-    "current_balance": Var(PYF, "yuan per year", "current balance as the bulletins show it: income - expenditure", "simulator.results.build_dataset"),
-    "expenditure_growth_5y": Var(PYF, "fraction per year", "five-year average expenditure growth (Exp[t]/Exp[t-5])^(1/5) - 1 (reported previous year used where t-5 is before the base)", "simulator.results.build_dataset"),
-    "combined_pooled_balance": Var(PY, "yuan", "balance of both pooled funds together (as the bulletins report it)", "simulator.results.build_dataset"),
-    "combined_pooled_reserve_months": Var(PY, "months", "reserve months of both pooled funds together", "simulator.results.build_dataset"),
-    "account_balance_per_member": Var(PY, "yuan per member", "individual-account balance per employee-scheme member (employees + retirees)", "simulator.results.build_dataset"),
+    "reserve_months": Var(PYF, "months", "reserve months Bal[t] / (Exp[t] / 12)", "simulator.results.derive"),
+    "fiscal_gap": Var(PYF, "yuan", "negative part of the balance max(-Bal, 0)", "simulator.results.derive"),
+    "operating_balance": Var(PYF, "yuan per year", "operating current balance Inc_c - Exp", "simulator.results.derive"),
+    "current_balance": Var(PYF, "yuan per year", "current balance as the bulletins show it: income - expenditure", "simulator.results.derive"),
+    "expenditure_growth_5y": Var(PYF, "fraction per year", "five-year average expenditure growth (Exp[t]/Exp[t-5])^(1/5) - 1 (reported previous year used where t-5 is before the base)", "simulator.results.derive"),
+    "combined_pooled_balance": Var(PY, "yuan", "balance of both pooled funds together (as the bulletins report it)", "simulator.results.derive"),
+    "combined_pooled_reserve_months": Var(PY, "months", "reserve months of both pooled funds together", "simulator.results.derive"),
+    "account_balance_per_member": Var(PY, "yuan per member", "individual-account balance per employee-scheme member (employees + retirees)", "simulator.results.derive"),
     # expenditure and reform (specification section 7-8)
     "medical_expenditure": Var(("path", "year", "scheme", "line"), "yuan per year", "fund-paid medical expenditure by line after procurement, capitation, per-diem and DRG/DIP, before leakage and epidemics"),
     "leakage": Var(PYS, "yuan per year", "fraud and abuse leakage l * medical expenditure"),
@@ -65,9 +65,9 @@ VARIABLES = {
     "dip_floor_binding": Var(PYS, "flag", "1 in a path-year where the point-value floor binds (the budget's payment would fall below kappa_pv * Dd), else 0; its mean over paths is the share of paths where it binds"),
     "dip_income_cap_binding": Var(PYS, "flag", "1 in a path-year where the income cap sets the global budget (income less spending outside the budget allows less than last payment grown at gb), else 0"),
     "dip_points": Var(PYS, "points (base-year yuan)", "DRG/DIP points Pts = V * (1 + creep)"),
-    "point_value": Var(PYS, "yuan per point", "realised point value Pay / Pts", "simulator.results.build_dataset"),
+    "point_value": Var(PYS, "yuan per point", "realised point value Pay / Pts", "simulator.results.derive"),
     "point_value_reference": Var(PYS, "yuan per point", "reference point value pv_ref = Cm * (1 - mean efficiency of the last three years)"),
-    "point_value_ratio": Var(PYS, "ratio", "realised over reference point value", "simulator.results.build_dataset"),
+    "point_value_ratio": Var(PYS, "ratio", "realised over reference point value", "simulator.results.derive"),
     "hospital_margin": Var(PYS, "yuan per year", "hospitals' margin on covered care Pay - V * AC"),
     "maternity": Var(PY, "yuan per year", "maternity expenditure of the employee pooled fund (birth costs and allowance)"),
     "critical_illness_premiums": Var(PY, "yuan per year", "critical-illness premiums paid by the resident fund"),
@@ -85,7 +85,7 @@ VARIABLES = {
     "contribution_base": Var(PY, "yuan per year", "employees' declared contribution base times compliance (sum of W * wp * beta * gamma_c over employees)"),
     "resident_premium": Var(PY, "yuan per person per year", "individual resident premium Pi"),
     "resident_subsidy": Var(PY, "yuan per person per year", "fiscal subsidy per resident Ps"),
-    "subsidy_premium_ratio": Var(PY, "ratio", "subsidy : premium ratio Ps / Pi (plans: at most 2)", "simulator.results.build_dataset"),
+    "subsidy_premium_ratio": Var(PY, "ratio", "subsidy : premium ratio Ps / Pi (plans: at most 2)", "simulator.results.derive"),
     # members (specification section 3-4)
     "population": Var(PY, "persons", "mid-year population"),
     "employees": Var(PY, "persons", "employees of employers in the employee scheme (mid-year)"),
@@ -96,7 +96,7 @@ VARIABLES = {
     "births_to_employees": Var(PY, "persons per year", "births to employees"),
     "deaths": Var(PY, "persons per year", "deaths (sum of N * q)"),
     "net_migration": Var(PY, "persons per year", "realised net migration into the mid-year stock of year t: the requested total times the age-sex profile, a cell losing at most its stock; when stocks limit the outflows the profile's inflows shrink in proportion, so it has the requested sign and is never larger (0 in the base year)"),
-    "old_age_dependency": Var(PY, "ratio", "retirees / (employees + flexible workers)", "simulator.results.build_dataset"),
+    "old_age_dependency": Var(PY, "ratio", "retirees / (employees + flexible workers)", "simulator.results.derive"),
     # economy (specification section 5)
     "average_wage": Var(PY, "yuan per year", "average wage W[t] = W[t-1] * (1 + gw[t]); positive on every path"),
     "resident_income": Var(PY, "yuan per year", "resident per-capita income Y[t] = Y[t-1] * (1 + gy[t]); positive on every path"),
@@ -232,13 +232,6 @@ def select_variables(variables="all") -> tuple:
         from .scenario.values import suggest
         raise SimulatorError(f"unknown output variable(s) {', '.join(unknown)}{suggest(unknown[0], VARIABLES)}")
     return names
-
-
-def build_dataset(out: np.ndarray, years, path_ids, previous_expenditure, attrs: dict, variables="all") -> xr.Dataset:
-    """Label the kernel output ``out[path, year, var]`` and derive the remaining variables."""
-    names = select_variables(variables)
-    data = derive(out, previous_expenditure)
-    return assemble({n: data[n] for n in names}, years, path_ids, attrs)
 
 
 def assemble(data: dict, years, path_ids, attrs: dict) -> xr.Dataset:

@@ -151,7 +151,7 @@ def test_every_output_variable_is_documented_with_its_function(site):
     # the links resolve to the API page's entries
     page = (site / "model" / "funds.html").read_text(encoding="utf-8")
     assert "api.html#simulator.kernels.project.project_path" in page
-    assert "api.html#simulator.results.build_dataset" in page
+    assert "api.html#simulator.results.derive" in page
     api = (site / "reference" / "api.html").read_text(encoding="utf-8")
     for target in {v.computed_in for v in VARIABLES.values()}:
         assert f'id="{target}"' in api, target

@@ -51,11 +51,6 @@ class ModelInputs(NamedTuple):
         return self._replace(path_ids=np.ascontiguousarray(path_ids, dtype=np.int64),
                              shift=np.ascontiguousarray(shift, dtype=np.float64))
 
-    def with_horizon(self, horizon):
-        T = horizon + 1
-        return self._replace(sched=np.ascontiguousarray(self.sched[:, :T]), fx=np.ascontiguousarray(self.fx[:T]),
-                             track=np.ascontiguousarray(self.track[:T + 1]))
-
 
 @dataclass
 class Compiled:

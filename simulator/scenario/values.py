@@ -199,10 +199,6 @@ class Param:
     def is_schedule(self) -> bool:
         return isinstance(self.central, tuple)
 
-    @property
-    def is_uncertain(self) -> bool:
-        return self.dist is not None
-
     def values(self) -> list[float]:
         if self.is_schedule:
             return [v for _, v in self.central]
