@@ -19,7 +19,7 @@ validated scenario and fits, in this order (each step sees the ones before it):
 * the base-year cost-to-wage share ``S0`` (section 5's cost bend) from the fitted costs.
 
 Every fit uses central values (every shift is zero in the base year), once for all paths, on a
-one-path, one-year projection (:func:`_base_year`).  The fitted factors and the checks (modelled
+one-path, one-year projection on the kernel (:func:`_base_year`).  The fitted factors and the checks (modelled
 against reported, each saying whether it was fitted: a check on a fitted quantity is no check) are
 the calibration report, ``Compiled.calibration``.  Plausibility checks before and after the fit
 (:mod:`simulator.plausibility`) stop the unit mistakes the fit would otherwise absorb.
@@ -295,6 +295,13 @@ def fit_flows(scn: Scenario, inputs: ModelInputs, mem: Membership, inc_target, c
 
 
 def _base_year(inputs: ModelInputs) -> np.ndarray:
-    """The outputs (``N_OUT``, indices ``layout.O_*``) of the base year of path 0 with no shift."""
-    from .reference import project as ref_project
-    return ref_project(inputs, horizon=0)[0, 0]
+    """The outputs (``N_OUT``, indices ``layout.O_*``) of the base year of one path with no shift,
+    computed by the kernel (:func:`simulator.kernels.project.project`; the NumPy reference gives
+    the same to rounding, ``tests/test_calibrate_kernel.py``): the fit runs it up to five times per
+    compiled scenario, and the back-test's fits compile dozens."""
+    from .kernels.project import project
+    one = inputs._replace(path_ids=np.ascontiguousarray(inputs.path_ids[:1], dtype=np.int64),
+                          shift=np.zeros((1, inputs.sched.shape[0])))
+    out = np.zeros((1, 1, L.N_OUT))
+    project(*one, out)
+    return out[0, 0]
