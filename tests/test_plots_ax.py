@@ -189,8 +189,8 @@ def test_an_unlabelled_concat_says_scenario_k_not_a_bare_number(ds, variant):
 def test_fundsim_plot_compares_several_files_by_their_scenario_names(ds, variant, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from simulator import cli_report
     from simulator.cli import cli
+    from simulator.cli import report as cli_report
 
     a, b = tmp_path / "a.nc", tmp_path / "b.nc"
     ds.to_netcdf(a)

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from ._common import handle_errors
+
 
 def register(group):
     """Add ``fundsim compare`` to the ``fundsim`` click group."""
-    from .cli import _handle_errors
 
     @group.command("compare")
     @click.argument("scenario_a")
@@ -33,7 +34,7 @@ def register(group):
     @click.option("--plot", "plot_out", type=click.Path(dir_okay=False),
                   help="Also draw the headline's waterfall chart to this .png, .svg or .pdf file.")
     @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-    @_handle_errors
+    @handle_errors
     def compare_cmd(scenario_a, scenario_b, metrics, paths, seed, horizon, depth, method, overrides_a, overrides_b,
                     threads, as_json, out, plot_out, quiet):
         """Split the difference between SCENARIO_A and SCENARIO_B in each headline by group of inputs.
@@ -41,14 +42,14 @@ def register(group):
         Both run with the same paths and seed (common random numbers). Each part is the change due
         to one group of differing inputs; the parts and the interaction remainder add up to the total.
         """
-        from .compare import DEFAULT_COMPARE_METRICS, comparison_json, compare, format_comparison
+        from ..compare import DEFAULT_COMPARE_METRICS, comparison_json, compare, format_comparison
 
         # output paths are checked before the runs (a regular file or a new name, the right suffix)
         if plot_out is not None:
-            from .cli_report import check_figure_path
+            from .report import check_figure_path
             check_figure_path(plot_out, "--plot")
         if out is not None:
-            from .io import check_output_path
+            from ..io import check_output_path
             check_output_path(out, suffixes=(".json",), option="--out", suffix_hint="; the comparison is written as JSON")
 
         def progress(done, total):
@@ -60,11 +61,11 @@ def register(group):
                     overrides_b=overrides_b, threads=threads, progress=progress)
         text = comparison_json(c)
         if out is not None:
-            from .io import atomic_path
+            from ..io import atomic_path
             with atomic_path(out) as tmp:
                 Path(tmp).write_text(text + "\n", encoding="utf-8")
         if plot_out is not None:
-            from .cli_report import save_figure
-            from .plots.waterfall import waterfall
+            from .report import save_figure
+            from ..plots.waterfall import waterfall
             save_figure(waterfall(c), plot_out, option="--plot")
         click.echo(text if as_json else format_comparison(c))

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import click
 
+from ._common import handle_errors
+
 
 def register(group):
     """Add this module's commands to the ``fundsim`` click group."""
-    from .cli import _handle_errors  # here, not at the top: cli.py imports this module at its end
-    from .export import FORMATS
+    from ..export import FORMATS
 
     @group.command("export")
     @click.argument("results", metavar="RESULTS.nc")
@@ -27,7 +28,7 @@ def register(group):
                   help="Also write every path of every variable (the paths table; large: paths x years x variables rows).")
     @click.option("--variables", "variables", multiple=True, metavar="NAME[,NAME...]",
                   help="With --all-paths: only these variables (repeatable, comma-separated).")
-    @_handle_errors
+    @handle_errors
     def export_cmd(results, to, out, all_paths, variables):
         """Write the tables of a results file (fundsim run --out) for spreadsheets and scripts.
 
@@ -41,11 +42,11 @@ def register(group):
         fundsim export r.nc --to csv -o tables/r.csv      # r_summary.csv, r_events.csv, r_about.csv
         fundsim export r.nc -o r.parquet --all-paths --variables reserve_months,balance
         """
-        from .export import check_export, export, open_results
+        from ..export import check_export, export, open_results
 
         names = [v.strip() for g in variables for v in g.split(",") if v.strip()]
         if names and not all_paths:
-            from .export import ExportError
+            from ..export import ExportError
             raise ExportError("--variables: chooses the variables of the paths table; give --all-paths too")
         check_export(out, to, all_paths=all_paths)  # before reading a large file
         ds = open_results(results)
@@ -58,11 +59,11 @@ def register(group):
     @click.option("--step", type=click.IntRange(min=1), default=5, show_default=True,
                   help="Years between rows of the table.")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (every year; units under 'units').")
-    @_handle_errors
+    @handle_errors
     def summary_cmd(results, step, as_json):
         """Print the summary of a results file (fundsim run --out): the table fundsim run printed."""
-        from .export import open_results
-        from .summary import format_summary, summarize, summary_dict
+        from ..export import open_results
+        from ..summary import format_summary, summarize, summary_dict
 
         ds = open_results(results)
         s = summarize(ds)

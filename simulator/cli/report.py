@@ -18,7 +18,8 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_BAD_INPUT, SimulatorError
+from ..errors import EXIT_BAD_INPUT, SimulatorError
+from ._common import handle_errors
 
 #: figure kinds of ``fundsim plot`` -> (function name in simulator.plots, what it needs)
 PLOT_KINDS = {
@@ -62,7 +63,7 @@ def load_results(path):
     if not p.exists():
         raise InputFileError(f"{path}: results file not found")
     if p.is_dir():
-        from .sweep import SweepError, open_sweep
+        from ..sweep import SweepError, open_sweep
         try:
             return open_sweep(p)  # a sweep store: lazy, only what the figure reads is loaded
         except SweepError:
@@ -82,13 +83,13 @@ def check_figure_path(out, option="-o/--out") -> Path:
     """Check before any work that ``out`` can take a figure (.png, .svg or .pdf; a new name or a
     regular file, or a symbolic link to one): :mod:`simulator.io` errors (exit 2, or 1 for a
     read-only folder) otherwise."""
-    from .io import check_output_path
+    from ..io import check_output_path
     return check_output_path(out, suffixes=FIGURE_FORMATS, option=option)
 
 
 def check_report_path(out, option="-o/--out") -> Path:
     """As :func:`check_figure_path` for the HTML report (.html or .htm)."""
-    from .io import check_output_path
+    from ..io import check_output_path
     return check_output_path(out, suffixes=REPORT_FORMATS, option=option)
 
 
@@ -97,7 +98,7 @@ def save_figure(fig, out, dpi: int = 150, *, option="-o/--out") -> Path:
     (:func:`simulator.io.atomic_path`: only a regular file or a new name is written)."""
     check_figure_path(out, option)
     out = Path(out)
-    from .io import atomic_path
+    from ..io import atomic_path
 
     with atomic_path(out, suffix=out.suffix, option=option) as tmp:
         fig.savefig(tmp, format=out.suffix.lower()[1:], dpi=dpi, bbox_inches="tight", facecolor="white")
@@ -110,7 +111,7 @@ def font_notes():
     file and line number): the output is still written, with English labels."""
     import logging
 
-    from .plots import CJKFontWarning
+    from ..plots import CJKFontWarning
 
     # many CJK fonts come in one weight: matplotlib then logs, for every bold title, that it draws
     # it in the regular weight; that is expected, and a line per title on stderr helps nobody
@@ -138,7 +139,7 @@ def font_notes():
 
 def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=None, y=None, lang="en"):
     """The figure ``kind`` of ``ds`` with the command-line options applied (used by ``fundsim plot``)."""
-    from . import plots
+    from .. import plots
 
     kind = str(kind).lower()
     if kind not in PLOT_KINDS:
@@ -187,9 +188,7 @@ def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=N
 
 def register(group):
     """Add this module's commands to the ``fundsim`` click group."""
-    from .cli import _handle_errors  # here, not at the top: cli.py imports this module at its end
-
-    from .labels import LANGUAGES
+    from ..labels import LANGUAGES
 
     kinds_help = "; ".join(f"{k}: {v}" for k, v in PLOT_KINDS.items())
     lang_option = click.option("--lang", type=click.Choice(LANGUAGES, case_sensitive=False), default="en",
@@ -213,7 +212,7 @@ def register(group):
     @click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True, help="Resolution of a PNG.")
     @click.option("--out", "-o", required=True, help="Output file: .png, .svg or .pdf (written atomically).")
     @lang_option
-    @_handle_errors
+    @handle_errors
     def plot(results, kind, funds, scenario, years, metric, x_key, y_key, dpi, out, lang):
         """Draw one figure of RESULTS (a file written by fundsim run --out; for --kind fan, several
         such files are compared, each named in the legend by its scenario)."""
@@ -224,7 +223,7 @@ def register(group):
             raise OptionError(f"--kind {kind} draws one results file; several files are compared by --kind fan")
         check_figure_path(out)
         if len(results) > 1:
-            from .plots import stack_runs
+            from ..plots import stack_runs
             runs = [load_results(r) for r in results]
             for r, d in zip(results, runs):
                 if "reserve_months" not in d or "scenario" in d.dims:
@@ -245,10 +244,10 @@ def register(group):
     @click.option("--step", type=click.IntRange(min=1), default=5, show_default=True,
                   help="Years between rows of the summary tables.")
     @lang_option
-    @_handle_errors
+    @handle_errors
     def report(results, out, step, lang):
         """Write one self-contained HTML report of RESULTS: assumptions, summary tables, calibration, figures."""
-        from .report import write_report
+        from ..report import write_report
 
         check_report_path(out)
         ds = load_results(results)

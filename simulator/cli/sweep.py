@@ -7,7 +7,8 @@ import time
 
 import click
 
-from .errors import EXIT_INTERRUPTED
+from ..errors import EXIT_INTERRUPTED
+from ._common import handle_errors
 
 _WHERE_HELP = ("Where it runs: 'local' (default: a local dask cluster, or the cluster in DASK_SCHEDULER_ADDRESS), "
                "'threads' (dask in this process), 'sync' (no dask, for debugging) or the ADDRESS of a running dask "
@@ -35,9 +36,6 @@ def _scenario_options(fn):
 
 def register(group):
     """Add this module's commands to the ``fundsim`` click group."""
-    from .cli import (
-        _handle_errors,  # here, not at the top: cli.py imports this module at its end
-    )
 
     @group.command()
     @click.argument("scenarios", nargs=-1, metavar="[SCENARIO...|SWEEP.yaml]")
@@ -63,7 +61,7 @@ def register(group):
     @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON object (variants, their swept values "
                   "and metrics with units) and nothing else.")
     @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-    @_handle_errors
+    @handle_errors
     def sweep(scenarios, grids, sample, uniforms, paths, seed, horizon, overrides, out, variables, workers,
               threads_per_worker, scheduler, variants_per_task, overwrite, metrics, verify_store, as_json, quiet):
         """Run variants of SCENARIO (default baseline) with the same seed, on dask, into a zarr store.
@@ -81,7 +79,7 @@ def register(group):
         fundsim sweep my_sweep.yaml
         fundsim sweep --verify s.zarr
         """
-        from . import sweep as sw
+        from .. import sweep as sw
 
         if verify_store is not None:
             given = [name for name, v in (("SCENARIO", scenarios), ("--grid", grids), ("--sample", sample),
@@ -169,7 +167,7 @@ def register(group):
     @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
     @_executor_options
     @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-    @_handle_errors
+    @handle_errors
     def sensitivity(scenario, metric, varies, paths, seed, horizon, overrides, out, as_json, workers,
                     threads_per_worker, scheduler, quiet):
         """One-at-a-time sensitivity (a tornado) of METRIC to each --vary parameter.
@@ -190,8 +188,8 @@ def register(group):
         """
         import json
 
-        from . import sweep as sw
-        from .api import write_netcdf
+        from .. import sweep as sw
+        from ..api import write_netcdf
 
         vary = sw._parse_assignments(varies, "--vary")
         try:
@@ -228,7 +226,7 @@ def _store_state(out) -> str:
     """After Ctrl-C: what the store holds (it is valid: a block counts once it is marked completed)."""
     from pathlib import Path
 
-    from . import sweep as sw
+    from .. import sweep as sw
 
     p = Path(out).expanduser()
     attrs = sw._read_store_attrs(p) if p.is_dir() else None

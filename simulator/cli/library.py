@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from ._common import handle_errors
+
 _SCENARIO_KEYS = ("extends", "base_year", "name")
 
 
@@ -60,8 +62,8 @@ def _describe(ref) -> tuple[str, str]:
     load is listed with its first problem instead of a description."""
     import warnings
 
-    from .errors import SimulatorError
-    from .scenario import load_scenario
+    from ..errors import SimulatorError
+    from ..scenario import load_scenario
 
     try:
         with warnings.catch_warnings():
@@ -75,14 +77,13 @@ def _describe(ref) -> tuple[str, str]:
 
 def register(group):
     """Add this module's commands to the ``fundsim`` click group."""
-    from .cli import _handle_errors
 
     @group.command("scenarios")
-    @_handle_errors
+    @handle_errors
     def scenarios():
         """List the installed scenarios (run by name: fundsim run NAME) and the local ones
         (./scenarios/*.yaml and *.yaml here), one line each."""
-        from .scenario import list_builtin_scenarios
+        from ..scenario import list_builtin_scenarios
 
         width = shutil.get_terminal_size((120, 24)).columns
         builtin = list_builtin_scenarios()
@@ -107,11 +108,11 @@ def register(group):
     @group.command("show")
     @click.argument("scenario", required=False)
     @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value (repeatable).")
-    @_handle_errors
+    @handle_errors
     def show(scenario, overrides):
         """Print SCENARIO (an installed name, a YAML file or a stack NAME+FILE.yaml+...; default:
         baseline) fully resolved, after extends, the stack and --set overrides, as YAML."""
-        from .scenario import load_scenario
+        from ..scenario import load_scenario
 
         click.echo(load_scenario(scenario, list(overrides)).text, nl=False)
 
@@ -135,19 +136,19 @@ def register(group):
     @click.option("--held-out", "held", is_flag=True,
                   help="Instead: the scenario's central projection from its base year against the held-out 2025 bulletin "
                        "(figures no fit has seen; simulator.held_out).")
-    @_handle_errors
+    @handle_errors
     def backtest_cmd(scenario, starts, end, paths, seed, as_json, markdown, plot_out, overrides, feed_members, causes, held):
         """Start SCENARIO (default: the national baseline) from each reported year of its history
         (reported.history; the baseline's from the package data) with the policy then in force,
         project it to the latest reported year and print, per fund, flow and member group, the
         error at each year from each start, the mean absolute error and the bias by horizon."""
-        from .backtest import backtest
+        from ..backtest import backtest
 
         if held:
             import json
 
-            from .backtest import json_safe
-            from .held_out import held_out
+            from ..backtest import json_safe
+            from ..held_out import held_out
             try:
                 h = held_out(scenario or "baseline", overrides=overrides)
             except ValueError as exc:
@@ -157,23 +158,23 @@ def register(group):
         if causes:
             import json
 
-            from .backtest import diagnose, format_diagnosis, json_safe
+            from ..backtest import diagnose, format_diagnosis, json_safe
             d = diagnose(scenario, (list(starts) or [2021])[0], end, overrides=overrides)
             click.echo(json.dumps(json_safe(d), ensure_ascii=False) if as_json else format_diagnosis(d))
             return
         if plot_out:
-            from .cli_report import check_figure_path
+            from .report import check_figure_path
             check_figure_path(plot_out, "--plot")
         bt = backtest(scenario, list(starts) or None, end, paths=paths, seed=seed, feed_members=feed_members,
                       overrides=overrides)
         if plot_out:
-            from .cli_report import save_figure
-            from .plots.history import history_figure
+            from .report import save_figure
+            from ..plots.history import history_figure
             save_figure(history_figure(bt), plot_out, option="--plot")
         if as_json:
             import json
 
-            from .backtest import json_safe
+            from ..backtest import json_safe
             click.echo(json.dumps(json_safe(bt.to_json()), ensure_ascii=False, allow_nan=False))
         elif markdown:
             click.echo(bt.markdown())

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import click
 
+from ._common import handle_errors
+
 
 def register(group):
     """Add ``fundsim uncertainty`` to the ``fundsim`` click group."""
-    from .cli import _handle_errors
 
     @group.command("uncertainty")
     @click.argument("scenario", required=False)
@@ -30,15 +31,15 @@ def register(group):
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
     @click.option("--yaml", "as_yaml", is_flag=True,
                   help="Print only the proposed economy.drivers YAML (with sources); no runs.")
-    @_handle_errors
+    @handle_errors
     def uncertainty(scenario, overrides, paths, seed, years, as_json, as_yaml):
         """Fit each economic driver's AR(1) to its history and compare the model's spread of
         10-year growth with history's, for SCENARIO (a built-in name or a YAML file; default:
         baseline). The proposed driver values are printed, never written to a scenario."""
         import json
 
-        from .api import OptionError
-        from .uncertainty import format_report, proposed_yaml, report
+        from ..api import OptionError
+        from ..uncertainty import format_report, proposed_yaml, report
 
         if as_json and as_yaml:
             raise OptionError("--json and --yaml: give one of them (--json contains the YAML as 'proposed_yaml')")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import click
 
+from ._common import handle_errors
+
 
 def register(group):
     """Add ``fundsim attribute`` to the ``fundsim`` click group."""
-    from .cli import _handle_errors
 
     @group.command("attribute")
     @click.argument("scenario", required=False)
@@ -24,17 +25,17 @@ def register(group):
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
     @click.option("--plot", "plot_out", type=click.Path(dir_okay=False), help="Also draw the bar chart (.png, .svg, .pdf).")
     @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-    @_handle_errors
+    @handle_errors
     def attribute_cmd(scenario, metric, paths, seed, horizon, overrides, by_parameter, threads, as_json, plot_out,
                       quiet):
         """Each group of random components' share of the variance of a headline (Sobol indices).
 
         Groups: mortality, each economic driver, disease trends, epidemics, uncertain parameters.
         """
-        from .attribution import attribute, attribution_json, format_attribution
+        from ..attribution import attribute, attribution_json, format_attribution
 
         if plot_out is not None:   # checked before the runs
-            from .cli_report import check_figure_path
+            from .report import check_figure_path
             check_figure_path(plot_out, "--plot")
 
         def progress(done, total):
@@ -44,7 +45,7 @@ def register(group):
         a = attribute(scenario or "baseline", metric=metric, paths=paths, seed=seed, horizon=horizon,
                       overrides=list(overrides), by_parameter=by_parameter, threads=threads, progress=progress)
         if plot_out is not None:
-            from .cli_report import save_figure
-            from .plots.attribution import attribution_chart
+            from .report import save_figure
+            from ..plots.attribution import attribution_chart
             save_figure(attribution_chart(a), plot_out, option="--plot")
         click.echo(attribution_json(a) if as_json else format_attribution(a))

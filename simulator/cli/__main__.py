@@ -1,0 +1,5 @@
+"""``python -m simulator.cli``: the ``fundsim`` command."""
+
+from . import main
+
+main()
