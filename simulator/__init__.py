@@ -36,6 +36,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "run": "api", "run_compiled": "api", "prepare": "api", "write_netcdf": "api", "calibration_report": "api",
+    "scenario_of": "api", "scenario_data_of": "api",
     "summarize": "summary", "format_summary": "summary", "event_years": "summary",
     "load_scenario": "scenario", "ScenarioError": "errors", "CalibrationError": "errors",
     "NonFiniteResultError": "errors", "SimulatorError": "errors",

@@ -12,7 +12,7 @@ import xarray as xr
 from click.testing import CliRunner
 
 import simulator
-from simulator import api
+from simulator import api, limits
 from simulator.cli import cli
 from simulator.results import CORE
 
@@ -74,7 +74,7 @@ def test_run_that_does_not_fit_says_how_many_paths_would(runner, monkeypatch):
     """With the available memory set (as if the machine had that much), a run that needs more stops
     before it starts, and the number of paths it names does fit, for each choice of variables."""
     avail = 400 * 2**20
-    monkeypatch.setattr(api, "available_memory", lambda: avail)
+    monkeypatch.setattr(limits, "available_memory", lambda: avail)  # check_memory lives in simulator.limits
     T = 41
     res = _invoke(runner, ["run", "--paths", "40000", "--horizon", str(T - 1)])
     assert res.exit_code == 2, res.output

@@ -27,15 +27,12 @@ def _shipped_population_years() -> dict:
 
 
 def _scenario_dict(ds):
-    text = ds.attrs.get("scenario_yaml")
-    if not text:
-        return {}
-    from ruamel.yaml import YAML
+    from ..api import scenario_data_of
+    from ..errors import ScenarioError
     try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except Exception:  # a damaged attribute: the figure falls back to the base year's table
+        return scenario_data_of(ds)
+    except ScenarioError:  # none stored, or damaged: the figure falls back to the base year's table
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _base_population_table(ds):

@@ -67,15 +67,14 @@ KEY_ASSUMPTIONS = (
 
 
 def _scenario_data(ds) -> dict:
-    text = ds.attrs.get("scenario_yaml") or ""
-    if not text:
+    if not ds.attrs.get("scenario_yaml"):
         return {}
-    from ruamel.yaml import YAML
+    from ..api import scenario_data_of
+    from ..errors import ScenarioError
     try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except Exception as e:  # the report still shows the rest
+        return scenario_data_of(ds)
+    except ScenarioError as e:  # the report still shows the rest
         return {"__error__": f"the stored scenario text could not be parsed: {e}"}
-    return data if isinstance(data, dict) else {}
 
 
 def _get(data, dotted):
