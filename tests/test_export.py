@@ -136,7 +136,7 @@ def test_paths_written_in_blocks_are_the_whole_table(made, tmp_path, monkeypatch
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     out, _, ds = made
-    monkeypatch.setattr(ex, "PATH_BLOCK", 5)  # 12 paths: three blocks of each variable
+    monkeypatch.setattr(ex.tables, "PATH_BLOCK", 5)  # 12 paths: three blocks of each variable (read where it is used)
     names = ["balance", "population", "medical_expenditure"]
     res = _invoke(["export", str(out), "-o", str(tmp_path / f"t.{fmt}"), "--all-paths", "--variables", ",".join(names)])
     assert res.exit_code == 0, res.output
@@ -198,7 +198,7 @@ def test_xlsx_one_sheet_per_table(made, tmp_path):
 
 def test_xlsx_refuses_a_paths_table_larger_than_a_sheet(made, tmp_path, monkeypatch):
     out, _, _ = made
-    monkeypatch.setattr(ex, "XLSX_MAX_ROWS", 100)
+    monkeypatch.setattr(ex.write, "XLSX_MAX_ROWS", 100)  # read where it is used
     res = _invoke(["export", str(out), "-o", str(tmp_path / "t.xlsx"), "--all-paths"])
     msg = _error(res)
     assert "more than an Excel sheet holds" in msg and "csv or parquet" in msg
