@@ -5,12 +5,9 @@ per year; ``h = exp(−m/2)`` the half-year survival of a cell, from which every
 and the deaths follow (``exp(−m) = h²``).
 """
 
-import math
-
-import numpy as np
-
 from .. import layout as L
 from .jit import jit
+from .numerics import EXP_POLY_MAX, exp_cell, exp_poly
 from .rng import normal
 
 NA = L.N_AGES
@@ -29,16 +26,32 @@ def mortality_rates(m0, ri, kappa, h):
     ``m = m0·exp(−ri·κ)`` (section 3, ``m`` per year): one ``exp`` of ``m`` per cell, from which
     the survival between mid-year stocks (``h[a−1]·h[a]``), the births' half year (``h[0]``),
     the 100+ cell's own survival and the deaths (``h²``) follow with no ``exp`` or ``sqrt``.
-    Improvement rates repeat within age groups: one ``exp`` per distinct rate."""
-    for s in range(NS):
-        last_ri = np.nan
-        factor = 1.0
-        for a in range(NA):
-            r = ri[a, s]
-            if r != last_ri:
-                factor = math.exp(-r * kappa)
-                last_ri = r
-            h[a, s] = math.exp(-0.5 * (m0[a, s] * factor))
+
+    Both exponentials are :func:`~simulator.kernels.numerics.exp_cell`: loops of
+    :func:`~simulator.kernels.numerics.exp_poly` the compiler vectorises over
+    the 202 cells, and libm's ``exp`` in a second pass only where an exponent is outside
+    ``[−EXP_POLY_MAX, EXP_POLY_MAX]`` (none in the shipped tables over the horizon).  Strict IEEE
+    arithmetic, so the same bits on every compile."""
+    n = NA * NS
+    hf = h.reshape(n)
+    m0f = m0.reshape(n)
+    rif = ri.reshape(n)
+    outside = False
+    for c in range(n):
+        x = -rif[c] * kappa
+        outside |= not (abs(x) <= EXP_POLY_MAX)
+        hf[c] = -0.5 * (m0f[c] * exp_poly(x))
+    if outside:
+        for c in range(n):
+            hf[c] = -0.5 * (m0f[c] * exp_cell(-rif[c] * kappa))
+    outside = False
+    for c in range(n):
+        x = hf[c]
+        outside |= not (abs(x) <= EXP_POLY_MAX)
+        hf[c] = exp_poly(x)
+    if outside:
+        for c in range(n):
+            hf[c] = exp_cell(-0.5 * (m0f[c] * exp_cell(-rif[c] * kappa)))
 
 
 @jit()
