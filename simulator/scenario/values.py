@@ -34,63 +34,33 @@ An *age profile* may be written as
 
 Parsing functions raise ``ValueError`` with a message that names the problem; the schema turns
 that into a :class:`~simulator.errors.ScenarioError` with the key path.
+
+This module parses parameters (:class:`Param`, :func:`parse_param`); the distributions of uncertain
+values are in :mod:`simulator.scenario.distributions` and the age profiles in
+:mod:`simulator.scenario.profiles`, whose names are importable from here too.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import excerpt
+# the distributions and the age profiles have modules of their own (they import nothing from here);
+# their names stay importable from here, as before the split
+from .distributions import COST_DIRECTIONS, DISTRIBUTIONS, META_KEYS, Distribution, _number, parse_distribution, suggest  # noqa: F401
+from .profiles import _BAND, N_AGES, PROFILE_KEYS, SEXES, Profile, _parse_bands, parse_profile  # noqa: F401
 
-N_AGES = 101
 #: calendar years (schedule keys, table and start years) lie in this range
 MIN_YEAR, MAX_YEAR = 1900, 2300
-SEXES = ("male", "female")
-
-DISTRIBUTIONS = {
-    "normal": ("mean", "sd"),
-    "lognormal": ("mean", "sd"),
-    "beta": ("mean", "sd"),
-    "uniform": ("low", "high"),
-    "triangular": ("low", "mode", "high"),
-}
-COST_DIRECTIONS = ("increases_cost", "decreases_cost")
 #: the indices an indexed schedule may follow (specification 2.3 section 2), in the engine's order
 INDICES = ("fixed", "wage", "resident_income", "medical_cost")
 #: bounds of ``index_plus``, the extra growth on top of the index (fraction per year)
 INDEX_PLUS_RANGE = (-0.5, 0.5)
-META_KEYS = {"source", "note", "unit"}
 PARAM_KEYS = {"value", "dist", "mean", "sd", "low", "high", "mode", "min", "max",
               "cost_direction", "schedule", "index", "index_plus"} | META_KEYS
-PROFILE_KEYS = {"value", "interpolation", "table", "column"} | META_KEYS
-
-
-def suggest(word: str, choices) -> str:
-    """' (did you mean 'x'?)' for the closest valid name, or a list of the valid names."""
-    choices = sorted(str(c) for c in choices)
-    close = difflib.get_close_matches(str(word)[:100], choices, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    if len(choices) <= 12:
-        return "; valid keys: " + ", ".join(choices)
-    return ""
-
-
-def _number(x, what="value") -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ValueError(f"{what} must be a number, got {type(x).__name__} {excerpt(x)}")
-    try:
-        v = float(x)
-    except OverflowError:  # an integer too large for a float
-        raise ValueError(f"{what} must be finite, got {excerpt(x)}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return v
 
 
 def _year(k) -> int:
@@ -108,65 +78,6 @@ def _year(k) -> int:
                              "a schedule is keyed by calendar year ({2025: x, 2035: y})")
         return k
     raise ValueError(f"schedule year {excerpt(k, 24)} is not an integer calendar year ({MIN_YEAR}-{MAX_YEAR})")
-
-
-@dataclass(frozen=True)
-class Distribution:
-    kind: str
-    args: dict
-    clip_min: float | None = None
-    clip_max: float | None = None
-    cost_direction: str = "increases_cost"
-
-    @property
-    def mean(self) -> float:
-        a = self.args
-        if self.kind in ("normal", "lognormal", "beta"):
-            return a["mean"]
-        if self.kind == "uniform":
-            return (a["low"] + a["high"]) / 2
-        return (a["low"] + a["mode"] + a["high"]) / 3
-
-    def ppf(self, u, clip=True):
-        """Quantile function (vectorised, scipy), then (with ``clip``) the ``min``/``max`` clip.
-
-        For an uncertain schedule the clip bounds the *value* in each year (schedule + shift),
-        not the drawn shift, so the shift is drawn with ``clip=False`` and the engine clips.
-        """
-        from scipy import special  # scipy.special, not scipy.stats: it imports ten times faster
-
-        a = self.args
-        u = np.asarray(u, dtype=float)
-        if self.kind == "normal":
-            x = a["mean"] + a["sd"] * special.ndtri(u)
-        elif self.kind == "lognormal":
-            m, s = a["mean"], a["sd"]
-            sig2 = math.log1p((s / m) ** 2)
-            x = m / math.sqrt(1 + (s / m) ** 2) * np.exp(math.sqrt(sig2) * special.ndtri(u))
-        elif self.kind == "beta":
-            m, s = a["mean"], a["sd"]
-            if s == 0:
-                x = np.full_like(u, m)
-            else:
-                k = m * (1 - m) / s**2 - 1
-                x = special.betaincinv(m * k, (1 - m) * k, u)
-        elif self.kind == "uniform":
-            x = a["low"] + u * (a["high"] - a["low"])
-        else:
-            lo, mo, hi = a["low"], a["mode"], a["high"]
-            if hi == lo:
-                x = np.full_like(u, lo)
-            else:
-                c = (mo - lo) / (hi - lo)
-                x = np.where(u < c, lo + np.sqrt(u * (hi - lo) * (mo - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mo)))
-        if not clip:
-            return x
-        lo = -np.inf if self.clip_min is None else self.clip_min
-        hi = np.inf if self.clip_max is None else self.clip_max
-        return np.clip(x, lo, hi)
-
-    def quantile(self, q: float, clip=True) -> float:
-        return float(self.ppf(np.array([q]), clip=clip)[0])
 
 
 @dataclass(frozen=True)
@@ -309,42 +220,7 @@ def parse_param(raw, *, allow_schedule=True, allow_dist=True, allow_index=False)
             raise ValueError("this value is reported or structural and cannot be uncertain (remove 'dist')")
         if "value" in raw:
             raise ValueError("give either 'value' or 'dist', not both (an uncertain schedule uses 'schedule')")
-        kind = raw["dist"]
-        if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
-            raise ValueError(f"unknown distribution {excerpt(kind)}{suggest(kind, DISTRIBUTIONS)}")
-        need = DISTRIBUTIONS[kind]
-        args = {}
-        for n in need:
-            if n not in raw:
-                raise ValueError(f"distribution '{kind}' needs '{n}' (it takes {', '.join(need)})")
-            args[n] = _number(raw[n], n)
-        extra = {"mean", "sd", "low", "high", "mode"} & set(raw) - set(need)
-        if extra:
-            raise ValueError(f"distribution '{kind}' does not take {', '.join(sorted(extra))} (it takes {', '.join(need)})")
-        if "sd" in args and args["sd"] < 0:
-            raise ValueError(f"sd must be >= 0, got {args['sd']}")
-        if kind == "lognormal" and args["mean"] <= 0:
-            raise ValueError("a lognormal distribution needs mean > 0")
-        if kind == "beta":
-            m, s = args["mean"], args["sd"]
-            if not 0 < m < 1:
-                raise ValueError("a beta distribution needs 0 < mean < 1")
-            if s > 0 and s**2 >= m * (1 - m):
-                raise ValueError(f"a beta distribution needs sd^2 < mean*(1-mean) = {m*(1-m):.4g}")
-        if kind == "uniform" and args["low"] > args["high"]:
-            raise ValueError("uniform needs low <= high")
-        if kind == "triangular" and not args["low"] <= args["mode"] <= args["high"]:
-            raise ValueError("triangular needs low <= mode <= high")
-        cmin = _number(raw["min"], "min") if "min" in raw else None
-        cmax = _number(raw["max"], "max") if "max" in raw else None
-        if cmin is not None and cmax is not None and cmin > cmax:
-            raise ValueError("min must be <= max")
-        direction = raw.get("cost_direction")
-        if direction is None:
-            raise ValueError("an uncertain parameter must declare cost_direction: increases_cost or decreases_cost (does a higher value cost the fund more?)")
-        if direction not in COST_DIRECTIONS:
-            raise ValueError(f"cost_direction must be one of {', '.join(COST_DIRECTIONS)}, got {excerpt(direction)}")
-        dist = Distribution(kind, args, cmin, cmax, direction)
+        dist = parse_distribution(raw)
         if "schedule" in raw:
             if not allow_schedule:
                 raise ValueError("a single number is expected here, not a schedule by year")
@@ -361,126 +237,3 @@ def parse_param(raw, *, allow_schedule=True, allow_dist=True, allow_index=False)
         raise ValueError("mapping needs 'value' (or 'dist' for an uncertain parameter)")
     inner = parse_param(raw["value"], allow_schedule=allow_schedule, allow_dist=False)
     return Param(inner.central, None, source, note, index, index_plus)
-
-
-# ---------------------------------------------------------------- age profiles
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A parsed age profile: values by single age 0..100 for each sex, shape (101, 2)."""
-
-    values: np.ndarray = field(compare=False)
-    source: str | None = None
-    table: str | None = None
-    raw: object = field(default=None, compare=False)
-
-    def to_yaml(self):
-        if isinstance(self.raw, dict) and "value" not in self.raw and "table" not in self.raw:
-            out = {"value": self.raw}
-        elif isinstance(self.raw, dict):
-            out = dict(self.raw)
-        else:
-            out = {"value": self.raw}
-        if self.source and "source" not in out:
-            out["source"] = self.source
-        return out
-
-
-_BAND = re.compile(r"^\s*(\d{1,3})\s*(?:-\s*(\d{1,3}|\+)?)?\s*(\+)?\s*$")
-
-
-def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
-    bands = []
-    for k, v in raw.items():
-        if isinstance(k, bool):
-            raise ValueError(f"age key {excerpt(k)} is not an age or band")
-        if isinstance(k, int):
-            lo = hi = k
-        else:
-            m = _BAND.match(str(k))
-            if not m:
-                raise ValueError(f"age key {excerpt(k)} is not an age (30) or a band (15-44, 85+)")
-            lo = int(m.group(1))
-            if m.group(2) == "+" or m.group(3):
-                hi = 100
-            elif m.group(2):
-                hi = int(m.group(2))
-            else:
-                hi = lo
-        if not 0 <= lo <= hi <= 100:
-            raise ValueError(f"age band {excerpt(k)} must lie within 0-100 with low <= high")
-        bands.append((lo, hi, _number(v, f"value for ages {k}")))
-    bands.sort()
-    expected = 0
-    for lo, hi, _ in bands:
-        if lo > expected:
-            raise ValueError(f"age bands leave a gap at ages {expected}-{lo - 1}")
-        if lo < expected:
-            raise ValueError(f"age bands overlap at age {lo}")
-        expected = hi + 1
-    if expected != 101:
-        raise ValueError(f"age bands leave a gap at ages {expected}-100")
-    ages = np.arange(N_AGES, dtype=float)
-    if interpolation == "step" or len(bands) == 1:
-        out = np.empty(N_AGES)
-        for lo, hi, v in bands:
-            out[lo:hi + 1] = v
-        return out
-    mids = np.array([(lo + hi) / 2 for lo, hi, _ in bands])
-    vals = np.array([v for _, _, v in bands])
-    return np.interp(ages, mids, vals)
-
-
-def parse_profile(raw, tables=None) -> Profile:
-    """Parse an age profile into values (101 ages x 2 sexes).  ``tables`` loads shipped tables."""
-    if isinstance(raw, Profile):
-        return raw
-    source = None
-    interpolation = "linear"
-    if raw is None:
-        raise ValueError("value is missing (null)")
-    body = raw
-    if isinstance(raw, dict) and ({"value", "table"} & set(raw) or set(raw) <= PROFILE_KEYS and raw):
-        for k in raw:
-            if k not in PROFILE_KEYS:
-                raise ValueError(f"unknown key {excerpt(k)}{suggest(k, PROFILE_KEYS)}")
-        source = raw.get("source")
-        if source is not None and not isinstance(source, str):
-            raise ValueError("'source' must be text")
-        interpolation = raw.get("interpolation", "linear")
-        if interpolation not in ("linear", "step"):
-            raise ValueError("interpolation must be 'linear' or 'step'")
-        if "table" in raw:
-            if "value" in raw:
-                raise ValueError("give either 'value' or 'table', not both")
-            if tables is None:
-                from simulator.data import load_profile_table
-                tables = load_profile_table
-            vals = tables(raw["table"], raw.get("column"))
-            return Profile(vals, source, str(raw["table"]), raw)
-        if "value" not in raw:
-            raise ValueError("mapping needs 'value' or 'table'")
-        body = raw["value"]
-    if isinstance(body, (int, float)) and not isinstance(body, bool):
-        v = _number(body)
-        return Profile(np.full((N_AGES, 2), v), source, None, raw)
-    if isinstance(body, list):
-        if len(body) != N_AGES:
-            raise ValueError(f"a list of single-age values needs {N_AGES} entries (ages 0..100), got {len(body)}")
-        arr = np.array([_number(v, f"value for age {i}") for i, v in enumerate(body)])
-        return Profile(np.stack([arr, arr], axis=1), source, None, raw)
-    if isinstance(body, dict):
-        if set(body) == set(SEXES):
-            cols = []
-            for s in SEXES:
-                sub = parse_profile(body[s] if not isinstance(body[s], dict) or "value" in body[s] or "table" in body[s]
-                                    else {"value": body[s], "interpolation": interpolation}, tables)
-                cols.append(sub.values[:, SEXES.index(s)] if sub.table else sub.values[:, 0])
-            return Profile(np.stack(cols, axis=1), source, None, raw)
-        if any(k in SEXES for k in body):
-            missing = [s for s in SEXES if s not in body]
-            raise ValueError(f"a profile by sex needs both 'male' and 'female' (missing {', '.join(missing)})")
-        arr = _parse_bands(body, interpolation)
-        return Profile(np.stack([arr, arr], axis=1), source, None, raw)
-    raise ValueError(f"expected an age profile (number, {{band: value}}, {{male: ..., female: ...}} or {{table: ...}}), got {type(body).__name__} {excerpt(body)}")
