@@ -9,6 +9,14 @@ An *age profile* may be written as
 * by sex: ``{male: <profile>, female: <profile>}``
 * a column of a shipped data table: ``{table: china_population_2024, column: population}``
 * any of these wrapped: ``{value: <profile>, source: "...", interpolation: step}``
+* counts by age band (persons in each band, as a statistical yearbook gives them) with
+  ``interpolation: totals``: ``{value: {male: {0-4: 212000, 5-9: 230500, ...}, female: ...},
+  interpolation: totals}`` spreads each band over its single ages by a monotone cubic (PCHIP)
+  through the cumulative count at the band edges, so every band keeps its total exactly and no
+  age gets a negative count (:func:`spread_band_totals`)
+* any profile scaled to a total over ages and sexes with ``total:`` (e.g. the national age-sex
+  structure of a shipped table scaled to a city's population: ``{table: china_population_2024,
+  column: population, total: 9460000}``; say so in ``source:``)
 
 Parsing raises ``ValueError`` with a message that names the problem (see
 :mod:`simulator.scenario.values`).
@@ -26,7 +34,8 @@ from .distributions import META_KEYS, _number, suggest
 
 N_AGES = 101
 SEXES = ("male", "female")
-PROFILE_KEYS = {"value", "interpolation", "table", "column"} | META_KEYS
+PROFILE_KEYS = {"value", "interpolation", "table", "column", "total"} | META_KEYS
+INTERPOLATIONS = ("linear", "step", "totals")
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,11 @@ def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
     if expected != 101:
         raise ValueError(f"age bands leave a gap at ages {expected}-100")
     ages = np.arange(N_AGES, dtype=float)
+    if interpolation == "totals":
+        for lo, hi, v in bands:
+            if v < 0:
+                raise ValueError(f"the count for ages {lo}-{hi} is negative ({v:g}): band totals are counts")
+        return spread_band_totals([(lo, hi) for lo, hi, _ in bands], [v for _, _, v in bands])
     if interpolation == "step" or len(bands) == 1:
         out = np.empty(N_AGES)
         for lo, hi, v in bands:
@@ -112,8 +126,18 @@ def parse_profile(raw, tables=None) -> Profile:
         if source is not None and not isinstance(source, str):
             raise ValueError("'source' must be text")
         interpolation = raw.get("interpolation", "linear")
-        if interpolation not in ("linear", "step"):
-            raise ValueError("interpolation must be 'linear' or 'step'")
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError("interpolation must be 'linear', 'step' or 'totals' (band counts spread to single ages)")
+        if "total" in raw:
+            total = raw["total"]
+            if isinstance(total, bool) or not isinstance(total, (int, float)) or not np.isfinite(total) or total <= 0:
+                raise ValueError(f"'total' must be a positive number (the sum over ages and sexes), got {excerpt(total)}")
+            rest = {k: v for k, v in raw.items() if k != "total"}
+            inner = parse_profile(rest, tables)
+            current = float(inner.values.sum())
+            if not current > 0:
+                raise ValueError("'total' scales the profile to a sum, but the profile sums to zero")
+            return Profile(inner.values * (float(total) / current), inner.source, inner.table, raw)
         if "table" in raw:
             if "value" in raw:
                 raise ValueError("give either 'value' or 'table', not both")
@@ -147,3 +171,21 @@ def parse_profile(raw, tables=None) -> Profile:
         arr = _parse_bands(body, interpolation)
         return Profile(np.stack([arr, arr], axis=1), source, None, raw)
     raise ValueError(f"expected an age profile (number, {{band: value}}, {{male: ..., female: ...}} or {{table: ...}}), got {type(body).__name__} {excerpt(body)}")
+
+
+def spread_band_totals(bands, totals) -> np.ndarray:
+    """Single-age counts 0..100 from counts by age band (``bands`` ``[(low, high), ...]`` covering
+    0-100 in order, ``totals`` their counts): the differences of a monotone cubic (PCHIP, Fritsch
+    and Carlson 1980) through the cumulative count at the band edges. Each band keeps its total to
+    rounding, the counts are never negative, and a one-age band is its own count. Units are those
+    of ``totals`` (persons)."""
+    from scipy.interpolate import PchipInterpolator
+
+    edges = np.array([0.0] + [float(hi + 1) for _, hi in bands])
+    cumulative = np.concatenate([[0.0], np.cumsum(np.asarray(totals, dtype=float))])
+    if len(bands) == 1:
+        return np.full(N_AGES, cumulative[-1] / N_AGES)
+    at = PchipInterpolator(edges, cumulative)(np.arange(N_AGES + 1, dtype=float))
+    # exact at the band edges (the interpolant passes through them; this removes the rounding)
+    at[edges.astype(int)] = cumulative
+    return np.maximum(np.diff(at), 0.0)
