@@ -53,7 +53,7 @@ def test_a_profile_of_band_counts_by_sex():
 
 def test_negative_band_counts_and_bad_totals_are_refused():
     with pytest.raises(ValueError, match="negative"):
-        parse_profile({"value": {"0-49": 10.0, "50-100": -1.0}, "interpolation": "totals"})
+        parse_profile({"value": {"male": {"0-49": 10.0, "50-100": -1.0}, "female": {"0-100": 5.0}}, "interpolation": "totals"})
     with pytest.raises(ValueError, match="'total' must be a positive number"):
         parse_profile({"value": 1.0, "total": -5})
     with pytest.raises(ValueError, match="interpolation must be"):
@@ -78,3 +78,8 @@ def test_a_scenario_with_population_by_band_loads_and_names_the_key_on_error():
            "population": {"base": {"value": {"male": bands, "female": {**bands, "85+": -3}}, "interpolation": "totals"}}}
     with pytest.raises(ScenarioError, match=r"population\.base.*negative"):
         load_scenario(bad)
+
+
+def test_band_counts_without_a_sex_split_are_refused():
+    with pytest.raises(ValueError, match="need 'male' and 'female'"):
+        parse_profile({"value": {"0-49": 10.0, "50-100": 1.0}, "interpolation": "totals"})

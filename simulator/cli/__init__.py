@@ -6,7 +6,8 @@ to the group with ``register(group)``: :mod:`~simulator.cli.run`, :mod:`~simulat
 :mod:`~simulator.cli.bench`, :mod:`~simulator.cli.attribute`, :mod:`~simulator.cli.compare`,
 :mod:`~simulator.cli.export` (``export``, ``summary``), :mod:`~simulator.cli.library`
 (``scenarios``, ``show``, ``backtest``), :mod:`~simulator.cli.report` (``plot``, ``report``),
-:mod:`~simulator.cli.sweep` (``sweep``, ``sensitivity``) and :mod:`~simulator.cli.uncertainty`.
+:mod:`~simulator.cli.sweep` (``sweep``, ``sensitivity``), :mod:`~simulator.cli.uncertainty` and
+:mod:`~simulator.cli.init` (a city's scenario to fill in).
 What they share (the error handler, the progress line, ...) is in :mod:`simulator.cli._common`;
 they import nothing from here. Heavy imports (numpy, xarray, the API) happen inside the command
 functions, so ``fundsim --help`` stays fast.
@@ -20,7 +21,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_BAD_INPUT
-from . import attribute, bench, breakeven, compare, export, library, report, run, sweep, uncertainty
+from . import attribute, bench, breakeven, compare, export, init, library, report, run, sweep, uncertainty
 
 
 class _Group(click.Group):
@@ -45,7 +46,7 @@ def cli(traceback):
 
 
 # every command module adds its commands to the group
-for _module in (run, breakeven, bench, report, library, sweep, compare, attribute, uncertainty, export):
+for _module in (run, breakeven, bench, report, library, sweep, compare, attribute, uncertainty, export, init):
     _module.register(cli)
 del _module
 

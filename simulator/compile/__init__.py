@@ -119,6 +119,10 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
                          np.zeros_like(pop.pop0), scn.economy.wage_age_relativity.values.astype(float),
                          np.zeros_like(h), wdis, perdiem, chol, tab.index_rows, tab.index_plus)
     inputs, cal = calibrate(scn, inputs, h, file, warn)
+    from ..city_template import placeholder_warning
+    left = placeholder_warning(scn)
+    if left:
+        warn.append(left)
     for msg in warn:
         warnings.warn(msg, stacklevel=2)
 

@@ -109,7 +109,7 @@ def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
     return np.interp(ages, mids, vals)
 
 
-def parse_profile(raw, tables=None) -> Profile:
+def parse_profile(raw, tables=None, _nested=False) -> Profile:
     """Parse an age profile into values (101 ages x 2 sexes).  ``tables`` loads shipped tables."""
     if isinstance(raw, Profile):
         return raw
@@ -162,12 +162,15 @@ def parse_profile(raw, tables=None) -> Profile:
             cols = []
             for s in SEXES:
                 sub = parse_profile(body[s] if not isinstance(body[s], dict) or "value" in body[s] or "table" in body[s]
-                                    else {"value": body[s], "interpolation": interpolation}, tables)
+                                    else {"value": body[s], "interpolation": interpolation}, tables, _nested=True)
                 cols.append(sub.values[:, SEXES.index(s)] if sub.table else sub.values[:, 0])
             return Profile(np.stack(cols, axis=1), source, None, raw)
         if any(k in SEXES for k in body):
             missing = [s for s in SEXES if s not in body]
             raise ValueError(f"a profile by sex needs both 'male' and 'female' (missing {', '.join(missing)})")
+        if interpolation == "totals" and not _nested:
+            raise ValueError("band counts (interpolation: totals) need 'male' and 'female': the same counts for both "
+                             "would double them; for counts of both sexes together scale a table with 'total:'")
         arr = _parse_bands(body, interpolation)
         return Profile(np.stack([arr, arr], axis=1), source, None, raw)
     raise ValueError(f"expected an age profile (number, {{band: value}}, {{male: ..., female: ...}} or {{table: ...}}), got {type(body).__name__} {excerpt(body)}")
