@@ -103,6 +103,7 @@ LABELS: dict[str, dict[str, str]] = {
     "pyr.source_wpp": {"en": "UN WPP 2024 estimates (1 July), not projections",
                        "zh": "联合国《世界人口展望 2024》估计值（7 月 1 日），非预测"},
     "pyr.source_given": {"en": "population by age as given", "zh": "所给分年龄人口"},
+    "pyr.source_projected": {"en": "the scenario's projection, central path", "zh": "情景预测（中位路径）"},
     "pyr.dep_title": {"en": "Employee scheme: retirees per active member", "zh": "职工医保：退休人员与在职参保人员之比"},
     "pyr.dep_ylabel": {"en": "retirees / (employees + flexible workers)", "zh": "退休人员 /（在职职工 + 灵活就业人员）"},
     # ------------------------------------------------------------------ heatmap and tornado

@@ -164,8 +164,13 @@ def test_pyramid_shipped_years_and_given_population(ds):
     np.testing.assert_allclose(_labelled_lines(ax2)[0].get_ydata(),
                                ds["old_age_dependency"].quantile(0.5, "path").values)
     _title_ok(fig)
-    with pytest.raises(PlotInputError, match="population totals only"):
-        plots.pyramid(ds, years=[2030])
+    # a projected year: the scenario's own central path, re-run from the scenario the result stores
+    last = int(ds["year"].values[-1])
+    fig = plots.pyramid(ds, years=[2024, last])
+    assert fig.axes[0].get_title() == f"Population by age and sex, 2024 and {last}"
+    assert "projection, central path" in fig.axes[0].get_legend().get_title().get_text()
+    with pytest.raises(PlotInputError, match="outside the run's years"):
+        plots.pyramid(ds, years=[last + 1])
     base = simulator.data.load_profile_table("china_population_2024")
     given = xr.DataArray(np.stack([base, base * 0.9]), dims=("year", "age", "sex"),
                          coords={"year": [2024, 2034], "age": np.arange(101), "sex": ["male", "female"]})
@@ -358,7 +363,7 @@ def test_cli_plot_fund_heatmap_and_tornado(run_file, tmp_path):
     (["plot", "{run}", "--fund", "shanghai", "-o", "{tmp}/x.png"], "'shanghai' is not a fund"),
     (["plot", "{run}", "-o", "{tmp}/x.jpg"], "must end in .png, .svg or .pdf"),
     (["plot", "{run}", "--kind", "heatmap", "-o", "{tmp}/x.png"], "no 'scenario' dimension"),
-    (["plot", "{run}", "--kind", "pyramid", "--year", "2031", "-o", "{tmp}/x.png"], "no population by age for 2031"),
+    (["plot", "{run}", "--kind", "pyramid", "--year", "2040", "-o", "{tmp}/x.png"], "2040 is outside the run's years 2024-2034"),
     (["plot", "{run}", "--kind", "pyramid", "--fund", "resident", "-o", "{tmp}/x.png"], "--fund does not apply"),
     (["plot", "{notnc}", "-o", "{tmp}/x.png"], "cannot be read as a results file"),
     (["report", "{missing}", "-o", "{tmp}/r.html"], "results file not found"),

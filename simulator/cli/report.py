@@ -27,7 +27,7 @@ PLOT_KINDS = {
     "flows": "income and expenditure per fund",
     "bands": "probability of each warning band, of exhaustion and of a first deficit by year",
     "breakeven": "pay-as-you-go break-even employer rate and resident premium",
-    "pyramid": "population pyramid (shipped estimates) and retirees per active member",
+    "pyramid": "population pyramid (shipped estimates, or the scenario's projection on its central path for other years and for a city) and retirees per active member",
     "heatmap": "a summary metric over two swept keys (a sweep results file)",
     "tornado": "one-at-a-time sensitivity (a file with low, high, base over 'parameter')",
 }
@@ -205,7 +205,7 @@ def register(group):
                        "employee_accounts. Default: the pooled funds (and their combination).")
     @click.option("--scenario", help="One scenario of a file with a 'scenario' dimension (fan: default compares all).")
     @click.option("--year", "years", type=int, multiple=True,
-                  help="pyramid: one or two years of the shipped population estimates; heatmap: the year of the metric.")
+                  help="pyramid: one or two years (shipped estimates 2017, 2021-2024, or any year of the run: its central-path projection); heatmap: the year of the metric.")
     @click.option("--metric", help="heatmap: the summary variable to show (default exhaustion_probability_by_year).")
     @click.option("--x", "x_key", metavar="KEY", help="heatmap: swept key on the horizontal axis.")
     @click.option("--y", "y_key", metavar="KEY", help="heatmap: swept key on the vertical axis.")

@@ -1,5 +1,5 @@
-"""The population pyramid (shipped UN WPP estimates or a population by age passed in) beside the
-employee scheme's old-age dependency from the run."""
+"""The population pyramid (shipped UN WPP estimates, the scenario's own projection on its central
+path, or a population by age passed in) beside the employee scheme's old-age dependency from the run."""
 
 from __future__ import annotations
 
@@ -93,11 +93,14 @@ def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None
       ``sex`` (``male``, ``female``), or ``{year: array (ages, 2)}`` with male and female columns,
       in persons), the two requested ``years`` of it (default its first and last year), e.g. a
       projection of your own;
-    * otherwise observed estimates only, never a projection: the base-year population the run
-      started from (the scenario's ``population.base`` table, e.g. UN WPP 2024 for 1 July 2024),
-      against the earliest other shipped UN WPP 2024 estimate for China (1 July 2017) when the
-      base table is one of those; ``years`` may pick among the shipped estimates
-      (2017, 2021-2024). A projection year without ``population_by_age`` raises
+    * otherwise, by default, observed estimates: the base-year population the run started from
+      (the scenario's ``population.base`` table, e.g. UN WPP 2024 for 1 July 2024) against the
+      earliest other shipped UN WPP 2024 estimate for China (1 July 2017) when the base table is
+      one of those;
+    * for any other year of the run, or a scenario whose base population is no shipped table (a
+      city), the scenario's own projection on its central path (every uncertain parameter at its
+      central value, no shocks: :mod:`simulator.population_path`), re-run from the scenario the
+      result stores (default for a city: its first and last year). A year outside the run raises
       :class:`PlotInputError`.
 
     The first year is drawn as bars, the second as an outline; the legend gives each year's
@@ -133,28 +136,30 @@ def pyramid(ds: xr.Dataset, years=None, *, population_by_age=None, scenario=None
     else:
         from ..data import load_profile_table
         table, base_year = _base_population_table(ds)
-        if table is None:
-            raise PlotInputError("the scenario's base population is not a shipped table, and a results file holds "
-                                 "population totals only: pass population_by_age=... to draw a pyramid")
         shipped = _shipped_population_years()
-        comparable = table in shipped.values()
+        comparable = table is not None and table in shipped.values()
+        run_years = _years(ds["old_age_dependency"])
         if years is None:
             others = [y for y in shipped if y != base_year] if comparable else []
-            years = (min(others), base_year) if others else (base_year,)
-        arrays = {}
-        for y in years:
-            y = int(y)
-            if y == base_year:
-                arrays[y] = load_profile_table(table)
-            elif comparable and y in shipped:
-                arrays[y] = load_profile_table(shipped[y])
+            if table is not None:
+                years = (min(others), base_year) if others else (base_year,)
             else:
-                choices = sorted(set(shipped) | {base_year}) if comparable else [base_year]
-                raise PlotInputError(
-                    f"no population by age for {y}: a results file holds population totals only, and the shipped "
-                    f"estimates cover {', '.join(map(str, choices))}; for other years pass population_by_age=... "
-                    "to simulator.plots.pyramid")
-        source = L("pyr.source_wpp")
+                years = (int(run_years[0]), int(run_years[-1])) if len(run_years) > 1 else (int(run_years[0]),)
+        years = [int(y) for y in years]
+
+        def is_observed(y):
+            return table is not None and (y == base_year or (comparable and y in shipped))
+        projected = [y for y in years if not is_observed(y)]
+        if projected:
+            # a projected year, or a base population that is no shipped table: the scenario's own
+            # central path (simulator.population_path), projected again from the result's scenario
+            from ..population_path import projected_population
+            found = projected_population(ds, projected)
+        else:
+            found = {}
+        arrays = {y: found[y] if y in found else load_profile_table(table if y == base_year else shipped[y]) for y in years}
+        labels = ([L("pyr.source_wpp")] if len(projected) < len(years) else []) + ([L("pyr.source_projected")] if projected else [])
+        source = "; ".join(labels)
     if not 1 <= len(arrays) <= 2:
         raise PlotInputError(f"a pyramid shows one or two years, {len(arrays)} were asked for")
     ys = list(arrays)
