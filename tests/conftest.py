@@ -42,3 +42,7 @@ def rel_close(a, b, rtol=1e-9):
     err = np.abs(a - b) / scale
     err[both_nan] = 0.0
     return np.nanmax(err) <= rtol and not np.any(np.isnan(a) ^ np.isnan(b)), float(np.nanmax(err))
+
+
+# tests/acceptance/*.yaml: acceptance cases collected as tests (docs/howto/acceptance-cases.md)
+from .acceptance_plugin import pytest_collect_file  # noqa: E402,F401
