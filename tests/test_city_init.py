@@ -107,3 +107,36 @@ def test_an_existing_file_is_kept_without_force(city, tmp_path):
     assert path.read_text().startswith("# X")
     res = CliRunner().invoke(cli, ["init", str(tmp_path / "c.txt"), "--region", "X", "--population", "2e6"])
     assert res.exit_code == 2 and ".yaml" in res.output
+
+
+def test_a_city_with_its_own_history_is_back_tested(city, tmp_path):
+    """The back-test of a city runs on the city's reported.history, and the baseline's reported.fitted
+    (what was fitted to the national figures) does not mark the city's rows as fitted. The history
+    here is the national one times the city's share (a test fixture, not Qingdao's accounts), so the
+    errors are close to the national back-test's."""
+    import json
+
+    from simulator.backtest import backtest
+    from simulator.backtest.history import national_history
+
+    nat = float(simulator.load_scenario("baseline").scenario.population.base.values.sum())
+    k = 10370000 / nat
+
+    def scale(node):
+        if isinstance(node, dict) and "value" in node:
+            return {"value": node["value"] * k, "source": "test fixture: national x the city's share"}
+        return {key: scale(v) for key, v in node.items()} if isinstance(node, dict) else node
+
+    hist = {str(y): scale(v) for y, v in national_history().to_mapping().items() if 2021 <= y <= 2024}
+    text = city.read_text(encoding="utf-8").replace("  # history:", "  history: " + json.dumps(hist) + "\n  # history:", 1)
+    path = tmp_path / "with_history.yaml"
+    path.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bt = backtest(str(path), starts=[2022])
+    rows = {(r["year"], r["fund"], r["measure"]): r for r in bt.rows if r["start"] == 2022}
+    assert not rows[(2023, "employee_pooled", "expenditure")]["fitted"]  # the baseline's @2023 entry is national
+    assert abs(rows[(2024, "resident", "income")]["relative_error"]) < 0.05
+    res = CliRunner().invoke(cli, ["backtest", str(path), "--start", "2023", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["rows"]

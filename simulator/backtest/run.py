@@ -248,7 +248,7 @@ def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int =
                                 + (f"; start years the history supports: {', '.join(map(str, ok))}" if ok else ""))
     runs = {S: _run_start(ctx, S, end, feed_members=feed_members, threads=threads) for S in starts}
     rows = []
-    fitted_to = dict(ctx.scn.reported.fitted)
+    fitted_to = _fitted_to(ctx)
     for S in starts:
         ds = runs[S].results
         for y, fund, measure, rep, basis, source in comparisons(ctx.history, S, end):
@@ -284,3 +284,17 @@ def backtest(scenario=None, starts=None, end: int | None = None, *, paths: int =
         common.insert(0, "history: the national data (simulator.backtest.national_history; NHSA bulletins, quick reports and 医保数智库 series, "
                          "recalled figures left out, derivations flagged in each row's basis)")
     return Backtest(ctx.scn.name, starts, end, paths, int(seed), rows, runs, ctx.history, ctx.national, common, omitted, feed_members)
+
+
+def _fitted_to(ctx) -> dict:
+    """``reported.fitted`` as it applies to this back-test's history: on the national history all of
+    it; on a scenario's own history (a city) only what the scenario's own files write, since the
+    baseline's entries say what was fitted to the national figures, not to the city's."""
+    fitted = dict(ctx.scn.reported.fitted)
+    if ctx.national:
+        return fitted
+    from ..scenario import load_scenario
+    baseline_file = load_scenario("baseline").locations.get(("name",), (None,))[0]
+    return {k: v for k, v in fitted.items()
+            if (ctx.loaded.locations.get(("reported", "fitted", k)) or (None,))[0] != baseline_file}
+
