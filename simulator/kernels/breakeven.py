@@ -25,8 +25,7 @@ def breakeven_rate(par, base_emp, relief, employee, flex, retiree, credits_fixed
 
 
 N_BRACKET_DOUBLINGS = 60
-N_BISECTIONS = 80
-#: Brent's steps at most (it needs about 8 here; bisection alone would need at most 80)
+#: Brent's steps at most (it needs about 8 here; halving to the last bit would need about 55)
 N_ROOT_STEPS = 200
 
 
@@ -101,8 +100,9 @@ def breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, inp_np, inp_pd, out_
         return np.nan
     # Brent's method on the bracket [lo, hi] (gap(lo) <= 0 < gap(hi)): inverse quadratic and
     # secant steps where they stay inside it, bisection where they would not; about 8 evaluations
-    # of the gap instead of the 50-odd halvings to the last bit (the reference bisects, the tests
-    # compare the two)
+    # of the gap instead of the 50-odd halvings to the last bit (the reference takes the same steps
+    # on all paths at once: where the gap changes sign more than once in the bracket, the root found
+    # depends on the steps)
     a, fa = lo, f_lo
     b, fb = hi, f_hi
     c, fc = a, fa

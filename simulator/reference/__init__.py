@@ -36,7 +36,7 @@ prescribes (t = 0 is the calibrated base year, shifts of uncertain parameters ac
 
 from __future__ import annotations
 
-from .breakeven import N_BISECTIONS, N_BRACKET_DOUBLINGS, breakeven_premium, resident_gap
+from .breakeven import N_BRACKET_DOUBLINGS, N_ROOT_STEPS, breakeven_premium, resident_gap
 from .expenditure import demand_response
 from .parameters import indexed_parameters
 from .population import migrate
@@ -49,4 +49,4 @@ _migrate = migrate
 _breakeven_premium = breakeven_premium
 
 __all__ = ["project", "resident_gap", "breakeven_premium", "demand_response", "budget_payment",
-           "indexed_parameters", "migrate", "N_BISECTIONS", "N_BRACKET_DOUBLINGS"]
+           "indexed_parameters", "migrate", "N_ROOT_STEPS", "N_BRACKET_DOUBLINGS"]

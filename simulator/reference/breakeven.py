@@ -22,7 +22,9 @@ def breakeven_rate(par, base_emp, relief, employee, flex, retiree, credits_fixed
 
 
 N_BRACKET_DOUBLINGS = 60
-N_BISECTIONS = 80
+#: Brent's steps at most (as the kernel)
+N_ROOT_STEPS = 200
+EPS = 2.220446049250313e-16
 
 
 def resident_gap(Pi, par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mult, recov):
@@ -57,7 +59,9 @@ def breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mu
 
     Without an enrolment response, expenditure does not depend on the premium and income is
     linear in X = Pi + Ps (piecewise where the subsidy cap binds): a closed form. Otherwise a
-    bracket by doubling, then bisection.
+    bracket by doubling, then Brent's method (:func:`_brent`), step for step as the kernel takes
+    it: where the gap changes sign more than once in the bracket (extreme paths), the root found
+    depends on the steps, and the kernel and the reference must find the same one.
     """
     args = (par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mult, recov)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -78,14 +82,54 @@ def breakeven_premium(par, flags, t, Y, psi0, enrol, n_res, parts, theta, epi_mu
         if not grow.any():
             break
         hi = np.where(grow, hi * 2.0, hi)
-    ok = (n_res > 0) & (resident_gap(hi, *args) > 0) & ~(resident_gap(lo, *args) > 0)
-    for _ in range(N_BISECTIONS):
-        mid = (lo + hi) / 2
-        up = resident_gap(mid, *args) > 0
-        new_hi = np.where(up, mid, hi)
-        new_lo = np.where(up, lo, mid)
-        if np.array_equal(new_hi, hi, equal_nan=True) and np.array_equal(new_lo, lo, equal_nan=True):
-            break  # every path at a fixed point of the step: the remaining bisections change nothing
-        hi, lo = new_hi, new_lo
-    bisected = np.where(ok, (lo + hi) / 2, np.nan)
-    return np.where(par[:, L.ENROL_ELAST] == 0.0, closed, bisected)
+    f_hi = resident_gap(hi, *args)
+    f_lo = resident_gap(lo, *args)
+    ok = (n_res > 0) & (f_hi > 0) & ~(f_lo > 0)
+    root = _brent(lambda x: resident_gap(x, *args), lo, f_lo, hi, f_hi, ok)
+    solved = np.where(ok, root, np.nan)
+    return np.where(par[:, L.ENROL_ELAST] == 0.0, closed, solved)
+
+
+def _brent(f, lo, f_lo, hi, f_hi, active):
+    """Brent's method on every path at once (a root of ``f`` in ``[lo, hi]`` where ``active``),
+    the kernel's steps (:func:`simulator.kernels.breakeven.breakeven_premium`) with masks: each
+    path stops where the kernel's loop would return."""
+    a, fa = lo.astype(float).copy(), f_lo.copy()
+    b, fb = hi.astype(float).copy(), f_hi.copy()
+    c, fc = a.copy(), fa.copy()
+    d = b - a
+    e = d.copy()
+    live = active.copy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(N_ROOT_STEPS):
+            if not live.any():
+                break
+            reset = live & ((fb > 0) == (fc > 0))
+            c, fc = np.where(reset, a, c), np.where(reset, fa, fc)
+            d = np.where(reset, b - a, d)
+            e = np.where(reset, d, e)
+            swap = live & (np.abs(fc) < np.abs(fb))
+            a, fa, b, fb, c, fc = (np.where(swap, b, a), np.where(swap, fb, fa), np.where(swap, c, b), np.where(swap, fc, fb),
+                                   np.where(swap, b, c), np.where(swap, fb, fc))
+            tol = 2.0 * EPS * np.abs(b) + 1e-300
+            m = 0.5 * (c - b)
+            live = live & ~((np.abs(m) <= tol) | (fb == 0.0))
+            if not live.any():
+                break
+            interp = (np.abs(e) >= tol) & (np.abs(fa) > np.abs(fb))
+            s_ = fb / fa
+            secant = a == c
+            q1, r1 = fa / fc, fb / fc
+            p_ = np.where(secant, 2.0 * m * s_, s_ * (2.0 * m * q1 * (q1 - r1) - (b - a) * (r1 - 1.0)))
+            q_ = np.where(secant, 1.0 - s_, (q1 - 1.0) * (r1 - 1.0) * (s_ - 1.0))
+            q_ = np.where(p_ > 0, -q_, q_)
+            p_ = np.abs(p_)
+            take = interp & (2.0 * p_ < np.minimum(3.0 * m * q_ - np.abs(tol * q_), np.abs(e * q_)))
+            e = np.where(live, np.where(take, d, m), e)
+            d = np.where(live, np.where(take, p_ / q_, m), d)
+            a, fa = np.where(live, b, a), np.where(live, fb, fa)
+            step = np.where(np.abs(d) > tol, d, np.where(m > 0, tol, -tol))
+            b = np.where(live, b + step, b)
+            fb = np.where(live, f(b), fb)
+    return b
+
