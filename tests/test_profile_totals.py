@@ -83,3 +83,22 @@ def test_a_scenario_with_population_by_band_loads_and_names_the_key_on_error():
 def test_band_counts_without_a_sex_split_are_refused():
     with pytest.raises(ValueError, match="need 'male' and 'female'"):
         parse_profile({"value": {"0-49": 10.0, "50-100": 1.0}, "interpolation": "totals"})
+
+
+def test_broad_bands_take_the_shape_of_a_reference_population_within_each_band():
+    """A yearbook with only 0-14, 15-59 and 60+: each band keeps the city's total, and inside it
+    the ages follow the national table's shape (by sex)."""
+    male = {"0-14": 790900.0, "15-59": 3300464.0, "60+": 1040870.0}
+    female = {"0-14": 761197.0, "15-59": 3176512.0, "60+": 1001779.0}
+    p = parse_profile({"value": {"male": male, "female": female}, "interpolation": "totals",
+                       "shape": {"table": "china_population_2024"}, "source": "test"})
+    national = parse_profile({"table": "china_population_2024"}).values
+    for j, counts in enumerate((male, female)):
+        for (lo, hi), key in (((0, 14), "0-14"), ((15, 59), "15-59"), ((60, 100), "60+")):
+            got = p.values[lo:hi + 1, j]
+            assert got.sum() == pytest.approx(counts[key])
+            np.testing.assert_allclose(got / got.sum(), national[lo:hi + 1, j] / national[lo:hi + 1, j].sum(), rtol=1e-12)
+    with pytest.raises(ValueError, match="'shape' spreads band counts"):
+        parse_profile({"value": {"0-49": 1.0, "50-100": 2.0}, "shape": {"table": "china_population_2024"}})
+    with pytest.raises(ValueError, match="'shape' must be non-negative"):
+        parse_profile({"value": {"male": male, "female": female}, "interpolation": "totals", "shape": -1.0})

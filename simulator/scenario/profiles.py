@@ -14,6 +14,10 @@ An *age profile* may be written as
   interpolation: totals}`` spreads each band over its single ages by a monotone cubic (PCHIP)
   through the cumulative count at the band edges, so every band keeps its total exactly and no
   age gets a negative count (:func:`spread_band_totals`)
+* band counts spread in proportion to a reference population within each band instead, with
+  ``shape:`` (a profile, e.g. ``{table: china_population_2024}``): for a yearbook that gives only
+  broad bands (0-14, 15-59, 60+), the national single-age shape inside each of the city's bands
+  (:func:`spread_by_shape`)
 * any profile scaled to a total over ages and sexes with ``total:`` (e.g. the national age-sex
   structure of a shipped table scaled to a city's population: ``{table: china_population_2024,
   column: population, total: 9460000}``; say so in ``source:``)
@@ -34,7 +38,7 @@ from .distributions import META_KEYS, _number, suggest
 
 N_AGES = 101
 SEXES = ("male", "female")
-PROFILE_KEYS = {"value", "interpolation", "table", "column", "total"} | META_KEYS
+PROFILE_KEYS = {"value", "interpolation", "table", "column", "total", "shape"} | META_KEYS
 INTERPOLATIONS = ("linear", "step", "totals")
 
 
@@ -62,7 +66,7 @@ class Profile:
 _BAND = re.compile(r"^\s*(\d{1,3})\s*(?:-\s*(\d{1,3}|\+)?)?\s*(\+)?\s*$")
 
 
-def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
+def _parse_bands(raw: dict, interpolation: str, shape=None) -> np.ndarray:
     bands = []
     for k, v in raw.items():
         if isinstance(k, bool):
@@ -98,6 +102,8 @@ def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
         for lo, hi, v in bands:
             if v < 0:
                 raise ValueError(f"the count for ages {lo}-{hi} is negative ({v:g}): band totals are counts")
+        if shape is not None:
+            return spread_by_shape([(lo, hi) for lo, hi, _ in bands], [v for _, _, v in bands], shape)
         return spread_band_totals([(lo, hi) for lo, hi, _ in bands], [v for _, _, v in bands])
     if interpolation == "step" or len(bands) == 1:
         out = np.empty(N_AGES)
@@ -109,7 +115,7 @@ def _parse_bands(raw: dict, interpolation: str) -> np.ndarray:
     return np.interp(ages, mids, vals)
 
 
-def parse_profile(raw, tables=None, _nested=False) -> Profile:
+def parse_profile(raw, tables=None, _nested=False, _shape=None) -> Profile:
     """Parse an age profile into values (101 ages x 2 sexes).  ``tables`` loads shipped tables."""
     if isinstance(raw, Profile):
         return raw
@@ -128,6 +134,16 @@ def parse_profile(raw, tables=None, _nested=False) -> Profile:
         interpolation = raw.get("interpolation", "linear")
         if interpolation not in INTERPOLATIONS:
             raise ValueError("interpolation must be 'linear', 'step' or 'totals' (band counts spread to single ages)")
+        if "shape" in raw:
+            if interpolation != "totals":
+                raise ValueError("'shape' spreads band counts (interpolation: totals) in proportion to it; "
+                                 f"this profile's interpolation is '{interpolation}'")
+            shape_vals = parse_profile(raw["shape"], tables).values
+            if not (np.isfinite(shape_vals).all() and (shape_vals >= 0).all()):
+                raise ValueError("'shape' must be non-negative at every age (a population by age, e.g. a shipped table)")
+            rest = {k: v for k, v in raw.items() if k != "shape"}
+            inner = parse_profile(rest, tables, _nested, _shape=shape_vals)
+            return Profile(inner.values, inner.source, inner.table, raw)
         if "total" in raw:
             total = raw["total"]
             if isinstance(total, bool) or not isinstance(total, (int, float)) or not np.isfinite(total) or total <= 0:
@@ -162,7 +178,8 @@ def parse_profile(raw, tables=None, _nested=False) -> Profile:
             cols = []
             for s in SEXES:
                 sub = parse_profile(body[s] if not isinstance(body[s], dict) or "value" in body[s] or "table" in body[s]
-                                    else {"value": body[s], "interpolation": interpolation}, tables, _nested=True)
+                                    else {"value": body[s], "interpolation": interpolation}, tables, _nested=True,
+                                    _shape=None if _shape is None else _shape[:, SEXES.index(s)] if _shape.ndim == 2 else _shape)
                 cols.append(sub.values[:, SEXES.index(s)] if sub.table else sub.values[:, 0])
             return Profile(np.stack(cols, axis=1), source, None, raw)
         if any(k in SEXES for k in body):
@@ -171,7 +188,7 @@ def parse_profile(raw, tables=None, _nested=False) -> Profile:
         if interpolation == "totals" and not _nested:
             raise ValueError("band counts (interpolation: totals) need 'male' and 'female': the same counts for both "
                              "would double them; for counts of both sexes together scale a table with 'total:'")
-        arr = _parse_bands(body, interpolation)
+        arr = _parse_bands(body, interpolation, None if _shape is None else _shape if _shape.ndim == 1 else None)
         return Profile(np.stack([arr, arr], axis=1), source, None, raw)
     raise ValueError(f"expected an age profile (number, {{band: value}}, {{male: ..., female: ...}} or {{table: ...}}), got {type(body).__name__} {excerpt(body)}")
 
@@ -192,3 +209,17 @@ def spread_band_totals(bands, totals) -> np.ndarray:
     # exact at the band edges (the interpolant passes through them; this removes the rounding)
     at[edges.astype(int)] = cumulative
     return np.maximum(np.diff(at), 0.0)
+
+
+def spread_by_shape(bands, totals, shape) -> np.ndarray:
+    """Single-age counts 0..100 from counts by age band, each band's total spread over its ages in
+    proportion to ``shape`` (101 values, e.g. the national population of one sex): the bands'
+    totals are the region's, the shape within each band the reference population's. A band where
+    the shape is zero is spread evenly."""
+    shape = np.asarray(shape, dtype=float)
+    out = np.empty(N_AGES)
+    for (lo, hi), total in zip(bands, totals):
+        w = shape[lo:hi + 1]
+        out[lo:hi + 1] = total * (w / w.sum() if w.sum() > 0 else np.full(hi - lo + 1, 1.0 / (hi - lo + 1)))
+    return out
+
