@@ -24,7 +24,7 @@ MODEL_PAGES = ("population", "membership", "economy", "income", "expenditure", "
 PAGES = (["index.html", "model/index.html", "model/calibration.html", "model/departures.html",
           "reference/scenario.html", "reference/assumptions.html", "reference/variables.html",
           "reference/api.html", "reference/cli.html",
-          "howto/index.html", "howto/run-scenario.html", "howto/policy-variant.html", "howto/read-results.html",
+          "howto/index.html", "howto/run-scenario.html", "howto/policy-variant.html", "howto/city.html", "howto/read-results.html",
           "howto/sweeps.html", "howto/reproduce.html", "howto/acceptance-cases.html", "notebooks/index.html"]
          + [f"notebooks/{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
          + [f"model/{p}.html" for p in MODEL_PAGES])
