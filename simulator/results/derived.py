@@ -12,7 +12,10 @@ import numpy as np
 import xarray as xr
 
 from .. import layout as L
+from .._lazy_dask import install as _lazy_dask
 from .variables import CORE, FUNDS, LINES, MAY_BE_NAN, SCHEMES, VARIABLES
+
+_lazy_dask()  # a Dataset made here does not import dask (0.2 s)
 
 _SCALARS = {  # dataset name -> kernel output index
     "maternity": L.O_MATERNITY, "critical_illness_premiums": L.O_CII, "long_term_care": L.O_LTC,
@@ -56,23 +59,34 @@ def select_variables(variables="all") -> tuple:
     return names
 
 
+_COORD_ATTRS = {
+    "year": {"units": "calendar year",
+             "long_name": "calendar year (mid-year stocks, flows during the year, balances at year end)"},
+    "path": {"long_name": "Monte Carlo path index (draws depend only on seed and this index)"},
+    "fund": {"long_name": "fund: employee_pooled (the employee scheme's pooled fund), employee_accounts "
+                          "(its individual accounts), resident (the resident scheme's fund)"},
+    "scheme": {"long_name": "scheme: employee (employee basic medical insurance), resident (resident "
+                            "basic medical insurance)"},
+    "line": {"long_name": "service line of medical expenditure"},
+}
+
+
 def assemble(data: dict, years, path_ids, attrs: dict) -> xr.Dataset:
-    """A Dataset from arrays of declared variables (checked for units and long names)."""
-    coords = {"path": np.asarray(path_ids, dtype=np.int64), "year": np.asarray(years), "fund": list(FUNDS),
+    """A Dataset from arrays of declared variables (checked for units and long names).
+
+    The coordinates with their attributes, then every variable in one update (assigning them one
+    by one cost 0.1 s of a plain run)."""
+    values = {"path": np.asarray(path_ids, dtype=np.int64), "year": np.asarray(years), "fund": list(FUNDS),
               "scheme": list(SCHEMES), "line": list(LINES)}
-    ds = xr.Dataset(coords=coords, attrs=dict(attrs))
+    coords = {name: (name, v, dict(_COORD_ATTRS[name])) for name, v in values.items()}
+    data_vars = {}
     for name, arr in data.items():
         var = VARIABLES[name]
-        ds[name] = (var.dims, arr, {"units": var.units, "long_name": var.long_name, "computed_in": var.computed_in})
-    missing = [n for n in ds.data_vars if not {"units", "long_name"} <= set(ds[n].attrs)]
+        data_vars[name] = (var.dims, arr, {"units": var.units, "long_name": var.long_name, "computed_in": var.computed_in})
+    missing = [n for n, v in data_vars.items() if not {"units", "long_name"} <= set(v[2])]
     assert not missing, f"variables without units/long_name: {missing}"
-    ds["year"].attrs.update(units="calendar year", long_name="calendar year (mid-year stocks, flows during the year, balances at year end)")
-    ds["path"].attrs.update(long_name="Monte Carlo path index (draws depend only on seed and this index)")
-    ds["fund"].attrs.update(long_name="fund: employee_pooled (the employee scheme's pooled fund), employee_accounts "
-                                      "(its individual accounts), resident (the resident scheme's fund)")
-    ds["scheme"].attrs.update(long_name="scheme: employee (employee basic medical insurance), resident (resident "
-                                        "basic medical insurance)")
-    ds["line"].attrs.update(long_name="service line of medical expenditure")
+    ds = xr.Dataset(coords=coords, attrs=dict(attrs))
+    ds.update(data_vars)  # after the coordinates, so that files list the variables in the same order
     return ds
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import pickle
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import MAX_PROBLEMS_SHOWN, ScenarioError, excerpt
+from . import disk_cache
 from .keypaths import _canonical, _dotted, _kind, _locate, _schema_node, _valid_keys
 from .overrides import _apply_override
 from .resolve import STACK_SEPARATOR, _resolve, _resolve_stack, _Source, _stack_elements, _stack_label, _top_source
@@ -84,6 +86,21 @@ def _validation_problems(err: ValidationError, locs: dict, top_label: str) -> tu
 # ----------------------------------------------------------------------------- entry point
 
 
+def _dump(data) -> str:
+    """:func:`dump_yaml` of the resolved data, from the on-disk memo when this very data (the
+    pickle records every type, value and key order) was dumped before (:mod:`.disk_cache`)."""
+    try:
+        k = disk_cache.key("dump", pickle.dumps(data, protocol=4))
+    except Exception:  # not picklable: dumped as always
+        return dump_yaml(data)
+    text = disk_cache.get(k)
+    if isinstance(text, str):
+        return text
+    text = dump_yaml(data)
+    disk_cache.put(k, text)
+    return text
+
+
 def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario:
     """Load, resolve and validate a scenario.
 
@@ -151,7 +168,7 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
     except (ValueError, TypeError, KeyError, IndexError) as e:  # a validator that failed outside pydantic
         raise ScenarioError([(None, f"{type(e).__name__}: {excerpt(str(e), 200)}", None, src.label)], src.label) from None
     data = _canonical(data)
-    text = dump_yaml(data)
+    text = _dump(data)
     return LoadedScenario(scenario=scenario, data=data, origin=src.origin, text=text,
                           hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), chain=chain,
                           locations=dict(locs), stack=tuple(stack))

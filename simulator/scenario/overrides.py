@@ -6,6 +6,7 @@ replaced whole gets ``source: "command-line override (--set key.path)"``."""
 from __future__ import annotations
 
 import copy
+import re
 
 from ..errors import ScenarioError, excerpt
 from .keypaths import _did_you_mean, _dotted, _field_node, _kind, _split_key_path
@@ -24,7 +25,14 @@ def _override_error(path_text, msg) -> ScenarioError:
     return ScenarioError([(path_text or None, msg, None, OVERRIDE_FILE)], OVERRIDE_FILE)
 
 
+#: a plain decimal integer (``--paths 1000`` becomes ``simulation.paths=1000``), which YAML 1.2
+#: reads as that int: taken as it is, without importing ruamel.yaml
+_PLAIN_INT = re.compile(r"(?:0|[1-9][0-9]{0,18})")
+
+
 def _parse_flow_value(text: str, path_text: str, tokens=()):
+    if _PLAIN_INT.fullmatch(text):
+        return _plain(int(text), tuple(tokens), OVERRIDE_FILE, {}, None)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ScenarioError, excerpt
+from . import disk_cache
 from .keypaths import _child_node, _did_you_mean, _kind, _shape
 from .result import LoadedScenario
 from .schema import Scenario
@@ -138,6 +139,11 @@ def _read_source(src: _Source) -> tuple[dict, dict]:
     hit = _PARSED.get(key)
     if hit is not None:
         return copy.deepcopy(hit)
+    disk_key = disk_cache.key("parse", key[0].encode("utf-8", "surrogateescape"), key[1])
+    out = disk_cache.get(disk_key)
+    if isinstance(out, tuple) and len(out) == 2:  # parsed by an earlier process
+        _remember(key, out)
+        return out
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -152,10 +158,15 @@ def _read_source(src: _Source) -> tuple[dict, dict]:
                                     f"got {_shape(doc)}", None, src.label)], src.label)
     _looks_like_scenario(doc, src.label)
     out = (_plain(doc, (), src.label, locs, 1), locs)
+    disk_cache.put(disk_key, out)
+    _remember(key, out)
+    return out
+
+
+def _remember(key, out) -> None:
     if len(_PARSED) >= 32:
         _PARSED.pop(next(iter(_PARSED)))
     _PARSED[key] = copy.deepcopy(out)
-    return out
 
 
 #: parsed files by (label, content digest): a sweep that reloads a scenario parses it once

@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 from ..errors import MAX_PROBLEMS_SHOWN, ScenarioError, excerpt
@@ -228,8 +229,23 @@ def _tag_of(node) -> str | None:
     return value or None
 
 
-def _plain_key(k, label, line, path=()):
+class _NoSuchType:
+    """Stands for ruamel.yaml's classes while it is not imported (then nothing is one of them)."""
+
+
+def _ruamel_types() -> tuple:
+    """ruamel.yaml's ``(TaggedScalar, ScalarBoolean)``, without importing it for a dict source or a
+    cached parse (a value can only be of a ruamel class once ruamel.yaml is loaded)."""
+    if "ruamel.yaml" not in sys.modules:
+        return _NoSuchType, _NoSuchType
+    from ruamel.yaml.comments import TaggedScalar
     from ruamel.yaml.scalarbool import ScalarBoolean
+
+    return TaggedScalar, ScalarBoolean
+
+
+def _plain_key(k, label, line, path=()):
+    ScalarBoolean = _ruamel_types()[1]
 
     if isinstance(k, (bool, ScalarBoolean)):
         return bool(k)
@@ -263,8 +279,7 @@ def _plain(node, path: tuple, label: str, locs: dict, line, walk: _Walk | None =
 
     At most :data:`MAX_NODES` values (an alias counts its whole value each time it is used) and
     :data:`MAX_DEPTH` levels: a YAML alias bomb or a recursive alias stops with a message."""
-    from ruamel.yaml.comments import TaggedScalar
-    from ruamel.yaml.scalarbool import ScalarBoolean
+    TaggedScalar, ScalarBoolean = _ruamel_types()
 
     if walk is None:
         walk = _Walk()
