@@ -81,6 +81,9 @@ def _step_cases():
     par = np.empty(inp.sched.shape[0])
     PA.year_parameters(inp.sched, inp.shift, inp.lo, inp.hi, 0, 3, True, par)
     seed, path = inp.seed, 1
+    from simulator.kernels import rng as RNG
+    keys = np.empty(inp.streams.shape[0], dtype=np.uint64)  # the path's stream keys, as project_path makes them
+    RNG.path_keys(seed, inp.streams, path, keys)
     N, h = inp.pop0.copy(), np.exp(-inp.m0 / 2)  # h = exp(-m/2), the half-year survival
     A, F, Rt, Rs = N * 0.3, N * 0.05, inp.rt0.copy(), N * 0.5
     members = np.stack([A, F, Rt, Rs]).reshape(4, NC)
@@ -95,13 +98,13 @@ def _step_cases():
         "parameters.indexed_parameters": (PA.indexed_parameters, (inp.index_rows, inp.index_plus, np.ones(inp.index_rows.shape[0]),
                                                                   inp.sched, inp.shift, inp.lo, inp.hi, 0, 3, w, y, cm, par.copy())),
         "economy.drivers_at_mean": (EC.drivers_at_mean, (par, a4(), a4(), a4())),
-        "economy.driver_shocks": (EC.driver_shocks, (seed, inp.streams, path, 3, a4())),
+        "economy.driver_shocks": (EC.driver_shocks, (keys, 3, a4())),
         "economy.cost_bend": (EC.cost_bend, (0.05, 0.2, 0.04)),
         "economy.drivers_ar1": (EC.drivers_ar1, (par, inp.chol, np.full(4, 0.3), 1.0, a4(), np.full(4, 0.03), np.full(4, 0.03))),
         "economy.price_levels": (EC.price_levels, (w, y, cm, np.full(4, 0.03))),
-        "economy.epidemic_draw": (EC.epidemic_draw, (seed, inp.streams[L.S_EPIDEMIC], path, 3, 0.1)),
+        "economy.epidemic_draw": (EC.epidemic_draw, (keys[L.S_EPIDEMIC], 3, 0.1)),
         "economy.cost_to_wage_share": (EC.cost_to_wage_share, (0.04, cm, 1.2e5, w)),
-        "population.mortality_index": (PO.mortality_index, (3.0, 0.5, seed, inp.streams[L.S_MORTALITY], path, 3)),
+        "population.mortality_index": (PO.mortality_index, (3.0, 0.5, keys[L.S_MORTALITY], 3)),
         "population.mortality_rates": (PO.mortality_rates, (inp.m0, inp.ri, 3.0, arr())),
         "population.survival_factors": (PO.survival_factors, (h, arr())),
         "population.survive": (PO.survive, (N, np.full(2, 4e6), h, h, arr())),
@@ -115,7 +118,7 @@ def _step_cases():
                                                             inp.flex_rel, 1.0, 0.2, 0.8, 0.8, 0.5, 3, arr(), arr(), Rt.copy())),
         "membership.enrolment_factor": (ME.enrolment_factor, (420.0, y, 0.009, 0.1)),
         "membership.residents": (ME.residents, (N, inp.tau, A, F, Rt, 1.0, arr())),
-        "expenditure.disease_indices": (EX.disease_indices, (seed, inp.streams, path, 3, par, np.ones(D), np.ones(D))),
+        "expenditure.disease_indices": (EX.disease_indices, (keys, 3, par, np.ones(D), np.ones(D))),
         "expenditure.demand_response": (EX.demand_response, (0.7, 0.6, 0.2)),
         "expenditure.disease_multiplier": (EX.disease_multiplier, (inp.wdis.reshape(D, 3, NC), 0, np.full(D, 1.05),
                                                                   inp.perdiem, np.empty(NC), np.empty(NC))),

@@ -33,6 +33,14 @@ P = 5
 NA, NS = L.N_AGES, L.N_SEXES
 
 
+def _keys(inp, path):
+    """The kernel's stream keys of one path (each stream's hash of seed and path, made once)."""
+    from simulator.kernels import rng as kRNG
+    keys = np.empty(inp.streams.shape[0], dtype=np.uint64)
+    kRNG.path_keys(inp.seed, inp.streams, int(path), keys)
+    return keys
+
+
 def close(a, b, rtol=1e-9):
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -129,7 +137,7 @@ def test_economy_steps(case):
         kx, klx, klmu, kz = np.empty(4), np.empty(4), np.empty(4), np.empty(4)
         kEC.drivers_at_mean(par[p], kx, klx, klmu)
         close(kx, x[p]), close(klx, lx[p]), close(klmu, lmu[p])
-        kEC.driver_shocks(inp.seed, inp.streams, int(case["paths"][p]), 3, kz)
+        kEC.driver_shocks(_keys(inp, case["paths"][p]), 3, kz)
         close(kz, z[p])
         close(kEC.cost_bend(S_prev[p], smax[p], 0.1), bend[p])
         klx, klmu = lx1[p].copy(), lmu[p].copy()
@@ -138,7 +146,7 @@ def test_economy_steps(case):
         close(kEC.price_levels(W[p], Y[p], Cm[p], rlx[p]), [v[p] for v in levels])
         close(kEC.cost_to_wage_share(0.1, Cm[p], 1e5, W[p]), rEC.cost_to_wage_share(0.1, Cm, 1e5, W)[p])
     pr = rng.uniform(0, 1, P)
-    close(per_path(lambda p: kEC.epidemic_draw(inp.seed, inp.streams[L.S_EPIDEMIC], int(case["paths"][p]), 3, pr[p])),
+    close(per_path(lambda p: kEC.epidemic_draw(_keys(inp, case["paths"][p])[L.S_EPIDEMIC], 3, pr[p])),
           rEC.epidemic_draw(inp.seed, inp.streams[L.S_EPIDEMIC], case["paths"], 3, pr))
 
 
@@ -161,8 +169,8 @@ def test_population_steps(case):
     r_sex = rPO.births_by_sex(r_births[2], par[:, L.SRB])
     r_pop = rPO.population_and_deaths(N, h)
     for p in range(P):
-        close(kPO.mortality_index(kappa[p], par[p, L.KAPPA_SD], inp.seed, inp.streams[L.S_MORTALITY],
-                                  int(case["paths"][p]), 3), r_kappa[p])
+        close(kPO.mortality_index(kappa[p], par[p, L.KAPPA_SD], _keys(inp, case["paths"][p])[L.S_MORTALITY], 3),
+              r_kappa[p])
         kh = np.empty((NA, NS))
         kPO.mortality_rates(inp.m0, inp.ri, kappa[p], kh)
         close(kh, r_h[p])
@@ -353,7 +361,7 @@ def test_expenditure_steps(case, t):
     NC = NA * NS
     for p in range(P):
         kl, ki = lam[p].copy(), iota[p].copy()
-        kEX.disease_indices(inp.seed, inp.streams, int(case["paths"][p]), 3, par[p], kl, ki)
+        kEX.disease_indices(_keys(inp, case["paths"][p]), 3, par[p], kl, ki)
         close(kl, r_lam[p]), close(ki, r_iota[p])
         for j in range(3):
             dmc, dmp = np.empty(NC), np.empty(NC)
@@ -564,3 +572,19 @@ def test_enrolment_factor_is_floored_where_the_premium_vanishes():
     assert k_enrol(0.0, 40000.0, 0.01, 0.2) == floor
     assert np.allclose(r_enrol(np.array([0.0, 400.0]), 40000.0, 0.01, 0.2), [floor, 1.0])
     assert k_enrol(400.0, 40000.0, 0.01, 0.2) == 1.0
+
+
+def test_stream_keys_give_the_same_numbers_as_the_full_hash():
+    """rng.uniform_at(path_key(...)) is rng.uniform(...) bit for bit, and both are the reference's."""
+    from simulator import rng as ref_rng
+    from simulator.kernels import rng as kRNG
+    seed, streams = np.uint64(20240101), np.array([7, 11, 2**63 + 5], dtype=np.uint64)
+    for path in (0, 1, 12345, 2**40):
+        keys = np.empty(3, dtype=np.uint64)
+        kRNG.path_keys(seed, streams, path, keys)
+        for i, stream in enumerate(streams):
+            for counter in (0, 1, 77):
+                assert kRNG.uniform_at(keys[i], counter) == kRNG.uniform(seed, stream, path, counter)
+            assert kRNG.normal_at(keys[i], 5) == kRNG.normal(seed, stream, path, 5)
+            assert kRNG.uniform_at(keys[i], 77) == float(ref_rng.uniform(seed, stream, np.int64(path), np.int64(77)))
+

@@ -9,7 +9,7 @@ import math
 
 from .. import layout as L
 from .jit import jit
-from .rng import normal, uniform
+from .rng import normal_at, uniform_at
 
 
 @jit()
@@ -36,10 +36,11 @@ def cost_to_wage_share(S0, Cm, W0, W):
 
 
 @jit()
-def driver_shocks(seed, streams, path_id, t, z):
-    """Independent standard normals of the drivers in year t, one stream each (section 13)."""
+def driver_shocks(keys, t, z):
+    """Independent standard normals of the drivers in year t, one stream each (section 13);
+    ``keys`` the path's stream keys (:func:`simulator.kernels.rng.path_keys`)."""
     for k in range(L.N_DRIVERS):
-        z[k] = normal(seed, streams[L.S_DRIVER + k], path_id, t)
+        z[k] = normal_at(keys[L.S_DRIVER + k], t)
 
 
 @jit()
@@ -68,8 +69,9 @@ def price_levels(W, Y, Cm, lx):
 
 
 @jit()
-def epidemic_draw(seed, stream, path_id, t, probability):
-    """1.0 in an epidemic year (section 5: probability ``pe`` a year, its own stream), else 0.0."""
-    if uniform(seed, stream, path_id, t) < probability:
+def epidemic_draw(key, t, probability):
+    """1.0 in an epidemic year (section 5: probability ``pe`` a year, its own stream, ``key`` the
+    path's key of it), else 0.0."""
+    if uniform_at(key, t) < probability:
         return 1.0
     return 0.0

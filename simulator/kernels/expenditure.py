@@ -10,20 +10,21 @@ from .. import layout as L
 from .jit import jit
 from .parameters import year_parameters
 from .reform import procurement_multiplier
-from .rng import normal
+from .rng import normal_at
 
 NA = L.N_AGES
 NS = L.N_SEXES
 
 
 @jit()
-def disease_indices(seed, streams, path_id, t, par, lam, iota):
+def disease_indices(keys, t, par, lam, iota):
     """Prevalence ``λ`` and intensity ``ι`` of each disease group (section 7), log random walks:
-    ``log λ[t] = log λ[t−1] + μλ + σλ·ελ``, the same for ``ι``, each shock its own stream (index, 1 at t = 0)."""
+    ``log λ[t] = log λ[t−1] + μλ + σλ·ελ``, the same for ``ι``, each shock its own stream (index, 1 at t = 0);
+    ``keys`` the path's stream keys."""
     for d in range(lam.shape[0]):
         r = L.N_FIXED_ROWS + 4 * d
-        e1 = normal(seed, streams[L.S_DISEASE + 2 * d], path_id, t)
-        e2 = normal(seed, streams[L.S_DISEASE + 2 * d + 1], path_id, t)
+        e1 = normal_at(keys[L.S_DISEASE + 2 * d], t)
+        e2 = normal_at(keys[L.S_DISEASE + 2 * d + 1], t)
         lam[d] *= math.exp(par[r + L.DIS_MU_PREV] + par[r + L.DIS_SD_PREV] * e1)
         iota[d] *= math.exp(par[r + L.DIS_MU_INT] + par[r + L.DIS_SD_INT] * e2)
 

@@ -8,16 +8,17 @@ and the deaths follow (``exp(−m) = h²``).
 from .. import layout as L
 from .jit import jit
 from .numerics import EXP_POLY_MAX, exp_cell, exp_poly
-from .rng import normal
+from .rng import normal_at
 
 NA = L.N_AGES
 NS = L.N_SEXES
 
 
 @jit()
-def mortality_index(kappa, kappa_sd, seed, stream, path_id, t):
-    """Lee-Carter index (section 3), in years of improvement: ``κ[t] = κ[t−1] + 1 + σκ·ε[t]``."""
-    return kappa + 1.0 + kappa_sd * normal(seed, stream, path_id, t)
+def mortality_index(kappa, kappa_sd, key, t):
+    """Lee-Carter index (section 3), in years of improvement: ``κ[t] = κ[t−1] + 1 + σκ·ε[t]``
+    (``key`` the path's key of the mortality stream)."""
+    return kappa + 1.0 + kappa_sd * normal_at(key, t)
 
 
 @jit()

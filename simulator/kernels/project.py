@@ -26,6 +26,7 @@ from . import income as IN
 from . import membership as ME
 from . import population as PO
 from . import reform as RF
+from . import rng as RNG
 from . import rules as RU
 from .jit import jit
 from .parameters import indexed_parameters, year_parameters
@@ -58,6 +59,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     Pi_ret, Pi_prev = np.empty((NA, NS)), np.empty((NA, NS))
     dmc, dmp, sums = np.empty((3, NC)), np.empty((3, NC)), np.empty((5, L.N_GROUPS))  # expenditure scratch
     x = np.zeros(L.N_DRIVERS)         # drivers as rates (fraction per year), as reported
+    keys = np.empty(streams.shape[0], dtype=np.uint64)  # each stream's hash for this path, once (rng.path_keys)
+    RNG.path_keys(seed, streams, path_id, keys)
     lx = np.zeros(L.N_DRIVERS)        # log(1 + x): the AR(1) state (specification section 5)
     lmu_prev = np.zeros(L.N_DRIVERS)  # last year's mean of lx, log(1 + mean), bend included
     z = np.zeros(L.N_DRIVERS)
@@ -98,7 +101,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             year_parameters(sched, shift, lo, hi, p, t, True, par_s)
             EC.drivers_at_mean(par_s, x, lx, lmu_prev)
         else:
-            EC.driver_shocks(seed, streams, path_id, t, z)
+            EC.driver_shocks(keys, t, z)
             bend = 1.0
             if flags[L.FLAG_SMAX] != 0:
                 bend = EC.cost_bend(S_prev, par[L.SMAX], base[L.B_S0])
@@ -106,9 +109,9 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             W_prev = W
             W, Y, Cm = EC.price_levels(W, Y, Cm, lx)
             Cpd = RF.grow_payment_indices(par, Cpd, cp)
-            EX.disease_indices(seed, streams, path_id, t, par, lam, iota)
-            kappa = PO.mortality_index(kappa, par[L.KAPPA_SD], seed, streams[L.S_MORTALITY], path_id, t)
-            epi = EC.epidemic_draw(seed, streams[L.S_EPIDEMIC], path_id, t, par[L.EPI_P])
+            EX.disease_indices(keys, t, par, lam, iota)
+            kappa = PO.mortality_index(kappa, par[L.KAPPA_SD], keys[L.S_MORTALITY], t)
+            epi = EC.epidemic_draw(keys[L.S_EPIDEMIC], t, par[L.EPI_P])
         indexed_parameters(index_rows, index_plus, index_at_t0, sched, shift, lo, hi, p, t, W, Y, Cm, par)
 
         # ---- population (section 3)
