@@ -99,7 +99,7 @@ class _PerPath:
 
 def _parse_metric(text: str) -> _PerPath:
     from .results import FUNDS, VARIABLES
-    from .scenario.values import suggest
+    from .errors import suggest
 
     form = ("write VARIABLE[:FUND]:YEAR (a per-path value, e.g. reserve_months:employee_pooled:end) or "
             "EVENT:FUND:YEAR with EVENT exhaustion, deficit or operating_deficit (whether it happened by YEAR)")

@@ -115,7 +115,7 @@ def breakeven(scenario=None, *, lever="employee.employer_rate", target_months=6.
 
     if lever not in L.FIXED_ROW_NAMES:
         numeric = [n for n in L.FIXED_ROW_NAMES if not n.startswith(("policy.", "economy.drivers"))]
-        from .scenario.values import suggest
+        from .errors import suggest
         raise BreakevenError(f"'{lever}' is not a numeric lever{suggest(lever, numeric)}")
     if not 0 < probability < 1:
         raise BreakevenError(f"probability must be in (0, 1), got {probability}")

@@ -8,6 +8,8 @@ a traceback is shown only with ``--traceback``.
 
 from __future__ import annotations
 
+import difflib
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -104,3 +106,14 @@ class NonFiniteResultError(SimulatorError):
     """The projection produced a non-finite value; names the first path, year and variable."""
 
     exit_code = EXIT_FAILURE
+
+
+def suggest(word: str, choices) -> str:
+    """' (did you mean 'x'?)' for the closest valid name, or a list of the valid names."""
+    choices = sorted(str(c) for c in choices)
+    close = difflib.get_close_matches(str(word)[:100], choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    if len(choices) <= 12:
+        return "; valid keys: " + ", ".join(choices)
+    return ""

@@ -61,7 +61,7 @@ def variable_names(variables="all") -> tuple:
         if not names:
             raise OptionError("variables: give at least one output variable (or 'all' or 'core')")
         from .results import VARIABLES
-        from .scenario.values import suggest
+        from .errors import suggest
         unknown = [n for n in names if n not in VARIABLES]
         if unknown:
             raise OptionError(f"variables: unknown output variable(s) {', '.join(unknown)}"

@@ -80,7 +80,7 @@ def data_versions() -> dict:
 
 def table_file(name: str) -> str:
     if name not in TABLES:
-        from simulator.scenario.values import suggest
+        from simulator.errors import suggest
         raise ValueError(f"unknown data table '{name}'{suggest(name, TABLES)}")
     return TABLES[name][0]
 
@@ -97,7 +97,7 @@ def load_profile_table(name: str, column: str | None = None) -> np.ndarray:
         year = y.strip()
     rows = read_rows(fn)
     if column not in rows[0]:
-        from simulator.scenario.values import suggest
+        from simulator.errors import suggest
         raise ValueError(f"table '{name}' has no column '{column}'{suggest(column, rows[0].keys())}")
     out = np.full((N_AGES, 2), np.nan)
     for r in rows:

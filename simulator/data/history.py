@@ -63,7 +63,7 @@ _BENEFIT_UNITS = {"亿元": (1e8, "yuan"), "万人": (1e4, "persons"), "万人�
 
 
 def _suggest(name, names):
-    from simulator.scenario.values import suggest
+    from simulator.errors import suggest
     return suggest(name, names)
 
 

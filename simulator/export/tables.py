@@ -150,7 +150,7 @@ def path_variables(ds: xr.Dataset, variables=None) -> list:
     names = list(dict.fromkeys(variables))
     unknown = [n for n in names if n not in along]
     if unknown:
-        from ..scenario.values import suggest
+        from ..errors import suggest
         raise ExportError(f"--variables: {', '.join(unknown)} not in the results file{suggest(unknown[0], along)}; "
                           f"it holds {', '.join(along)}")
     return names

@@ -54,7 +54,7 @@ def select_variables(variables="all") -> tuple:
     unknown = [n for n in names if n not in VARIABLES]
     if unknown:
         from ..errors import SimulatorError
-        from ..scenario.values import suggest
+        from ..errors import suggest
         raise SimulatorError(f"unknown output variable(s) {', '.join(unknown)}{suggest(unknown[0], VARIABLES)}")
     return names
 

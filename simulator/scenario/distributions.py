@@ -12,13 +12,12 @@ whole mapping (with ``schedule:`` and the metadata) is parsed by
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import excerpt
+from ..errors import excerpt, suggest  # noqa: F401  (suggest re-exported: scenario.values.suggest)
 
 DISTRIBUTIONS = {
     "normal": ("mean", "sd"),
@@ -29,17 +28,6 @@ DISTRIBUTIONS = {
 }
 COST_DIRECTIONS = ("increases_cost", "decreases_cost")
 META_KEYS = {"source", "note", "unit"}
-
-
-def suggest(word: str, choices) -> str:
-    """' (did you mean 'x'?)' for the closest valid name, or a list of the valid names."""
-    choices = sorted(str(c) for c in choices)
-    close = difflib.get_close_matches(str(word)[:100], choices, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    if len(choices) <= 12:
-        return "; valid keys: " + ", ".join(choices)
-    return ""
 
 
 def _number(x, what="value") -> float:

@@ -18,7 +18,7 @@ from .overrides import _apply_override
 from .resolve import STACK_SEPARATOR, _resolve, _resolve_stack, _Source, _stack_elements, _stack_label, _top_source
 from .result import LoadedScenario, dump_yaml
 from .schema import Scenario
-from .values import suggest
+from ..errors import suggest
 from .yaml_read import _too_deep
 
 

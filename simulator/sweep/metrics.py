@@ -65,7 +65,7 @@ def _check_stat(text, tok):
 def parse_metric(text: str) -> Metric:
     """Parse a metric text (the module docstring lists the forms)."""
     from ..results import VARIABLES
-    from ..scenario.values import suggest
+    from ..errors import suggest
 
     if not isinstance(text, str) or not text.strip():
         raise _bad(text, "empty")

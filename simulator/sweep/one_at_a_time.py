@@ -59,7 +59,7 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
     fixed_all = fixed + (f"simulation.paths={P}", f"simulation.seed={S}", f"horizon={H}")
     if m.kind == "breakeven":
         from ..layout import FIXED_ROW_NAMES
-        from ..scenario.values import suggest
+        from ..errors import suggest
         if m.name not in FIXED_ROW_NAMES:
             levers = [n for n in FIXED_ROW_NAMES if not n.startswith(("policy.", "economy.drivers"))]
             raise MetricError(f"metric {m.text!r}: '{m.name}' is not a numeric lever{suggest(m.name, levers)}")

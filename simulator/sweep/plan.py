@@ -236,7 +236,7 @@ def load_sweep_file(path) -> dict:
     from ruamel.yaml.error import YAMLError
 
     from ..scenario.loader import list_builtin_scenarios
-    from ..scenario.values import suggest
+    from ..errors import suggest
 
     path = Path(path)
     try:
