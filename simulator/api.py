@@ -47,6 +47,14 @@ def _kernel(use_reference: bool):
     return run_kernel
 
 
+def project_arrays(inputs, out, *, reference: bool = False) -> None:
+    """Project the compiled arrays ``inputs`` (:class:`~simulator.compile.ModelInputs`) into ``out``
+    (paths x years x ``layout.N_OUT``), without labels: the kernel, or with ``reference=True`` the
+    NumPy reference. For solvers that run the projection many times on changed inputs (the
+    break-even levels) and for the benchmark; everything else takes :func:`run_compiled`."""
+    _kernel(reference)(inputs, out)
+
+
 def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), assumption_set=None,
             assumption_quantile=0.9, variables=None, summary=False,
             chunk_size=DEFAULT_CHUNK) -> tuple[LoadedScenario, Compiled]:

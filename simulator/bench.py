@@ -50,8 +50,7 @@ def bench(scenario="baseline", paths=5000, years=40, threads=None, reference_pat
     """
     import numba
 
-    from .api import prepare
-    from .kernels.project import project
+    from .api import prepare, project_arrays
     from .reference import project as reference
 
     old = numba.get_num_threads()
@@ -66,9 +65,9 @@ def bench(scenario="baseline", paths=5000, years=40, threads=None, reference_pat
         out = np.empty((paths, T, L.N_OUT))
         warm = inp.with_paths(inp.path_ids[:2], inp.shift[:2])
         t0 = time.perf_counter()
-        project(*warm, out[:2])  # numba compiles or loads its cache here
+        project_arrays(warm, out[:2])  # numba compiles or loads its cache here
         jit_seconds = time.perf_counter() - t0
-        kernel_s, kernel_cpu = _best(lambda: project(*inp, out), repeat)
+        kernel_s, kernel_cpu = _best(lambda: project_arrays(inp, out), repeat)
         n_ref = min(paths, reference_paths or paths)
         ref_inp = inp.with_paths(inp.path_ids[:n_ref], inp.shift[:n_ref])
         ref_s, ref_cpu = _best(lambda: reference(ref_inp), 1)

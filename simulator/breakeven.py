@@ -110,8 +110,7 @@ def breakeven(scenario=None, *, lever="employee.employer_rate", target_months=6.
     """
     from scipy.optimize import brentq
 
-    from .api import prepare
-    from .kernels.project import project
+    from .api import prepare, project_arrays
 
     if lever not in L.FIXED_ROW_NAMES:
         numeric = [n for n in L.FIXED_ROW_NAMES if not n.startswith(("policy.", "economy.drivers"))]
@@ -161,7 +160,7 @@ def breakeven(scenario=None, *, lever="employee.employer_rate", target_months=6.
     def reserve(v):
         sched = inp.sched.copy()
         sched[row, t0:] = inp.sched[row, t0:] * v if relative else v
-        project(*inp._replace(sched=sched, shift=shift, flags=flags), out)
+        project_arrays(inp._replace(sched=sched, shift=shift, flags=flags), out)
         calls[0] += 1
         if progress:
             progress(calls[0])
