@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 #: entries kept in the folder (the oldest beyond this are removed when one is written)
-MAX_ENTRIES = 256
+MAX_ENTRIES = 2048
 _HERE = Path(__file__).resolve().parent
 _state: dict = {}
 

@@ -16,7 +16,7 @@ from . import disk_cache
 from .keypaths import _canonical, _dotted, _kind, _locate, _schema_node, _valid_keys
 from .overrides import _apply_override
 from .resolve import STACK_SEPARATOR, _resolve, _resolve_stack, _Source, _stack_elements, _stack_label, _top_source
-from .result import LoadedScenario, dump_yaml
+from .result import LoadedScenario, dump_yaml, dump_yaml_section
 from .schema import Scenario
 from ..errors import suggest
 from .yaml_read import _too_deep
@@ -86,18 +86,43 @@ def _validation_problems(err: ValidationError, locs: dict, top_label: str) -> tu
 # ----------------------------------------------------------------------------- entry point
 
 
+#: the YAML of top-level sections dumped in this process, by their pickle (a sweep's variants
+#: share all but the sections their overrides touch)
+_SECTIONS: dict = {}
+_MAX_SECTIONS = 512
+
+
 def _dump(data) -> str:
     """:func:`dump_yaml` of the resolved data, from the on-disk memo when this very data (the
-    pickle records every type, value and key order) was dumped before (:mod:`.disk_cache`)."""
+    pickle records every type, value and key order) was dumped before (:mod:`.disk_cache`);
+    otherwise section by section (:func:`~.result.dump_yaml_section`: the same text), each
+    section from this process's memo or the disk's when it was dumped before, so a variant that
+    changes one key dumps one section."""
     try:
-        k = disk_cache.key("dump", pickle.dumps(data, protocol=4))
+        blobs = [pickle.dumps((k, v), protocol=4) for k, v in data.items()]
     except Exception:  # not picklable: dumped as always
         return dump_yaml(data)
-    text = disk_cache.get(k)
+    if not blobs:
+        return dump_yaml(data)
+    whole = disk_cache.key("dump", *blobs)
+    text = disk_cache.get(whole)
     if isinstance(text, str):
         return text
-    text = dump_yaml(data)
-    disk_cache.put(k, text)
+    parts = []
+    for (k, v), blob in zip(data.items(), blobs):
+        part = _SECTIONS.get(blob)
+        if part is None:
+            sk = disk_cache.key("dump-section", blob)
+            part = disk_cache.get(sk)
+            if not isinstance(part, str):
+                part = dump_yaml_section(k, v)
+                disk_cache.put(sk, part)
+            if len(_SECTIONS) >= _MAX_SECTIONS:
+                _SECTIONS.pop(next(iter(_SECTIONS)))
+            _SECTIONS[blob] = part
+        parts.append(part)
+    text = "".join(parts)
+    disk_cache.put(whole, text)
     return text
 
 

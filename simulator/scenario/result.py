@@ -93,6 +93,19 @@ def dump_yaml(data) -> str:
     """Deterministic YAML of plain data: keys in the given order, short leaf mappings and lists
     in flow style (``{2025: 0.045, 2030: 0.04}``), multi-line text as literal blocks, no
     anchors.  Loading the text gives back equal data."""
+    return _dump_node(_to_yaml_node(data))
+
+
+def dump_yaml_section(key, value) -> str:
+    """The lines :func:`dump_yaml` writes for the top-level ``key`` of a mapping of sections (a
+    scenario: ``dump_yaml(data)`` is the concatenation of these over its keys, so a section that
+    did not change can be reused; ``tests/test_startup.py`` checks it)."""
+    node = _to_yaml_node({key: value})
+    node.fa.set_block_style()
+    return _dump_node(node)
+
+
+def _dump_node(node) -> str:
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt", pure=True)
@@ -101,5 +114,5 @@ def dump_yaml(data) -> str:
     y.allow_unicode = True
     y.representer.ignore_aliases = lambda *_: True
     buf = io.StringIO()
-    y.dump(_to_yaml_node(data), buf)
+    y.dump(node, buf)
     return buf.getvalue()
