@@ -19,7 +19,7 @@ from simulator.cli import cli
 
 matplotlib.use("Agg")
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "howto" / "city.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "howto" / "city.md"
 
 
 def steps(text: str) -> list:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODEL_PAGES = ("population", "membership", "economy", "income", "expenditure", "payment-reform", "funds",
                "policy-rules", "breakeven", "monte-carlo")
 PAGES = (["index.html", "model/index.html", "model/calibration.html", "model/departures.html",

@@ -1,6 +1,6 @@
 """The scenario library is installed with the package: every file of ``simulator/scenarios/`` runs by
 name from any folder (``fundsim run qingdao``, ``simulator.run("qingdao")``), and ``fundsim scenarios``
-lists each once. (A real non-editable install is tested in ``tests/test_packaging.py``.)"""
+lists each once. (A real non-editable install is tested in ``tests/cli/test_packaging.py``.)"""
 
 import os
 import subprocess
@@ -14,7 +14,7 @@ import simulator
 from simulator.cli import cli
 from simulator.scenario import list_builtin_scenarios, load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted(p.stem for p in (ROOT / "simulator" / "scenarios").glob("*.yaml"))
 
 

@@ -24,7 +24,7 @@ from simulator.compile import PLAUSIBLE
 from simulator.errors import EXIT_BAD_INPUT, ImplausibleInputError, ScenarioError
 from simulator.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ALLOW = "calibration.allow_implausible=true"
 
 

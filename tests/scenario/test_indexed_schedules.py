@@ -22,9 +22,9 @@ from simulator.kernels.project import project as kernel_project
 from simulator.reference import project as reference_project
 from simulator.scenario import load_scenario
 
-from .conftest import rel_close, set_path
+from ..conftest import rel_close, set_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 import simulator
 from simulator.breakeven import BreakevenError, actuarial_balance, breakeven
 
-from .test_model import _stationary_scenario
+from ..compile.test_model import _stationary_scenario
 
 SPIKE_YEAR = 2030
 

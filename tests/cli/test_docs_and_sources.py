@@ -9,7 +9,7 @@ from simulator.scenario import list_builtin_scenarios, load_scenario
 from simulator.scenario.reference_doc import iter_fields, missing_documentation, render
 from simulator.scenario.values import Param, Profile
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_schema_key_has_description_and_unit():

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from simulator.compare import CompareError, compare, scenario_groups
 from simulator.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SLOW = str(ROOT / "simulator" / "scenarios" / "slow_growth.yaml")   # differs from baseline in several sections
 FAST = dict(paths=40, seed=7, horizon=12)
 METRICS = ["reserve_months:employee_pooled:end:median", "exhaustion_probability:resident:end",

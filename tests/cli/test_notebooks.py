@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXPECTED = ["01_quickstart.ipynb", "02_policy_options.ipynb", "03_uncertainty.ipynb", "04_sweep_dask.ipynb"]
 NOTEBOOKS = [NOTEBOOK_DIR / name for name in EXPECTED]

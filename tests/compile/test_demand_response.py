@@ -16,7 +16,7 @@ from simulator.reference import demand_response
 from simulator.scenario import load_scenario
 from simulator.scenario.assumption_sets import assumption_set
 
-from .conftest import set_path
+from ..conftest import set_path
 
 HORIZON = 8
 

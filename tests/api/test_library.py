@@ -13,7 +13,7 @@ import simulator
 from simulator.cli import cli
 from simulator.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = sorted(p for p in (ROOT / "simulator" / "scenarios").glob("*.yaml") if p.stem != "baseline")
 REQUIRED = {"delayed_retirement", "retiree_contributions", "outpatient_mutual_aid", "drg_dip_full", "drg_dip_upcoding",
             "vbp_expansion", "epidemic_shock", "slow_growth", "qingdao", "qingyuan"}
@@ -58,7 +58,7 @@ def test_library_scenario_validates_documents_itself_and_runs(path):
 
 
 def test_every_number_written_in_the_library_has_a_source():
-    from tests.test_docs_and_sources import _unsourced_written
+    from tests.cli.test_docs_and_sources import _unsourced_written
     for path in LIBRARY:
         assert _unsourced_written(load_scenario(str(path))) == [], path.name
 
@@ -211,4 +211,4 @@ def test_catalogue_and_backtest_bad_input_exit_2(runner, args, needle):
 # ----------------------------------------------------------------------------- back-test
 
 # The multi-start back-test (every start year 2018-2023, rows, fit statistics, city scenarios with
-# reported.history, recalled figures) is tested in tests/test_backtest_multi.py.
+# reported.history, recalled figures) is tested in tests/api/test_backtest_multi.py.

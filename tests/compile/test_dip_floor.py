@@ -18,9 +18,9 @@ from simulator.reference import budget_payment
 from simulator.reference import project as reference_project
 from simulator.scenario import load_scenario
 
-from .conftest import rel_close, set_path
+from ..conftest import rel_close, set_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # the stressed scenario raises excess cost growth on purpose
 pytestmark = pytest.mark.filterwarnings("ignore:calibration. the mean of excess_cost_growth")
 

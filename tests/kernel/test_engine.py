@@ -9,7 +9,7 @@ from simulator.kernels.project import project as kernel_project
 from simulator.reference import project as reference_project
 from simulator.scenario import load_scenario
 
-from .conftest import rel_close, set_path
+from ..conftest import rel_close, set_path
 
 
 def _kernel(inputs):

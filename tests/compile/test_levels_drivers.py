@@ -12,7 +12,7 @@ from simulator.kernels.project import project as kernel_project
 from simulator.reference import project as reference_project
 from simulator.scenario import load_scenario
 
-from .conftest import rel_close, set_path
+from ..conftest import rel_close, set_path
 
 LEVELS = ("average_wage", "resident_income", "medical_cost_index")
 RATES = ("wage_growth", "excess_cost_growth", "interest_rate", "resident_income_growth")

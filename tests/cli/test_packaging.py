@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 OFFLINE = os.environ.get("FUNDSIM_OFFLINE") == "1"
 needs_index = pytest.mark.skipif(OFFLINE, reason="FUNDSIM_OFFLINE=1: no package index")

@@ -16,7 +16,7 @@ from simulator.backtest import (AGGREGATES, FUNDS, MEASURES, BacktestError, Hist
                                 national_history)
 from simulator.cli import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QINGDAO = ROOT / "simulator" / "scenarios" / "qingdao.yaml"
 ROW_KEYS = {"start", "year", "horizon", "fund", "measure", "reported", "modelled", "relative_error", "basis",
             "fitted", "fitted_by", "epidemic_year", "source"}

@@ -17,7 +17,7 @@ from simulator.labels import LABELS, LANGUAGES, LanguageError, check_lang, label
 from simulator.plots import CJKFontWarning, PlotInputError
 from simulator.report import render_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PATHS, HORIZON, SEED = 30, 8, 3
 
 

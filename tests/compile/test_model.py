@@ -10,7 +10,7 @@ from simulator.reference import project as reference_project
 from simulator.scenario import load_scenario
 from simulator.scenario.assumption_sets import assumption_set
 
-from .conftest import set_path
+from ..conftest import set_path
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from simulator.cli import cli
 
 matplotlib.use("Agg")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 #: the Quick start section (installs; CI runs it as written)
 QUICK_START = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
