@@ -16,6 +16,8 @@ from simulator.backtest import (AGGREGATES, FUNDS, MEASURES, BacktestError, Hist
                                 national_history)
 from simulator.cli import cli
 
+pytestmark = pytest.mark.slow  # back-test fits over every start year
+
 ROOT = Path(__file__).resolve().parents[2]
 QINGDAO = ROOT / "simulator" / "scenarios" / "qingdao.yaml"
 ROW_KEYS = {"start", "year", "horizon", "fund", "measure", "reported", "modelled", "relative_error", "basis",

@@ -98,6 +98,7 @@ def test_different_seeds_differ_and_same_seed_repeats():
     assert not np.array_equal(a["balance"].values[:, 1:], c["balance"].values[:, 1:])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupted_run_leaves_a_complete_file_or_none(tmp_path, sig):
     rng = random.Random(int(sig))

@@ -148,6 +148,7 @@ def test_scenario_files_and_summaries_only(tmp_path):
 # ----------------------------------------------------------------------------- workers
 
 
+@pytest.mark.slow
 def test_one_or_two_workers_on_a_local_cluster_give_identical_results(tmp_path):
     """1 worker x 2 numba threads (a cluster the sweep starts) and 2 workers x 1 thread (an existing
     distributed.LocalCluster, one of whose workers is killed mid-sweep) store the same numbers."""
@@ -209,6 +210,7 @@ def test_a_finished_sweep_leaves_no_file_under_a_temporary_name(tmp_path):
 RESUME_GRID = {"employee.employer_rate": "0.05:0.075:0.005"}
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_identical_results(tmp_path):
     ref = sw.sweep("baseline", grid=RESUME_GRID, paths=40, horizon=10, scheduler="sync", variants_per_task=1,
                    out=tmp_path / "ref.zarr").load()
@@ -281,6 +283,7 @@ _MEMORY_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_sweep_of_200_variants_runs_in_bounded_memory(tmp_path):
     script = tmp_path / "mem.py"
     script.write_text(_MEMORY_SCRIPT)

@@ -14,6 +14,8 @@ import pytest
 
 from simulator import sweep as sw
 
+pytestmark = pytest.mark.slow  # dask clusters
+
 GRID = {"employee.employer_rate": "0.06,0.07"}
 KW = {"grid": GRID, "paths": 20, "horizon": 3, "variables": "core", "variants_per_task": 1}
 

@@ -17,6 +17,8 @@ import pytest
 
 from simulator import sweep as sw
 
+pytestmark = pytest.mark.slow  # local dask clusters
+
 GRID = "employee.employer_rate=0.05:0.075:0.005"  # 6 variants
 ARGS = ["--grid", GRID, "-n", "20", "--horizon", "5", "--variants-per-task", "1", "--workers", "2"]
 

@@ -109,6 +109,7 @@ def test_an_existing_file_is_kept_without_force(city, tmp_path):
     assert res.exit_code == 2 and ".yaml" in res.output
 
 
+@pytest.mark.slow
 def test_a_city_with_its_own_history_is_back_tested(city, tmp_path):
     """The back-test of a city runs on the city's reported.history, and the baseline's reported.fitted
     (what was fitted to the national figures) does not mark the city's rows as fitted. The history

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds the Sphinx site
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_PAGES = ("population", "membership", "economy", "income", "expenditure", "payment-reform", "funds",
                "policy-rules", "breakeven", "monte-carlo")

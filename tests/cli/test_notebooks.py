@@ -12,6 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow  # every notebook in a fresh kernel
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXPECTED = ["01_quickstart.ipynb", "02_policy_options.ipynb", "03_uncertainty.ipynb", "04_sweep_dask.ipynb"]

@@ -29,6 +29,8 @@ from click.testing import CliRunner
 
 from simulator.cli import cli
 
+pytestmark = pytest.mark.slow  # runs every README block
+
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ def _shipped():
     return {y: float(scn.accounts.employer_share.evaluate([y])[0]) for y in (2021, 2022, 2023, 2024, 2026)}
 
 
+@pytest.mark.slow
 def test_shipped_shares_are_the_fit():
     fit = fit_account_phase_out()
     shipped = _shipped()

@@ -10,6 +10,7 @@ def _shipped() -> float:
     return float(load_scenario("baseline").scenario.membership.resident_enrolment_elasticity.evaluate([2025])[0])
 
 
+@pytest.mark.slow
 def test_shipped_elasticity_is_the_least_squares_point():
     e = _shipped()
     assert 0 < e < 0.1
@@ -26,6 +27,7 @@ def test_residents_are_declared_fitted():
     assert KEY.startswith("membership.")
 
 
+@pytest.mark.slow
 def test_the_response_lowers_enrolment_when_the_premium_burden_rises():
     low, high = resident_rms(0.0), resident_rms(0.5)
     assert high[0] != pytest.approx(low[0])

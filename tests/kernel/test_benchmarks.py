@@ -7,6 +7,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,7 @@ def _benchmarks():
         sys.path.remove(str(ROOT))
 
 
+@pytest.mark.slow
 def test_benchmarks_run_at_tiny_sizes():
     ran = 0
     for cls in list(_benchmarks()):

@@ -16,6 +16,8 @@ import sys
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # compiles the kernel afresh in subprocesses
+
 RUN = """
 import json, sys
 import numpy as np

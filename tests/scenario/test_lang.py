@@ -159,6 +159,7 @@ def test_a_real_cjk_font_renders_every_glyph(ds, tmp_path):
 # ----------------------------------------------------------------------------- report
 
 
+@pytest.mark.slow
 def test_the_report_in_chinese_has_chinese_headings_and_cjk_fonts(ds, no_cjk_font):
     with pytest.warns(CJKFontWarning) as record:
         page = render_report(ds, lang="zh")

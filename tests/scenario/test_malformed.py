@@ -8,6 +8,7 @@ YAML. Over 1,000 cases run in CI.
 
 import os
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -151,6 +152,7 @@ def case(draw):
     raise AssertionError(kind)
 
 
+@pytest.mark.slow
 @settings(max_examples=N_CASES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case())
