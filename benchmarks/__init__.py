@@ -5,7 +5,7 @@ Run from a fresh clone, in the project's environment::
     pip install asv && asv run --python=same --quick --show-stderr
 
 ``FUNDSIM_BENCH_SMOKE=1`` shrinks every size so that the test suite can run the benchmark code
-paths in seconds (``tests/test_benchmarks.py``); timings are never asserted there.
+paths in seconds (``tests/kernel/test_benchmarks.py``); timings are never asserted there.
 """
 
 import os

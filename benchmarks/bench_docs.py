@@ -2,7 +2,7 @@
 
 Its time was once asserted in a unit test and failed on a busy machine (94 s against a 60 s
 budget); a duration is a measurement, so it lives here. CPU seconds are reported beside wall
-seconds because the machines are shared. Skipped in smoke mode: ``tests/test_docs_build.py``
+seconds because the machines are shared. Skipped in smoke mode: ``tests/cli/test_docs_build.py``
 builds the site anyway.
 """
 

@@ -297,7 +297,7 @@ def fit_flows(scn: Scenario, inputs: ModelInputs, mem: Membership, inc_target, c
 def _base_year(inputs: ModelInputs) -> np.ndarray:
     """The outputs (``N_OUT``, indices ``layout.O_*``) of the base year of one path with no shift,
     computed by the kernel (:func:`simulator.kernels.project.project`; the NumPy reference gives
-    the same to rounding, ``tests/test_calibrate_kernel.py``): the fit runs it up to five times per
+    the same to rounding, ``tests/compile/test_calibrate_kernel.py``): the fit runs it up to five times per
     compiled scenario, and the back-test's fits compile dozens."""
     from .kernels.project import project
     one = inputs._replace(path_ids=np.ascontiguousarray(inputs.path_ids[:1], dtype=np.int64),

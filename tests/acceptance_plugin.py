@@ -5,7 +5,7 @@ reduces it to one number with a statistic and compares that with an expected fig
 named source (docs/howto/acceptance-cases.md). A malformed case is a collection error naming the
 file, the case and the key; a failing case is one line: case, expected, got, tolerance, source.
 Each distinct run (scenario, set, paths, seed, horizon, assumption_set) runs once per session.
-PYTEST_DONT_REWRITE (no asserts here; tests/test_acceptance_plugin.py loads it again with -p)
+PYTEST_DONT_REWRITE (no asserts here; tests/api/test_acceptance_plugin.py loads it again with -p)
 """
 
 from __future__ import annotations

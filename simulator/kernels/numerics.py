@@ -2,7 +2,7 @@
 can vectorise.  libm's ``exp`` is a scalar call, so a loop over the 202 age-sex cells that calls it
 runs one cell at a time; :func:`exp_poly` is arithmetic only, and with AVX-512 a loop of it runs
 eight cells per instruction.  Strict IEEE arithmetic (:mod:`simulator.kernels.jit`): the same bits
-on every compile; ``tests/test_numerics.py`` holds it to libm's ``exp``.
+on every compile; ``tests/kernel/test_numerics.py`` holds it to libm's ``exp``.
 """
 
 import math
@@ -22,7 +22,7 @@ _EXP_TAYLOR = (1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 /
 def exp_poly(x):
     """``exp(x)`` for ``|x| <= EXP_POLY_MAX`` as ``exp(x/4)^4``, ``exp(x/4)`` its Taylor series of
     degree 15: arithmetic only, so a loop of it vectorises (libm's ``exp`` is a scalar call); within
-    8 units in the last place of libm's (measured 6; ``tests/test_numerics.py``)."""
+    8 units in the last place of libm's (measured 6; ``tests/kernel/test_numerics.py``)."""
     c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15 = _EXP_TAYLOR
     y = 0.25 * x
     p = c15

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: entries kept in the folder (the oldest beyond this are removed when one is written)
+#: entries kept in the folder (the least recently used beyond this are removed when one is written)
 MAX_ENTRIES = 2048
 _HERE = Path(__file__).resolve().parent
 _state: dict = {}
@@ -77,9 +77,14 @@ def get(k: str):
         return None
     try:
         with open(folder / k, "rb") as f:
-            return pickle.load(f)
+            value = pickle.load(f)
     except Exception:  # a missing, partial or foreign entry: computed again
         return None
+    try:
+        os.utime(folder / k)  # used now: the pruning removes the least recently used entries
+    except OSError:
+        pass
+    return value
 
 
 def put(k: str, value) -> None:
