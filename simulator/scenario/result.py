@@ -99,7 +99,7 @@ def dump_yaml(data) -> str:
 def dump_yaml_section(key, value) -> str:
     """The lines :func:`dump_yaml` writes for the top-level ``key`` of a mapping of sections (a
     scenario: ``dump_yaml(data)`` is the concatenation of these over its keys, so a section that
-    did not change can be reused; ``tests/test_startup.py`` checks it)."""
+    did not change can be reused; ``tests/scenario/test_dump_sections.py`` checks it)."""
     node = _to_yaml_node({key: value})
     node.fa.set_block_style()
     return _dump_node(node)
