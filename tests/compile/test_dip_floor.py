@@ -49,12 +49,12 @@ def stressed_ds(baseline_loaded):
 
 
 def _floor_holds(ds, floor=0.9):
-    later = ds.isel(year=slice(1, None))
-    pay, demand = later["dip_payment"].values, later["dip_demand"].values
+    after_base = ds.isel(year=slice(1, None))
+    pay, demand = after_base["dip_payment"].values, after_base["dip_demand"].values
     assert (pay >= floor * demand * (1 - 1e-12)).all(), "a path-year pays less than the floor"
-    ratio = later["point_value_ratio"].values
+    ratio = after_base["point_value_ratio"].values
     assert (ratio >= floor * (1 - 1e-12)).all(), "a realised point value is below kappa_pv * pv_ref"
-    binding = later["dip_floor_binding"].values == 1
+    binding = after_base["dip_floor_binding"].values == 1
     np.testing.assert_allclose(pay[binding], floor * demand[binding], rtol=1e-12)
     return binding
 
@@ -111,8 +111,8 @@ def test_a_lower_floor_binds_later_and_a_floor_of_one_pays_at_least_demand(basel
     low = simulator.run(_stressed(copy.deepcopy(baseline_loaded.data), floor=0.7), paths=10, seed=5, horizon=30)
     full = simulator.run(_stressed(copy.deepcopy(baseline_loaded.data), floor=1.0), paths=10, seed=5, horizon=30)
     _floor_holds(low, 0.7)
-    later = full.isel(year=slice(1, None))
-    assert (later["dip_payment"].values >= later["dip_demand"].values * (1 - 1e-12)).all()
+    after_base = full.isel(year=slice(1, None))
+    assert (after_base["dip_payment"].values >= after_base["dip_demand"].values * (1 - 1e-12)).all()
     assert low["dip_floor_binding"].sum() < full["dip_floor_binding"].sum()
     # a higher floor costs the fund: lower reserves in the employee pool
     rm = lambda ds: float(ds["reserve_months"].sel(fund="employee_pooled").isel(year=-1).median())  # noqa: E731
