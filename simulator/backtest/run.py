@@ -293,8 +293,8 @@ def _fitted_to(ctx) -> dict:
     fitted = dict(ctx.scn.reported.fitted)
     if ctx.national:
         return fitted
-    from ..scenario import load_scenario
-    baseline_file = load_scenario("baseline").locations.get(("name",), (None,))[0]
+    from .starts import _baseline_identity
+    baseline_file = str(_baseline_identity()[0])
     return {k: v for k, v in fitted.items()
-            if (ctx.loaded.locations.get(("reported", "fitted", k)) or (None,))[0] != baseline_file}
+            if str((ctx.loaded.locations.get(("reported", "fitted", k)) or (None,))[0]) != baseline_file}
 
