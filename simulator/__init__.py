@@ -41,6 +41,7 @@ _LAZY = {
     "load_scenario": "scenario", "ScenarioError": "errors", "CalibrationError": "errors",
     "NonFiniteResultError": "errors", "SimulatorError": "errors",
     "sensitivity": "sweep", "attribute": "attribution",
+    "run_province": "province", "load_province": "province", "summarize_province": "province",
 }
 
 #: submodules that are also callable as their main function of the same name

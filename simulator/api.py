@@ -106,7 +106,9 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
     Parameters
     ----------
     scenario : str, path, dict, list or LoadedScenario, optional
-        Installed name (default ``"baseline"``; ``fundsim scenarios`` lists them), YAML file,
+        Installed name (default ``"baseline"``; ``fundsim scenarios`` lists them), YAML file
+        (a province file, whose top-level key is ``province:``, runs its regions together:
+        :func:`simulator.province.run_province`, results with a ``region`` dimension),
         parsed scenario, or a stack: ``"baseline+a.yaml+b.yaml"`` or ``["a.yaml", "b.yaml"]``
         applies each later variant's changes on top of the earlier ones, in order
         (:mod:`simulator.scenario.loader`); the result's ``scenario_stack`` attribute lists them.
@@ -130,6 +132,14 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
         Output variables to keep (``simulator.results.VARIABLES``); "core" keeps what summaries
         and break-even analysis need, for large runs (memory grows with paths x years x variables).
     """
+    from .province import is_province
+    if is_province(scenario):
+        if assumption_set is not None:
+            raise OptionError("assumption_set: not supported for a province yet; run a region's scenario")
+        from .province import run_province
+        return run_province(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides, threads=threads,
+                            chunk_size=chunk_size, progress=progress, use_reference=use_reference,
+                            check_finite=check_finite, variables=variables)
     loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides,
                                assumption_set=assumption_set, assumption_quantile=assumption_quantile,
                                variables=variables, chunk_size=chunk_size)

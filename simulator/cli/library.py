@@ -96,6 +96,15 @@ def register(group):
             click.echo(f"  {name:<{col}}{_one_line(desc, max(20, width - col - 3))}")
         if not builtin:
             click.echo("  (none)")
+        from ..province import list_builtin_provinces, load_province
+        provinces = list_builtin_provinces()
+        if provinces:
+            click.echo("Installed provinces (several regions with their pooling; fundsim run NAME):")
+            for name in provinces:
+                body = load_province(name).body
+                desc = f"{len(body.regions)} regions ({', '.join(body.regions[i].name for i in range(len(body.regions)))}), " \
+                       f"pooling {body.pooling.mode}; {body.description or ''}"
+                click.echo(f"  {name:<{col}}{_one_line(desc, max(20, width - col - 3))}")
         click.echo("Local scenarios (fundsim run PATH):")
         for p in local:
             ref = _rel(p)

@@ -39,7 +39,10 @@ def register(group):
                        "standard output.")
     @handle_errors
     def run(scenario, paths, seed, horizon, overrides, out, variables, threads, step, named_sets, quiet, as_json):
-        """Run SCENARIO (an installed name such as qingdao, a YAML file, or a stack such as baseline+a.yaml+b.yaml; default: baseline) and print its summary."""
+        """Run SCENARIO (an installed name such as qingdao, a YAML file, or a stack such as baseline+a.yaml+b.yaml; default: baseline) and print its summary.
+
+        A province file (top-level key province:, or a shipped one such as example_province) runs its
+        regions together with their pooling and prints each region's summary."""
         from ..api import (SUMMARY_VARIABLES, OptionError, check_result_path, check_threads, prepare, result_file_size,
                           run_compiled, variable_names, write_netcdf)
         from ..results import to_cf
@@ -47,6 +50,12 @@ def register(group):
 
         t0 = time.perf_counter()
         command = command_line(click.get_current_context())
+        from ..province import is_province
+        if is_province(scenario):
+            from .province import run_province_command
+            return run_province_command(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides,
+                                        out=out, variables=variables, threads=threads, step=step, quiet=quiet,
+                                        as_json=as_json, command=command, t0=t0)
         # every option is checked before the (possibly long) run starts
         threads = check_threads(threads, "--threads")
         variables = parse_variables(variables)

@@ -1,0 +1,269 @@
+"""A province file (specification section 17): its regions, their scenarios and the pooling mode.
+
+.. code-block:: yaml
+
+    province:
+      name: example_province
+      pooling: {mode: adjustment_fund, share: 0.03, min_months: 3}   # or separate, or unified
+      regions:
+        - {name: qingdao, scenario: qingdao}          # a built-in name or a path (relative to this file)
+        - {name: ageing_city, scenario: cities/ageing_city.yaml, joins_unified_pool: 2030}
+      local: [expenditure.excess_cost_growth]          # uncertain values drawn per region (default: shared)
+
+Problems are reported as for a scenario: one :class:`~simulator.errors.ScenarioError` naming the
+file, the key path and the line of every problem.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import ScenarioError, excerpt
+
+POOLING_MODES = ("separate", "adjustment_fund", "unified")
+#: the name of the province's own entry on the results' ``region`` axis
+PROVINCE_ENTRY = "province"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pooling(_Strict):
+    """How the regions' pooled funds share their money (section 17)."""
+
+    mode: Literal["separate", "adjustment_fund", "unified"] = "separate"
+    #: adjustment fund: the share of each region's pooled contribution income paid in, fraction
+    share: float = Field(0.0, ge=0.0, le=1.0)
+    #: adjustment fund: a region is topped up to this many months of its expenditure, months
+    min_months: float = Field(0.0, ge=0.0, le=120.0)
+    #: unified: the calendar year from which the regions share one pooled balance (default: the
+    #: first projected year); a region may join later (``joins_unified_pool``)
+    unified_from: Optional[int] = Field(None, ge=1900, le=2300)
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _fits_mode(self):
+        if self.mode != "adjustment_fund" and (self.share or self.min_months):
+            raise ValueError(f"share and min_months belong to mode adjustment_fund, not {self.mode}")
+        if self.mode != "unified" and self.unified_from is not None:
+            raise ValueError(f"unified_from belongs to mode unified, not {self.mode}")
+        if self.mode == "adjustment_fund" and self.share == 0.0:
+            raise ValueError("mode adjustment_fund needs a share > 0 (the fraction of pooled contribution income paid in)")
+        return self
+
+
+class Region(_Strict):
+    name: str = Field(min_length=1, max_length=64)
+    scenario: str = Field(min_length=1)
+    #: unified mode: the calendar year this region joins the pool (default: pooling.unified_from)
+    joins_unified_pool: Optional[int] = Field(None, ge=1900, le=2300)
+    #: adjustment fund: this region's share and minimum months, if not the province's
+    share: Optional[float] = Field(None, ge=0.0, le=1.0)
+    min_months: Optional[float] = Field(None, ge=0.0, le=120.0)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, v):
+        if v == PROVINCE_ENTRY:
+            raise ValueError(f"'{PROVINCE_ENTRY}' is the name of the province's own entry in the results; choose another")
+        if not all(c.isalnum() or c in "_-" for c in v):
+            raise ValueError("use letters, digits, '_' and '-' only (it names the region in results and streams)")
+        return v
+
+
+class Simulation(_Strict):
+    paths: Optional[int] = Field(None, ge=1)
+    seed: Optional[int] = Field(None, ge=0, lt=2**63)
+
+
+class ProvinceBody(_Strict):
+    name: str = Field(min_length=1)
+    description: Optional[str] = None
+    pooling: Pooling = Pooling()
+    regions: list[Region] = Field(min_length=1, max_length=64)
+    #: key paths of uncertain scenario values drawn on streams keyed by region (section 17);
+    #: ``disease`` makes the disease trends local.  Every other random component is shared.
+    local: list[str] = []
+    simulation: Simulation = Simulation()
+    horizon: Optional[int] = Field(None, ge=1, le=200)
+    #: out-of-region care (section 17) is not built yet: refused with a message, never ignored
+    out_of_region_care: Optional[dict] = None
+
+    @model_validator(mode="after")
+    def _unique(self):
+        names = [r.name for r in self.regions]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"region names must be unique; repeated: {', '.join(dup)}")
+        if self.out_of_region_care:
+            raise ValueError("out_of_region_care is not supported yet: it couples the regions' DIP points inside the "
+                             "year (specification section 17), which needs the kernel's region state; remove the key")
+        if self.pooling.mode != "unified" and any(r.joins_unified_pool is not None for r in self.regions):
+            raise ValueError("joins_unified_pool belongs to pooling mode unified")
+        if self.pooling.mode != "adjustment_fund" and any(r.share is not None or r.min_months is not None
+                                                          for r in self.regions):
+            raise ValueError("a region's share and min_months belong to pooling mode adjustment_fund")
+        return self
+
+
+class ProvinceFile(_Strict):
+    province: ProvinceBody
+
+
+class Province:
+    """A validated province file: :attr:`body` (the model), :attr:`origin` (its path),
+    :attr:`folder` (what relative scenario paths resolve against) and :attr:`text`."""
+
+    def __init__(self, body: ProvinceBody, origin: str, folder, text: str):
+        self.body, self.origin, self.folder, self.text = body, origin, folder, text
+
+    @property
+    def name(self) -> str:
+        return self.body.name
+
+    @property
+    def region_names(self) -> list[str]:
+        return [r.name for r in self.body.regions]
+
+    def scenario_source(self, region: Region):
+        """A region's scenario as :func:`simulator.scenario.load_scenario` takes it: a built-in
+        name, or a path resolved against the province file's folder."""
+        from ..scenario.resolve import _looks_like_path
+        ref = region.scenario
+        if _looks_like_path(ref) and self.folder is not None and not os.path.isabs(ref):
+            return str(Path(self.folder) / ref) if isinstance(self.folder, Path) else self.folder.joinpath(ref)
+        return ref
+
+
+def _builtin_province(name: str):
+    from importlib import resources
+    res = resources.files("simulator").joinpath("scenarios", "provinces", f"{name}.yaml")
+    return res if res.is_file() else None
+
+
+def list_builtin_provinces() -> list[str]:
+    """Names of the province files shipped with the package (``simulator/scenarios/provinces/``)."""
+    from importlib import resources
+    try:
+        entries = list(resources.files("simulator").joinpath("scenarios", "provinces").iterdir())
+    except (FileNotFoundError, NotADirectoryError, OSError):
+        return []
+    return sorted(e.name[:-5] for e in entries if e.name.endswith(".yaml") and e.is_file())
+
+
+def _read(source) -> tuple[dict, dict, str, str, object, str]:
+    """(plain data, key lines, label, origin, folder, text) of a province file or built-in name."""
+    from ..scenario.yaml_read import _parse_text, _plain, _read_file
+    if isinstance(source, dict):
+        return source, {}, "<dict>", "<dict>", None, ""
+    ref = str(source)
+    res = _builtin_province(ref) if not ref.lower().endswith((".yaml", ".yml")) and "/" not in ref else None
+    if res is not None:
+        raw = res.read_bytes()
+        label, origin, folder = f"<built-in>/provinces/{ref}.yaml", ref, res.parent if hasattr(res, "parent") else None
+        if isinstance(res, Path):
+            label, folder = str(res), res.parent
+    else:
+        path = Path(ref)
+        label = os.path.normpath(ref)
+        raw = _read_file(path, label)
+        origin, folder = str(path), path.resolve().parent
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([(None, "is not UTF-8 text", None, label)], label) from None
+    doc = _parse_text(text, label)
+    locs: dict = {}
+    data = _plain(doc, (), label, locs, None)
+    return data, locs, label, origin, folder, text
+
+
+def is_province(source) -> bool:
+    """True if ``source`` (a path, a built-in name or a dict) is a province file (its top-level key
+    is ``province:``), without validating it."""
+    if isinstance(source, dict):
+        return set(source) == {"province"}
+    if source is None or not isinstance(source, (str, os.PathLike)):
+        return False
+    ref = str(source)
+    if "+" in ref and not os.path.exists(ref):
+        return False
+    if _builtin_province(ref) is not None and not os.path.exists(ref):
+        return True
+    if not ref.lower().endswith((".yaml", ".yml")) or not os.path.isfile(ref):
+        return False
+    try:
+        with open(ref, encoding="utf-8", errors="replace") as f:
+            head = f.read(65536)
+    except OSError:
+        return False
+    return any(line.startswith("province:") for line in head.splitlines())
+
+
+def _apply_overrides(data: dict, overrides, label: str) -> None:
+    """``province.KEY.PATH=VALUE`` overrides (the CLI's ``--set``) on the province's own keys."""
+    from ..scenario import parse_override
+    for text in overrides:
+        tokens, value = parse_override(text)
+        node = data
+        for i, tok in enumerate(tokens[:-1]):
+            nxt = node[tok] if isinstance(node, list) and isinstance(tok, int) and -len(node) <= tok < len(node) else (
+                node.get(tok) if isinstance(node, dict) else None)
+            if nxt is None and isinstance(node, dict):
+                nxt = node[tok] = {}
+            if not isinstance(nxt, (dict, list)):
+                raise ScenarioError([(".".join(map(str, tokens[:i + 1])), "cannot be overridden: not a mapping or list "
+                                      "in the province file", None, "--set")], label)
+            node = nxt
+        last = tokens[-1]
+        if isinstance(node, list):
+            if not isinstance(last, int) or not -len(node) <= last < len(node):
+                raise ScenarioError([(".".join(map(str, tokens)), "no such list item", None, "--set")], label)
+        node[last] = value
+
+
+def split_overrides(overrides) -> tuple[list, list]:
+    """(the province's own ``province.…`` overrides, those for every region's scenario)."""
+    own = [o for o in overrides if isinstance(o, str) and o.strip().startswith("province.")]
+    return own, [o for o in overrides if o not in own]
+
+
+def load_province(source, overrides=()) -> Province:
+    """Read and validate a province file (a path, a built-in name or a dict); ``overrides``
+    (``province.pooling.mode=unified``) change its own keys before validation."""
+    data, locs, label, origin, folder, text = _read(source)
+    if not isinstance(data, dict) or "province" not in data:
+        raise ScenarioError([(None, "is not a province file: it needs a top-level 'province:' mapping", None, label)], label)
+    if overrides:
+        import copy
+        data = copy.deepcopy(data)
+        _apply_overrides(data, overrides, label)
+        text += "".join(f"# --set {o}\n" for o in overrides)
+    try:
+        body = ProvinceFile.model_validate(data).province
+    except ValidationError as e:
+        problems = []
+        for err in e.errors()[:20]:
+            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+            keys = [str(x) for x in loc]
+            dotted = ".".join(keys)
+            line = None
+            for n in range(len(loc), 0, -1):
+                line = locs.get(tuple(loc[:n]))
+                if line is not None:
+                    break
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            elif "input" in err and err["type"] not in ("value_error",):
+                msg += f" (got {excerpt(err['input'], 60)})"
+            problems.append((dotted or None, msg, line, label))
+        raise ScenarioError(problems, label) from None
+    return Province(body, origin, folder, text)

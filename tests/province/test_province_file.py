@@ -1,0 +1,80 @@
+"""A province file's errors: one message naming the file, the key path and the problem, exit 2 on
+the command line (never a traceback); and what is refused rather than ignored."""
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import cli
+from simulator.errors import ScenarioError
+from simulator.province import is_province, load_province, prepare_province
+
+
+def _write(tmp_path, text, name="prov.yaml"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+GOOD = """province:
+  name: p
+  pooling: {mode: adjustment_fund, share: 0.03, min_months: 3}
+  regions:
+    - {name: a, scenario: qingyuan}
+"""
+
+
+@pytest.mark.parametrize("text, key, words", [
+    (GOOD.replace("share: 0.03", "share: 3"), "province.pooling.share", "less than or equal to 1"),
+    (GOOD.replace("min_months: 3", "min_month: 3"), "province.pooling.min_month", "unknown key"),
+    (GOOD.replace("adjustment_fund, share: 0.03, min_months: 3", "unified, share: 0.03"), "province.pooling",
+     "belong to mode adjustment_fund"),
+    (GOOD.replace("adjustment_fund", "pooled"), "province.pooling.mode", "separate"),
+    (GOOD + "    - {name: a, scenario: qingdao}\n", "province", "repeated: a"),
+    (GOOD.replace("name: a,", "name: province,"), "province.regions.0.name", "province's own entry"),
+    (GOOD + "  out_of_region_care: {a: {b: {share: 0.04, price_factor: 1.2}}}\n", "province", "not supported yet"),
+    (GOOD.replace("  regions:\n    - {name: a, scenario: qingyuan}\n", "  regions: []\n"), "province.regions", "at least 1"),
+])
+def test_bad_province_files_say_where(tmp_path, text, key, words):
+    path = _write(tmp_path, text)
+    with pytest.raises(ScenarioError) as e:
+        load_province(path)
+    msg = str(e.value)
+    assert str(path) in msg and key in msg and words in msg, msg
+
+
+def test_missing_scenario_names_the_region(tmp_path):
+    path = _write(tmp_path, GOOD.replace("scenario: qingyuan", "scenario: cities/nowhere.yaml"))
+    with pytest.raises(ScenarioError) as e:
+        prepare_province(path, paths=2, horizon=2)
+    msg = str(e.value)
+    assert "province.regions[0].scenario" in msg and "nowhere.yaml" in msg and "not found" in msg, msg
+
+
+def test_rate_trigger_is_refused_when_regions_pool(tmp_path):
+    path = _write(tmp_path, GOOD.replace("scenario: qingyuan", "scenario: rate_trigger"))
+    with pytest.raises(ScenarioError) as e:
+        prepare_province(path, paths=2, horizon=2)
+    assert "rate trigger" in str(e.value) and "province.pooling.mode" in str(e.value)
+
+
+def test_local_key_that_is_not_uncertain(tmp_path):
+    path = _write(tmp_path, GOOD + "  local: [economy.no_such_value]\n")
+    with pytest.raises(ScenarioError) as e:
+        prepare_province(path, paths=2, horizon=2)
+    assert "province.local[0]" in str(e.value) and "not an uncertain value" in str(e.value)
+
+
+def test_relative_scenario_paths_resolve_against_the_province_file(tmp_path):
+    (tmp_path / "cities").mkdir()
+    _write(tmp_path / "cities", "extends: baseline\nname: c1\n", "c1.yaml")
+    path = _write(tmp_path, GOOD.replace("scenario: qingyuan", "scenario: cities/c1.yaml"))
+    assert is_province(path) and not is_province(tmp_path / "cities" / "c1.yaml")
+    prep = prepare_province(path, paths=2, horizon=2)
+    assert prep.compiled[0].scenario.name == "c1"
+
+
+def test_cli_errors_exit_2_without_traceback(tmp_path):
+    path = _write(tmp_path, GOOD.replace("share: 0.03", "share: -1"))
+    res = CliRunner().invoke(cli, ["run", str(path), "--paths", "2"])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and "province.pooling.share" in res.output

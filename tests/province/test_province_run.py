@@ -1,0 +1,89 @@
+"""A province run (specification section 17) against single-region runs: the identities the
+issue names as done-when, the province's entry as the sum of its books, and local streams."""
+
+import numpy as np
+import pytest
+
+import simulator
+from simulator.province import PROVINCE_ENTRY, run_province
+
+PATHS, HORIZON, SEED = 16, 12, 11
+FLOWS = ("contribution_income", "expenditure", "medical_expenditure", "employees", "retirees", "residents",
+         "maternity", "employer_contributions", "resident_contributions", "dip_payment")
+
+
+def _province(mode, regions, **pooling):
+    return {"province": {"name": "t", "pooling": {"mode": mode, **pooling}, "regions": regions}}
+
+
+@pytest.fixture(scope="module")
+def single():
+    return simulator.run("qingyuan", paths=PATHS, seed=SEED, horizon=HORIZON)
+
+
+def test_one_region_separate_equals_the_single_run_bit_for_bit(single):
+    ds = run_province(_province("separate", [{"name": "a", "scenario": "qingyuan"}]), paths=PATHS, seed=SEED,
+                      horizon=HORIZON)
+    region = ds.sel(region="a")
+    for name in single.data_vars:
+        np.testing.assert_array_equal(region[name].values, single[name].values, err_msg=name)
+    # the province of one region is that region, in every money and person variable
+    for name in FLOWS + ("balance",):
+        np.testing.assert_array_equal(ds[name].sel(region=PROVINCE_ENTRY).values, single[name].values, err_msg=name)
+
+
+def test_unified_two_identical_regions_is_twice_one_region(single):
+    ds = run_province(_province("unified", [{"name": "a", "scenario": "qingyuan"}, {"name": "b", "scenario": "qingyuan"}]),
+                      paths=PATHS, seed=SEED, horizon=HORIZON)
+    prov = ds.sel(region=PROVINCE_ENTRY)
+    for name in FLOWS + ("balance", "interest", "income"):
+        np.testing.assert_allclose(prov[name].values, 2 * single[name].values, rtol=1e-12, atol=1e-6, err_msg=name)
+    for name in ("reserve_months", "combined_pooled_reserve_months"):
+        np.testing.assert_allclose(prov[name].values, single[name].values, rtol=1e-11, err_msg=name)
+    # the regions keep no pooled balance of their own after the base year; the pool holds it
+    assert np.isnan(ds["balance"].sel(region="a", fund="employee_pooled").values[:, 1:]).all()
+    np.testing.assert_allclose(ds["provincial_fund_balance"].sel(fund="resident").values[:, 1:],
+                               2 * single["balance"].sel(fund="resident").values[:, 1:], rtol=1e-12)
+    # accounts are not pooled
+    np.testing.assert_array_equal(ds["balance"].sel(region="a", fund="employee_accounts").values,
+                                  single["balance"].sel(fund="employee_accounts").values)
+
+
+def test_adjustment_fund_books_add_up():
+    regions = [{"name": "qd", "scenario": "qingdao"}, {"name": "qy", "scenario": "qingyuan"}]
+    ds = run_province(_province("adjustment_fund", regions, share=0.05, min_months=8), paths=PATHS, seed=SEED,
+                      horizon=HORIZON)
+    sep = run_province(_province("separate", regions), paths=PATHS, seed=SEED, horizon=HORIZON)
+    pooled = ["employee_pooled", "resident"]
+    # flows do not change; balances do
+    for name in ("contribution_income", "expenditure"):
+        np.testing.assert_array_equal(ds[name].values, sep[name].values)
+    bal = ds["balance"].sel(fund=pooled)
+    total = bal.sel(region=["qd", "qy"]).sum("region") + ds["provincial_fund_balance"].sel(fund=pooled)
+    np.testing.assert_allclose(bal.sel(region=PROVINCE_ENTRY).values, total.values, rtol=1e-12)
+    levy = ds["adjustment_levy"].sel(region=["qd", "qy"], fund=pooled)
+    np.testing.assert_allclose(levy.values, 0.05 * ds["contribution_income"].sel(region=["qd", "qy"], fund=pooled)
+                               .values * (ds["year"] > ds["year"][0]).values[None, None, :, None], rtol=1e-14)
+    assert float(ds["adjustment_top_up"].sum()) > 0
+    # a region's current balance is net of its levy and counts its top-up
+    r = ds.sel(region="qy")
+    np.testing.assert_allclose(r["current_balance"].values, (r["income"] - r["expenditure"]).values, rtol=1e-12)
+    s = simulator.province.summarize_province(ds)
+    p = s["any_region_exhausted_probability_by_year"].sel(fund=pooled)
+    per_region = s["exhaustion_probability_by_year"].sel(region=["qd", "qy"], fund=pooled).max("region")
+    assert (p.values >= per_region.values - 1e-12).all() and (np.diff(p.values, axis=-1) >= 0).all()
+
+
+def test_local_parameters_differ_by_region_shared_ones_do_not():
+    data = _province("separate", [{"name": "a", "scenario": "baseline"}, {"name": "b", "scenario": "baseline"}])
+    shared = run_province(data, paths=PATHS, seed=SEED, horizon=4)
+    np.testing.assert_array_equal(shared["expenditure"].sel(region="a").values, shared["expenditure"].sel(region="b").values)
+    from simulator.province import prepare_province
+    prep = prepare_province(data, paths=PATHS, seed=SEED, horizon=4)
+    key = sorted({k for k, _ in prep.compiled[0].uncertain_rows.values()})[0]
+    data["province"]["local"] = [key, "disease"]
+    local = run_province(data, paths=PATHS, seed=SEED, horizon=4)
+    a, b = (local["expenditure"].sel(region=r).values for r in ("a", "b"))
+    assert not np.array_equal(a, b)
+    # the shared drivers are still shared
+    np.testing.assert_array_equal(local["wage_growth"].sel(region="a").values, local["wage_growth"].sel(region="b").values)
