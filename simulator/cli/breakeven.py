@@ -26,16 +26,33 @@ def register(group):
     @click.option("--paths", "-n", type=click.IntRange(min=1), default=1000, show_default=True, help="Monte Carlo paths per evaluation.")
     @click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), help="Seed (default: the scenario's).")
     @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value (repeatable).")
+    @click.option("--by", "by_year", type=int, metavar="YEAR",
+                  help="Province: the year by which no region may be exhausted (default: the last projected year).")
+    @click.option("--fund", type=click.Choice(["employee_pooled", "resident", "pooled_combined"]), default="employee_pooled",
+                  show_default=True, help="Province: the pooled fund whose exhaustion counts.")
+    @click.option("--min-months", type=click.FloatRange(min=0), help="Province: months a region is topped up to "
+                  "(default: the file's pooling.min_months, else 3).")
     @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
     @handle_errors
     def breakeven(scenario, levers, target_months, probability, start_year, horizon, throughout, relative, paths, seed,
-                  overrides, as_json):
+                  overrides, by_year, fund, min_months, as_json):
         """Level break-even values: the constant lever value from the start year that meets the reserve target.
 
         Also prints the actuarial balance of both pooled funds and the pay-as-you-go break-even rate and
         premium at 5-year steps (medians over paths).
+
+        For a province file: the smallest adjustment-fund share (of each region's pooled contribution
+        income) with P(any region exhausted by --by) at most 1 - --probability.
         """
         import json
+
+        from ..province import is_province
+        if is_province(scenario):
+            from ..province.solve import breakeven_share
+            r = breakeven_share(scenario, target=1.0 - probability, by_year=by_year, fund=fund, min_months=min_months,
+                                paths=paths, seed=seed, horizon=horizon, overrides=overrides)
+            click.echo(json.dumps(r.as_dict(), indent=2) if as_json else r.format())
+            return
 
         from ..api import run
         from ..breakeven import actuarial_balance

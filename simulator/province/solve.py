@@ -1,0 +1,127 @@
+"""Break-even of a province's pooling (issue 18): the smallest adjustment-fund levy share that
+keeps the probability that any region is exhausted by a year at most a target.
+
+The regions' projections do not depend on the pooling (:mod:`simulator.province.run`), so they run
+once; each trial share re-runs only the pooling ledger on the stored outputs, which takes
+milliseconds, and the search is a scan of shares followed by bisection inside the first bracket
+(the probability need not fall monotonically with the share: a larger levy also drains the
+regions that pay it; the scan finds the first share that meets the target, and the result says
+whether a larger share in the scan failed it again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .. import layout as L
+from ..kernels.pooling import MODE_ADJUSTMENT
+from .run import POOLED, pool_chunk, prepare_province
+
+FUNDS = {"employee_pooled": (L.F_POOL,), "resident": (L.F_RES,), "pooled_combined": POOLED}
+
+
+@dataclasses.dataclass
+class ShareResult:
+    share: float | None            # fraction of pooled contribution income; None: not reachable up to max_share
+    probability: float             # P(any region exhausted by the year) at that share (fraction of paths)
+    probability_without: float     # ... with no levy (separate books)
+    target: float
+    by_year: int
+    fund: str
+    min_months: float
+    paths: int
+    monotone: bool                 # no larger scanned share fails the target again
+    scan: list                     # (share, probability) pairs evaluated
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def format(self) -> str:
+        head = (f"adjustment-fund share for P(any region's {self.fund} exhausted by {self.by_year}) <= {self.target:g} "
+                f"(top-up to {self.min_months:g} months, {self.paths} paths): ")
+        if self.share is None:
+            return head + (f"not reached with shares up to {self.scan[-1][0]:.0%} (P = {self.scan[-1][1]:.3f}; "
+                           f"{self.probability_without:.3f} without pooling)")
+        note = "" if self.monotone else "; a larger share in the scan fails the target again (see scan)"
+        return head + (f"{self.share:.4f} of pooled contribution income (P = {self.probability:.3f}; "
+                       f"{self.probability_without:.3f} without pooling){note}")
+
+
+def _regions_raw(prep):
+    from ..api import _kernel
+    kernel = _kernel(False)
+    first = prep.compiled[0].inputs
+    ids = first.path_ids
+    raws = np.empty((len(prep.compiled), ids.shape[0], first.sched.shape[1], L.N_OUT))
+    shifts = []
+    for r, co in enumerate(prep.compiled):
+        shift = co.draw_shifts(ids)
+        shifts.append(shift)
+        kernel(co.inputs.with_paths(ids, shift), raws[r])
+    return raws, shifts
+
+
+def exhaustion_probability(prep, raws, shifts, t_last: int, funds) -> float:
+    """P(any region's own balance of ``funds`` (summed), or the provincial fund's in mode unified,
+    below zero in a year up to index ``t_last``) after pooling ``raws`` (not changed)."""
+    work = raws.copy()
+    pooled = pool_chunk(prep, work, shifts)
+    bal = sum(work[:, :, 1:t_last + 1, L.O_BAL[f]] for f in funds)  # (R, P, years)
+    exhausted = (bal < 0).any(axis=(0, 2))
+    if prep.province.body.pooling.mode == "unified":
+        fund = sum(pooled["fund_balance"][:, 1:t_last + 1, f] for f in funds)
+        exhausted |= (fund < 0).any(axis=1)
+    return float(exhausted.mean())
+
+
+def breakeven_share(source, *, target=0.10, by_year=None, fund="employee_pooled", min_months=None, paths=1000,
+                    seed=None, horizon=None, overrides=(), max_share=0.2, step=0.01, tolerance=1e-4) -> ShareResult:
+    """The smallest levy share (fraction of each region's pooled contribution income, the same for
+    every region) with P(any region exhausted by ``by_year``) <= ``target``; regions are topped up
+    to ``min_months`` (default: the file's, else 3 months)."""
+    if fund not in FUNDS:
+        from ..limits import OptionError
+        raise OptionError(f"fund must be one of {', '.join(FUNDS)}, got {fund!r}")
+    prep = prepare_province(source, paths=paths, seed=seed, horizon=horizon, overrides=overrides)
+    body = prep.province.body
+    base_year = prep.compiled[0].scenario.base_year
+    T = prep.compiled[0].inputs.sched.shape[1]
+    by_year = base_year + T - 1 if by_year is None else int(by_year)
+    t_last = by_year - base_year
+    if not 1 <= t_last <= T - 1:
+        from ..limits import OptionError
+        raise OptionError(f"--by: {by_year} is not a projected year ({base_year + 1}-{base_year + T - 1})")
+    mm = float(min_months if min_months is not None else (body.pooling.min_months or 3.0))
+    raws, shifts = _regions_raw(prep)
+    R = len(prep.compiled)
+    funds = FUNDS[fund]
+
+    def prob(share):
+        trial = dataclasses.replace(prep, mode=MODE_ADJUSTMENT, share=np.full(R, share), min_months=np.full(R, mm))
+        return exhaustion_probability(trial, raws, shifts, t_last, funds)
+
+    without = prob(0.0)
+    scan = [(0.0, without)]
+    n_paths = int(raws.shape[1])
+    if without <= target:
+        return ShareResult(0.0, without, without, target, by_year, fund, mm, n_paths, True, scan)
+    found = None
+    for k in range(1, int(round(max_share / step)) + 1):
+        scan.append((k * step, prob(k * step)))
+        if scan[-1][1] <= target:
+            found = k * step
+            break
+    if found is None:
+        return ShareResult(None, scan[-1][1], without, target, by_year, fund, mm, n_paths, True, scan)
+    lo, hi = found - step, found
+    while hi - lo > tolerance:
+        mid = 0.5 * (lo + hi)
+        if prob(mid) <= target:
+            hi = mid
+        else:
+            lo = mid
+    later = [prob(s) for s in np.arange(found + step, max_share + 1e-12, step)[:5]]
+    return ShareResult(float(hi), prob(hi), without, target, by_year, fund, mm, n_paths,
+                       all(q <= target for q in later), scan)
