@@ -30,11 +30,12 @@ PLOT_KINDS = {
     "pyramid": "population pyramid (shipped estimates, or the scenario's projection on its central path for other years and for a city) and retirees per active member",
     "heatmap": "a summary metric over two swept keys (a sweep results file)",
     "tornado": "one-at-a-time sensitivity (a file with low, high, base over 'parameter')",
+    "regions": "a province's regions: median reserve months per region and P(any region exhausted) (a province results file)",
 }
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
 #: options of ``fundsim plot`` and the kinds they apply to
 _OPTION_KINDS = {
-    "fund": ("fan", "flows", "bands", "heatmap"),
+    "fund": ("fan", "flows", "bands", "heatmap", "regions"),
     "scenario": ("fan", "flows", "bands", "breakeven", "pyramid"),
     "year": ("pyramid", "heatmap"),
     "metric": ("heatmap",),
@@ -120,21 +121,24 @@ def font_notes():
 
     font_log = logging.getLogger("matplotlib.font_manager")
     font_log.addFilter(not_a_missing_weight)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CJKFontWarning)
-        try:
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CJKFontWarning)
             yield
-        finally:
-            font_log.removeFilter(not_a_missing_weight)
-            said = set()
-            for w in caught:
-                if issubclass(w.category, CJKFontWarning):
-                    text = str(w.message).split(": ", 1)[-1]
-                    if text not in said:
-                        click.echo(f"note: {text}", err=True)
-                        said.add(text)
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    finally:
+        font_log.removeFilter(not_a_missing_weight)
+        # outside the recording context: a warning passed on here must not be recorded again into
+        # the list being read (that looped for ever on the first non-font warning of a figure)
+        said = set()
+        for w in list(caught):
+            if issubclass(w.category, CJKFontWarning):
+                text = str(w.message).split(": ", 1)[-1]
+                if text not in said:
+                    click.echo(f"note: {text}", err=True)
+                    said.add(text)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=None, y=None, lang="en"):
@@ -151,6 +155,15 @@ def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=N
             raise OptionError(f"--{opt} does not apply to --kind {kind} "
                               f"(it applies to {', '.join(_OPTION_KINDS[opt])})")
     funds = list(funds) or None
+    if "region" in ds.dims and kind != "regions":
+        raise OptionError(f"--kind {kind}: this is a province's results file (a 'region' dimension); "
+                          "use --kind regions")
+    if kind == "regions":
+        if "region" not in ds.dims:
+            raise OptionError("--kind regions needs a province's results (fundsim run PROVINCE.yaml --out FILE.nc)")
+        if funds and (len(funds) > 1 or funds[0] not in ("employee_pooled", "resident")):
+            raise OptionError("--fund: --kind regions shows one pooled fund: employee_pooled or resident")
+        return plots.regions_chart(ds, funds[0] if funds else "employee_pooled")
     if kind in ("fan", "flows", "bands", "breakeven", "pyramid") and "reserve_months" not in ds:
         raise InputFileError(f"--kind {kind} needs the results of a run (fundsim run --out); this file has no "
                              "reserve_months (sweep and sensitivity files take --kind heatmap or tornado)")

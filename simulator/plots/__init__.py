@@ -70,6 +70,7 @@ from . import fonts, style
 from .fonts import _CJK, CJK_FONT_HELP, CJKFontWarning, _language, _use_cjk_font, find_cjk_font  # noqa: F401
 from .population import (  # noqa: F401
     _base_population_table, _old_age_ratio, _population_arrays, _scenario_dict, _shipped_population_years, pyramid)
+from .province import regions_chart  # noqa: F401
 from .run import (  # noqa: F401
     _fan_limits, _scenario_names, _shade_bands, band_probabilities, breakeven, fan_chart, flows, stack_runs)
 from .style import (  # noqa: F401
@@ -80,7 +81,7 @@ from .sweep import (  # noqa: F401
     _DEFAULT_PICK, _colour_norm, _fmt_cell, _fmt_value, _metric_over_scenarios, _same, _tick_text, heatmap, swept_keys,
     tornado)
 
-__all__ = ["fan_chart", "flows", "band_probabilities", "breakeven", "pyramid", "heatmap", "tornado", "stack_runs",
+__all__ = ["fan_chart", "regions_chart", "flows", "band_probabilities", "breakeven", "pyramid", "heatmap", "tornado", "stack_runs",
            "find_cjk_font", "PlotInputError", "CJKFontWarning", "FUND_LABELS", "BAND_STYLE", "CJK_FAMILIES"]
 
 # the public tables bound here by assignment (the same objects), so that the API reference, which
@@ -98,4 +99,4 @@ CJK_FAMILIES = fonts.CJK_FAMILIES
 
 #: figure kind (as ``fundsim plot --kind``) -> function
 KINDS = {"fan": fan_chart, "flows": flows, "bands": band_probabilities, "breakeven": breakeven,
-         "pyramid": pyramid, "heatmap": heatmap, "tornado": tornado}
+         "pyramid": pyramid, "heatmap": heatmap, "tornado": tornado, "regions": regions_chart}

@@ -96,8 +96,13 @@ def any_region_exhausted(ds: xr.Dataset) -> xr.DataArray:
 def summarize_province(ds: xr.Dataset) -> xr.Dataset:
     """:func:`simulator.summary.summarize` per region and for the province, plus the probability,
     by year, that any region is exhausted (pooled funds) and the mean number of regions in deficit."""
+    import warnings
+
     from ..summary import summarize
-    out = summarize(ds)
+    with warnings.catch_warnings():
+        # a region in the unified pool has no balance of its own: its reserve months are NaN
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        out = summarize(ds)
     anyx = any_region_exhausted(ds)
     n = ds.sizes["path"]
     p = anyx.mean("path")

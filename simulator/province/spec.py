@@ -257,6 +257,8 @@ def load_province(source, overrides=()) -> Province:
                 line = locs.get(tuple(loc[:n]))
                 if line is not None:
                     break
+            if isinstance(line, tuple):  # (file, line) as the scenario reader records it
+                line = line[-1]
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"

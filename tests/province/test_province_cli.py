@@ -1,0 +1,66 @@
+"""``fundsim run PROVINCE`` (text, --json, --out), the province figure, and the installed example."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import cli
+
+PROV = """province:
+  name: p
+  pooling: {mode: unified, unified_from: 2026}
+  regions:
+    - {name: a, scenario: qingyuan}
+    - {name: b, scenario: qingdao, joins_unified_pool: 2028}
+"""
+
+
+@pytest.fixture(scope="module")
+def province_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("prov") / "p.yaml"
+    path.write_text(PROV, encoding="utf-8")
+    return path
+
+
+def test_run_text_json_and_file(province_file, tmp_path):
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "8", "--horizon", "6"])
+    assert r.exit_code == 0, r.output
+    assert "pooling unified" in r.output and "P(any region exhausted" in r.output and "unified pool balance" in r.output
+    assert "pooled" in r.output  # region a keeps no balance of its own once in the pool
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "8", "--horizon", "6", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["pooling_mode"] == "unified" and set(d["regions"]) == {"a", "b", "province"}
+    assert d["regions"]["a"]["employee_pooled"]["reserve_months_median"][2] is None  # in the pool from 2026
+    assert d["regions"]["b"]["employee_pooled"]["reserve_months_median"][3] is not None  # joins in 2028
+    out = tmp_path / "p.nc"
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "8", "--horizon", "6", "-q", "--out", str(out)])
+    assert r.exit_code == 0 and out.exists(), r.output
+    png = tmp_path / "r.png"
+    r = CliRunner().invoke(cli, ["plot", str(out), "--kind", "regions", "--fund", "resident", "-o", str(png)])
+    assert r.exit_code == 0 and png.stat().st_size > 10_000, r.output
+    r = CliRunner().invoke(cli, ["plot", str(out), "--kind", "fan", "-o", str(tmp_path / "f.png")])
+    assert r.exit_code == 2 and "--kind regions" in r.output
+
+
+def test_province_override_and_bad_override(province_file):
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--set", "province.regions[1].joins_unified_pool=null", "--paths", "4", "--horizon", "3", "--json",
+                                 "--set", "province.pooling={mode: separate}"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["pooling_mode"] == "separate"
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "3",
+                                 "--set", "province.pooling.mode=pooled"])
+    assert r.exit_code == 2 and "province.pooling.mode" in r.output and "Traceback" not in r.output
+
+
+def test_installed_example_runs_in_every_mode():
+    for pooling in ("{mode: separate}", "{mode: adjustment_fund, share: 0.03, min_months: 3}",
+                    "{mode: unified, unified_from: 2027}"):
+        r = CliRunner().invoke(cli, ["run", "example_province", "--paths", "6", "--horizon", "5", "--json",
+                                     "--set", f"province.pooling={pooling}"])
+        assert r.exit_code == 0, r.output
+        d = json.loads(r.output)
+        assert len(d["regions"]) == 4 and "province" in d["regions"]
+    r = CliRunner().invoke(cli, ["scenarios"])
+    assert "example_province" in r.output and "pooling adjustment_fund" in r.output
