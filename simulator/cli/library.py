@@ -102,8 +102,8 @@ def register(group):
             click.echo("Installed provinces (several regions with their pooling; fundsim run NAME):")
             for name in provinces:
                 body = load_province(name).body
-                desc = f"{len(body.regions)} regions ({', '.join(body.regions[i].name for i in range(len(body.regions)))}), " \
-                       f"pooling {body.pooling.mode}; {body.description or ''}"
+                desc = (f"pooling {body.pooling.mode}, {len(body.regions)} regions "
+                        f"({', '.join(r.name for r in body.regions)}); {body.description or ''}")
                 click.echo(f"  {name:<{col}}{_one_line(desc, max(20, width - col - 3))}")
         click.echo("Local scenarios (fundsim run PATH):")
         for p in local:
