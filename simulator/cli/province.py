@@ -14,19 +14,13 @@ from ._common import check_out_suffix, parse_variables, progress_printer
 def run_province_command(scenario, *, paths, seed, horizon, overrides, out, variables, threads, step, quiet, as_json,
                          command, t0):
     """Run the province and print (or write) its results, as ``fundsim run`` does for a scenario."""
-    from ..api import OptionError, check_result_path, check_threads, variable_names, write_netcdf
+    from ..api import check_result_path, check_threads, variable_names, write_netcdf
     from ..province import format_province, prepare_province, run_prepared, summarize_province
     from ..results import to_cf
 
     threads = check_threads(threads, "--threads")
     variables = parse_variables(variables)
-    kept = set(variable_names(variables))
-    need = {"balance", "current_balance", "reserve_months", "combined_pooled_reserve_months",
-            "combined_pooled_balance", "income", "expenditure", "contribution_income"}
-    missing = sorted(need - kept)
-    if missing and (as_json or (not quiet and out is None)):
-        raise OptionError(f"--variables: the province's summary needs {', '.join(missing)} too; keep them "
-                          "(--variables core)")
+    variable_names(variables)  # an unknown name stops here; what the summary needs is always kept
     if out is not None:
         from ..io import check_output_path
         check_output_path(out, option="--out")
@@ -53,8 +47,7 @@ def run_province_command(scenario, *, paths, seed, horizon, overrides, out, vari
                               allow_nan=False))
         return
     if not quiet:
-        if not missing:
-            click.echo(format_province(ds, step=step))
+        click.echo(format_province(ds, step=step))
         elapsed = time.perf_counter() - t0
         click.echo(f"\n{len(prep.compiled)} regions x {n} paths x {ds.sizes['year'] - 1} years in {elapsed:.2f} s "
                    f"(kernel and pooling {ds.attrs['kernel_seconds']:.2f} s)" + (f"; results written to {out}" if out else ""))

@@ -8,7 +8,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import NonFiniteResultError
-from ..results import VARIABLES, first_nonfinite
+from ..results import VARIABLES
 from ..results.variables import POOLED_FUNDS
 from .spec import PROVINCE_ENTRY
 
@@ -36,46 +36,55 @@ BALANCE_VARIABLES = {"balance", "reserve_months", "fiscal_gap", "combined_pooled
 
 
 def assemble_province(prep, arrays: dict, extra: dict, years, path_ids, attrs: dict) -> xr.Dataset:
-    """A Dataset from the per-entry arrays (entries = regions, then the province) of
-    :func:`simulator.province.run.run_prepared`."""
-    from ..results import assemble
+    """A Dataset from the per-entry arrays (entries = regions, then the province: ``(E, P, ...)``)
+    of :func:`simulator.province.run.run_prepared`, built in one step (no per-entry Datasets)."""
+    from ..results.derived import _COORD_ATTRS
+    from ..results.variables import FUNDS, LINES, SCHEMES
     entries = prep.names + [PROVINCE_ENTRY]
-    parts = [assemble({k: v[e] for k, v in arrays.items()}, years, path_ids, {}) for e in range(len(entries))]
-    ds = xr.concat(parts, dim=xr.DataArray(entries, dims="region", name="region",
-                                           attrs={"long_name": "region of the province; 'province' is their sum "
-                                                  "with the provincial fund"}),
-                   data_vars="all", coords="minimal", compat="override", join="override")
-    ds = ds.transpose("path", "region", ...)
+    values = {"path": np.asarray(path_ids, dtype=np.int64), "year": np.asarray(years), "fund": list(FUNDS),
+              "scheme": list(SCHEMES), "line": list(LINES)}
+    coords = {name: (name, v, dict(_COORD_ATTRS[name])) for name, v in values.items()}
+    coords["region"] = ("region", entries, {"long_name": "region of the province; 'province' is the sum of every book "
+                                                         "(the regions', the adjustment fund or the unified pool)"})
+    data_vars = {}
+    for name, arr in arrays.items():
+        var = VARIABLES[name]
+        data_vars[name] = (("path", "region") + var.dims[1:], np.moveaxis(arr, 0, 1),
+                           {"units": var.units, "long_name": var.long_name, "computed_in": var.computed_in})
     for name, (dims, units, long_name) in PROVINCE_VARIABLES.items():
         if name in extra:
-            arr = extra[name]
-            if dims[1] == "region":
-                arr = np.moveaxis(arr, 0, 1)
-            ds[name] = (dims, arr, {"units": units, "long_name": long_name, "computed_in": "simulator.province"})
-    if "current_balance" in ds and "balance" in ds:
-        regions = ds.sel(region=prep.names)
-        for name, flag in (("regions_in_deficit", regions["current_balance"] < 0),
-                           ("regions_exhausted", regions["balance"] < 0)):
-            count = flag.sum("region").astype(float)
-            count = count.where(count["fund"].isin(list(POOLED_FUNDS)), 0.0).transpose("path", "year", "fund")
-            units, long_name = PROVINCE_VARIABLES[name][1:]
-            ds[name] = count.assign_attrs(units=units, long_name=long_name, computed_in="simulator.province")
-    ds.attrs.update(attrs)
+            arr = np.moveaxis(extra[name], 0, 1) if dims[1] == "region" else extra[name]
+            data_vars[name] = (dims, arr, {"units": units, "long_name": long_name, "computed_in": "simulator.province"})
+    R = len(prep.names)
+    pooled = np.array([f in POOLED_FUNDS for f in FUNDS])
+    for name, source in (("regions_in_deficit", "current_balance"), ("regions_exhausted", "balance")):
+        with np.errstate(invalid="ignore"):
+            count = (arrays[source][:R] < 0).sum(axis=0).astype(float)  # (P, T, fund); NaN < 0 is False
+        count[..., ~pooled] = 0.0
+        units, long_name = PROVINCE_VARIABLES[name][1:]
+        data_vars[name] = (("path", "year", "fund"), count,
+                           {"units": units, "long_name": long_name, "computed_in": "simulator.province"})
+    ds = xr.Dataset(coords=coords, attrs=dict(attrs))
+    ds.update(data_vars)
     return ds
 
 
-def check_province_finite(prep, ds: xr.Dataset) -> None:
+def check_province_finite(prep, arrays: dict, path_ids, years) -> None:
     """Every region's variables finite (as a single run's), the balances of regions in the unified
     pool excepted (they keep none)."""
     from ..kernels.pooling import MODE_UNIFIED
-    skip = BALANCE_VARIABLES if prep.mode == MODE_UNIFIED else set()
-    for r in prep.names:
-        part = ds.sel(region=r)[[v for v in VARIABLES if v in ds and v not in skip]]
-        bad = first_nonfinite(part)
-        if bad is not None:
-            path, year, name = bad
-            raise NonFiniteResultError(f"the projection of region {r} produced a non-finite value: first at path "
-                                       f"{path}, year {year}, variable '{name}'; check its scenario's extreme values")
+    from ..results.variables import MAY_BE_NAN
+    skip = MAY_BE_NAN | (BALANCE_VARIABLES if prep.mode == MODE_UNIFIED else set())
+    R = len(prep.names)
+    for name in VARIABLES:
+        if name in skip or name not in arrays:
+            continue
+        bad = ~np.isfinite(arrays[name][:R])
+        if bad.any():
+            r, p, t = np.argwhere(bad)[0][:3]
+            raise NonFiniteResultError(f"the projection of region {prep.names[r]} produced a non-finite value: first "
+                                       f"at path {int(path_ids[p])}, year {int(years[t])}, variable '{name}'; check "
+                                       "its scenario's extreme values")
 
 
 def any_region_exhausted(ds: xr.Dataset) -> xr.DataArray:

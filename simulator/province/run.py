@@ -32,6 +32,9 @@ from ..limits import DEFAULT_CHUNK, check_threads, variable_names
 from ..results import assemble, derive
 from .spec import PROVINCE_ENTRY, Province, load_province
 
+#: variables a province run keeps whatever ``variables`` says (its counts and summaries need them)
+PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months",
+                  "combined_pooled_reserve_months", "income", "expenditure", "contribution_income", "operating_balance")
 MODES = {"separate": MODE_SEPARATE, "adjustment_fund": MODE_ADJUSTMENT, "unified": MODE_UNIFIED}
 POOLED = (L.F_POOL, L.F_RES)
 
@@ -41,7 +44,6 @@ INTENSIVE_PREFIXES = ("employer_rate", "resident_premium", "resident_subsidy", "
                       "resident_income_growth", "epidemic", "mortality_index", "breakeven_rate", "breakeven_premium",
                       "point_value_reference", "dip_floor_binding", "dip_income_cap_binding")
 INTENSIVE_ROWS = np.array([i for i, n in enumerate(L._out) if n.split(".")[0] in INTENSIVE_PREFIXES], dtype=np.int64)
-EXTENSIVE_ROWS = np.array([i for i in range(L.N_OUT) if i not in set(INTENSIVE_ROWS)], dtype=np.int64)
 
 
 @dataclasses.dataclass
@@ -199,8 +201,8 @@ def province_raw(prep: PreparedProvince, raws: np.ndarray, pooled: dict) -> np.n
     """The province's own entry (P, T, N_OUT): every extensive output summed over the regions
     (money, persons, points), rates and prices NaN; its funds hold every book: the regions' own
     (NaN while in the unified pool), the adjustment fund or the unified pool."""
-    out = np.full(raws.shape[1:], np.nan)
-    out[:, :, EXTENSIVE_ROWS] = raws[:, :, :, EXTENSIVE_ROWS].sum(axis=0)
+    out = raws.sum(axis=0)
+    out[:, :, INTENSIVE_ROWS] = np.nan
     for f in range(3):
         out[:, :, L.O_BAL[f]] = np.nansum(raws[:, :, :, L.O_BAL[f]], axis=0) + pooled["fund_balance"][..., f]
         out[:, :, L.O_J[f]] = raws[:, :, :, L.O_J[f]].sum(axis=0) + pooled["fund_interest"][..., f]
@@ -214,7 +216,8 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     """Project every region of a compiled province on the same paths, pool, and assemble."""
     from ..api import _kernel
     from .assemble import assemble_province, check_province_finite
-    names = variable_names(variables)
+    # the counts of regions in deficit and exhausted, and P(any region exhausted), read these
+    names = list(dict.fromkeys(list(variable_names(variables)) + list(PROVINCE_NEEDS)))
     R = len(prep.compiled)
     first = prep.compiled[0].inputs
     ids_all = first.path_ids
@@ -304,10 +307,9 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
         "run_seconds": float(elapsed),
         "conventions": "mid-year stocks; flows during the year; balances at year end; money in nominal yuan",
     }
-    ds = assemble_province(prep, arrays, extra, prep.compiled[0].years[:T], ids_all, attrs)
     if check_finite:
-        check_province_finite(prep, ds)
-    return ds
+        check_province_finite(prep, arrays, ids_all, prep.compiled[0].years[:T])
+    return assemble_province(prep, arrays, extra, prep.compiled[0].years[:T], ids_all, attrs)
 
 
 def run_province(source, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,

@@ -16,7 +16,7 @@ from simulator.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = sorted(p for p in (ROOT / "simulator" / "scenarios").glob("*.yaml") if p.stem != "baseline")
 REQUIRED = {"delayed_retirement", "retiree_contributions", "outpatient_mutual_aid", "drg_dip_full", "drg_dip_upcoding",
-            "vbp_expansion", "epidemic_shock", "slow_growth", "qingdao", "qingyuan"}
+            "vbp_expansion", "epidemic_shock", "slow_growth", "qingdao", "qingyuan", "ageing_city"}
 
 
 def _run(ref, **kw):
