@@ -29,14 +29,34 @@ def _timed(fn):
     return wall, (after.user - before.user) + (after.system - before.system)
 
 
-def main(regions=16, paths=1000, mode="adjustment_fund", repeats=3):
+def province_of(regions=16, mode="adjustment_fund") -> dict:
+    """A province of ``regions`` copies of the shipped cities, in turn."""
     from simulator.scenario import list_builtin_scenarios
     cities = [c for c in CITIES if c in list_builtin_scenarios()]
     pooling = {"mode": mode}
     if mode == "adjustment_fund":
         pooling.update(share=0.03, min_months=3)
-    province = {"province": {"name": "bench", "pooling": pooling,
-                             "regions": [{"name": f"r{i}", "scenario": cities[i % len(cities)]} for i in range(regions)]}}
+    return {"province": {"name": "bench", "pooling": pooling,
+                         "regions": [{"name": f"r{i}", "scenario": cities[i % len(cities)]} for i in range(regions)]}}
+
+
+class ProvinceRun:
+    """asv: a 16-region province (1,000 paths; 4 under FUNDSIM_BENCH_SMOKE, the tests' tiny size)."""
+
+    params = ["separate", "adjustment_fund", "unified"]
+    param_names = ["mode"]
+
+    def setup(self, mode):
+        self.paths = 4 if os.environ.get("FUNDSIM_BENCH_SMOKE") else 1000
+        self.province = province_of(16, mode)
+
+    def time_province_16_regions(self, mode):
+        simulator.run_province(self.province, paths=self.paths, horizon=5 if self.paths == 4 else None,
+                               variables="core")
+
+
+def main(regions=16, paths=1000, mode="adjustment_fund", repeats=3):
+    province = province_of(regions, mode)
 
     def single():
         simulator.run("qingyuan", paths=paths, variables="core")

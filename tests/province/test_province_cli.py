@@ -64,3 +64,9 @@ def test_installed_example_runs_in_every_mode():
         assert len(d["regions"]) == 4 and "province" in d["regions"]
     r = CliRunner().invoke(cli, ["scenarios"])
     assert "example_province" in r.output and "pooling adjustment_fund" in r.output
+
+
+def test_core_variables_keep_what_the_province_summary_needs(province_file):
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "3", "--variables", "core"])
+    assert r.exit_code == 0, r.output
+    assert "P(any region exhausted" in r.output
