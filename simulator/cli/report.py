@@ -259,13 +259,24 @@ def register(group):
     @lang_option
     @handle_errors
     def report(results, out, step, lang):
-        """Write one self-contained HTML report of RESULTS: assumptions, summary tables, calibration, figures."""
+        """Write one self-contained HTML report of RESULTS: assumptions, summary tables, calibration, figures.
+
+        A province's results file gets the province's report: each region's reserve months and exhaustion,
+        P(any region exhausted), what the pooling moves, the figures and the provenance."""
         from ..report import write_report
 
         check_report_path(out)
         ds = load_results(results)
         if "reserve_months" not in ds:
             raise InputFileError(f"{results}: not the results of a run (no reserve_months); a report covers one run")
+        if "region" in ds.dims:
+            if lang.lower() != "en":
+                raise OptionError("--lang: a province's report is in English only so far")
+            from ..report.province import write_province_report
+            with font_notes():
+                path = write_province_report(ds, out, step=step, option="-o/--out")
+            click.echo(f"wrote {path}")
+            return
         with font_notes():
             path = write_report(ds, out, step=step, option="-o/--out", lang=lang.lower())
         click.echo(f"wrote {path}")

@@ -42,6 +42,13 @@ def test_run_text_json_and_file(province_file, tmp_path):
     assert r.exit_code == 0 and png.stat().st_size > 10_000, r.output
     r = CliRunner().invoke(cli, ["plot", str(out), "--kind", "fan", "-o", str(tmp_path / "f.png")])
     assert r.exit_code == 2 and "--kind regions" in r.output
+    html = tmp_path / "r.html"
+    r = CliRunner().invoke(cli, ["report", str(out), "-o", str(html)])
+    assert r.exit_code == 0, r.output
+    text = html.read_text(encoding="utf-8")
+    assert "province p" in text and "Any region exhausted" in text and text.count("<img") == 2
+    r = CliRunner().invoke(cli, ["report", str(out), "-o", str(tmp_path / "z.html"), "--lang", "zh"])
+    assert r.exit_code == 2 and "English only" in r.output
 
 
 def test_province_override_and_bad_override(province_file):
