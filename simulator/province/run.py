@@ -4,8 +4,10 @@ pooling ledger over them, and one Dataset with a ``region`` dimension.
 Common and local randomness: each region is compiled from its own scenario with the province's
 seed and paths, and the random streams are keyed by component *name* (:mod:`simulator.rng`), so
 mortality, the economic drivers, epidemics, the disease trends and every uncertain value are
-shared by the regions on a path (one stream each); the key paths listed under ``local:`` (and
-``disease``) get streams keyed by region as well (``name@region``).
+shared by the regions on a path (one stream each); the key paths listed under ``local:``, and the
+components named there (``disease``, ``epidemic``, ``mortality``, ``driver:wage_growth`` and the
+other drivers), get streams keyed by region as well (``name@region``): independent draws per
+region (a partly shared local deviation of a driver is not built yet).
 
 Why the pooling can follow the projections: within a year nothing a region computes reads its
 pooled balance except the rate trigger (section 10), so a province whose regions pool their
@@ -74,19 +76,23 @@ def _localise(prov: Province, compiled, region: str):
         return compiled
     from .. import rng
     keys = {key for key, _ in compiled.uncertain_rows.values()}
+    # whole random components: their stream index in ModelInputs.streams and stream name
+    components = {"mortality": [(L.S_MORTALITY, "mortality")], "epidemic": [(L.S_EPIDEMIC, "epidemic")]}
+    components.update({f"driver:{d}": [(L.S_DRIVER + i, f"driver:{d}")] for i, d in enumerate(L.DRIVER_NAMES)})
+    components["disease"] = [(L.S_EPIDEMIC + 1 + 2 * d + k, f"{kind}:{grp}") for d, grp in enumerate(compiled.disease_names)
+                             for k, kind in enumerate(("disease_prevalence", "disease_intensity"))]
     for i, key in enumerate(local):
-        if key != "disease" and key not in keys:
-            hint = suggest(key, sorted(keys) + ["disease"])
+        if key not in components and key not in keys:
+            hint = suggest(key, sorted(keys) + sorted(components))
             raise _problem(prov, f"province.local[{i}]", f"'{key}' is not an uncertain value of region {region}'s "
-                           f"scenario (nor 'disease'){hint}")
+                           f"scenario nor a random component ({', '.join(sorted(components))}){hint}")
     rows = {row: ((f"{key}@{region}" if key in local else key), dist) for row, (key, dist) in compiled.uncertain_rows.items()}
     inputs = compiled.inputs
-    if "disease" in local:
-        streams = inputs.streams.copy()
-        for d, grp in enumerate(compiled.disease_names):
-            streams[L.S_EPIDEMIC + 1 + 2 * d] = rng.stream_id(f"disease_prevalence:{grp}@{region}")
-            streams[L.S_EPIDEMIC + 2 + 2 * d] = rng.stream_id(f"disease_intensity:{grp}@{region}")
-        inputs = inputs._replace(streams=streams)
+    streams = inputs.streams.copy()
+    for key in local:
+        for index, name in components.get(key, ()):
+            streams[index] = rng.stream_id(f"{name}@{region}")
+    inputs = inputs._replace(streams=streams)
     # the per-path draws are made per chunk from uncertain_rows (Compiled.draw_shifts)
     return dataclasses.replace(compiled, uncertain_rows=rows, inputs=inputs)
 

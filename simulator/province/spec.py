@@ -86,8 +86,9 @@ class ProvinceBody(_Strict):
     description: Optional[str] = None
     pooling: Pooling = Pooling()
     regions: list[Region] = Field(min_length=1, max_length=64)
-    #: key paths of uncertain scenario values drawn on streams keyed by region (section 17);
-    #: ``disease`` makes the disease trends local.  Every other random component is shared.
+    #: key paths of uncertain scenario values drawn on streams keyed by region (section 17), and
+    #: random components drawn per region: ``disease`` (the disease trends), ``epidemic``,
+    #: ``mortality``, ``driver:wage_growth`` (and the other drivers).  Everything else is shared.
     local: list[str] = []
     simulation: Simulation = Simulation()
     horizon: Optional[int] = Field(None, ge=1, le=200)

@@ -87,3 +87,12 @@ def test_local_parameters_differ_by_region_shared_ones_do_not():
     assert not np.array_equal(a, b)
     # the shared drivers are still shared
     np.testing.assert_array_equal(local["wage_growth"].sel(region="a").values, local["wage_growth"].sel(region="b").values)
+
+
+def test_a_local_driver_is_drawn_per_region_the_others_stay_shared():
+    data = _province("separate", [{"name": "a", "scenario": "baseline"}, {"name": "b", "scenario": "baseline"}])
+    data["province"]["local"] = ["driver:wage_growth"]
+    ds = run_province(data, paths=PATHS, seed=SEED, horizon=4)
+    wage = ds["wage_growth"].sel(year=slice(2025, None))
+    assert not np.array_equal(wage.sel(region="a").values, wage.sel(region="b").values)
+    np.testing.assert_array_equal(ds["mortality_index"].sel(region="a").values, ds["mortality_index"].sel(region="b").values)
