@@ -48,7 +48,17 @@ def register(group):
 
         from ..province import is_province
         if is_province(scenario):
+            from click.core import ParameterSource
+
+            from ..limits import OptionError
             from ..province.solve import breakeven_share
+            ctx = click.get_current_context()
+            scenario_only = [f"--{n.replace('_', '-')}" if n != "levers" else "--lever"
+                             for n in ("levers", "target_months", "start_year", "throughout", "relative")
+                             if ctx.get_parameter_source(n) not in (ParameterSource.DEFAULT, None)]
+            if scenario_only:
+                raise OptionError(f"{', '.join(scenario_only)}: for a scenario's levers; a province file solves for "
+                                  "the adjustment-fund share (--by, --fund, --min-months, --probability)")
             r = breakeven_share(scenario, target=1.0 - probability, by_year=by_year, fund=fund, min_months=min_months,
                                 paths=paths, seed=seed, horizon=horizon, overrides=overrides)
             click.echo(json.dumps(r.as_dict(), indent=2) if as_json else r.format())

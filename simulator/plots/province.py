@@ -31,7 +31,10 @@ def regions_chart(ds, fund: str = "employee_pooled", *, ax=None, quantiles=(0.25
             fig = Figure(figsize=(10, 4.2), layout="constrained")
             axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
         else:
-            axes = list(np.ravel(ax))
+            axes = list(np.ravel(np.asarray(ax, dtype=object)))
+            if len(axes) != 2:
+                raise PlotInputError("regions chart: ax= must be two matplotlib Axes (reserve months, P(any region "
+                                     f"exhausted)); got {len(axes)}")
             fig = axes[0].figure
         left, right = axes
         rm = ds["reserve_months"].sel(fund=fund)

@@ -24,8 +24,15 @@ PROVINCE_VARIABLES = {
     "provincial_fund_interest": (("path", "year", "fund"), "yuan per year", "interest of the provincial fund"),
     "provincial_fund_transfer": (("path", "year", "fund"), "yuan per year",
                                  "adjustment fund: top-ups paid to the regions; unified pool: fiscal backstop transfer"),
+    "provincial_fund_expenditure": (("path", "year", "fund"), "yuan per year",
+                                    "unified pool: its members' expenditure (what the pool pays); 0 in other modes"),
+    "provincial_fund_reserve_months": (("path", "year", "fund"), "months",
+                                       "unified pool: balance / (members' expenditure / 12); NaN before any region "
+                                       "joins and in other modes"),
     "regions_in_deficit": (("path", "year", "fund"), "regions",
-                           "number of regions with a current deficit (income < expenditure); pooled funds (accounts 0)"),
+                           "number of regions with a current deficit: income (with interest, fiscal transfers and "
+                           "adjustment-fund top-ups, net of the levy) below expenditure; a region kept at its floor "
+                           "by top-ups is not counted (compare operating_balance); pooled funds (accounts 0)"),
     "regions_exhausted": (("path", "year", "fund"), "regions",
                           "number of regions whose own balance is below zero (a region in the unified pool has none); "
                           "pooled funds (accounts 0)"),
@@ -55,6 +62,14 @@ def assemble_province(prep, arrays: dict, extra: dict, years, path_ids, attrs: d
         if name in extra:
             arr = np.moveaxis(extra[name], 0, 1) if dims[1] == "region" else extra[name]
             data_vars[name] = (dims, arr, {"units": units, "long_name": long_name, "computed_in": "simulator.province"})
+    if "provincial_fund_expenditure" in extra:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rm = np.where(extra["provincial_fund_expenditure"] > 0,
+                          extra["provincial_fund_balance"] / (extra["provincial_fund_expenditure"] / 12.0), np.nan)
+        units, long_name = PROVINCE_VARIABLES["provincial_fund_reserve_months"][1:]
+        data_vars["provincial_fund_reserve_months"] = (("path", "year", "fund"), rm,
+                                                       {"units": units, "long_name": long_name,
+                                                        "computed_in": "simulator.province"})
     R = len(prep.names)
     pooled = np.array([f in POOLED_FUNDS for f in FUNDS])
     for name, source in (("regions_in_deficit", "current_balance"), ("regions_exhausted", "balance")):
@@ -74,12 +89,17 @@ def check_province_finite(prep, arrays: dict, path_ids, years) -> None:
     pool excepted (they keep none)."""
     from ..kernels.pooling import MODE_UNIFIED
     from ..results.variables import MAY_BE_NAN
-    skip = MAY_BE_NAN | (BALANCE_VARIABLES if prep.mode == MODE_UNIFIED else set())
     R = len(prep.names)
+    T = arrays["balance"].shape[2]
+    member = np.zeros((R, 1, T), dtype=bool)  # (region, path, year): a region in the unified pool keeps no balance
+    if prep.mode == MODE_UNIFIED:
+        member[:, 0, :] = np.arange(T)[None, :] >= np.asarray(prep.join_t)[:, None]
     for name in VARIABLES:
-        if name in skip or name not in arrays:
+        if name in MAY_BE_NAN or name not in arrays:
             continue
         bad = ~np.isfinite(arrays[name][:R])
+        if name in BALANCE_VARIABLES:
+            bad &= ~member.reshape(member.shape + (1,) * (bad.ndim - 3))
         if bad.any():
             r, p, t = np.argwhere(bad)[0][:3]
             raise NonFiniteResultError(f"the projection of region {prep.names[r]} produced a non-finite value: first "
@@ -119,7 +139,29 @@ def summarize_province(ds: xr.Dataset) -> xr.Dataset:
     out["any_region_exhausted_probability_by_year_se"] = np.sqrt(p * (1 - p) / n).assign_attrs(units="fraction of paths")
     out["regions_in_deficit_mean"] = ds["regions_in_deficit"].sel(fund=list(POOLED_FUNDS)).mean("path").assign_attrs(units="regions")
     out["regions_exhausted_mean"] = ds["regions_exhausted"].sel(fund=list(POOLED_FUNDS)).mean("path").assign_attrs(units="regions")
+    out = _mask_pool_members(ds, out)
     out.attrs.update({k: ds.attrs[k] for k in ("pooling_mode", "regions") if k in ds.attrs})
+    return out
+
+
+def _mask_pool_members(ds: xr.Dataset, out: xr.Dataset) -> xr.Dataset:
+    """A region in the unified pool keeps no balance: its balance-based summaries (reserve months,
+    warning bands, exhaustion) are NaN ("no books") for its years in the pool, and for the whole
+    horizon where the summary is over years (exhaustion year, within horizon)."""
+    import json
+    joins = json.loads(ds.attrs.get("unified_join_years", "{}"))
+    if ds.attrs.get("pooling_mode") != "unified" or not any(v is not None for v in joins.values()):
+        return out
+    years = ds["year"].values
+    member = xr.DataArray(np.array([[joins.get(str(r)) is not None and y >= joins[str(r)] for y in years]
+                                    for r in ds["region"].values]),
+                          dims=("region", "year"), coords={"region": ds["region"].values, "year": years})
+    for name in list(out.data_vars):
+        da = out[name]
+        if "region" not in da.dims or not any(k in name for k in ("exhaustion", "band", "reserve_months")):
+            continue
+        mask = member if "year" in da.dims else member.any("year")
+        out[name] = da.where(~mask).assign_attrs(da.attrs)
     return out
 
 
@@ -142,7 +184,8 @@ def format_province(ds: xr.Dataset, step: int = 5) -> str:
             vals = rm.sel(region=r, fund=fund)
             row = "".join(f"{float(vals.sel(year=y)):>8.1f}" if np.isfinite(float(vals.sel(year=y))) else f"{'pooled':>8}"
                           for y in shown)
-            lines.append(f"  {str(r):<16}{row}{float(ex.sel(region=r, fund=fund, year=last)):>10.3f}")
+            p = float(ex.sel(region=r, fund=fund, year=last))
+            lines.append(f"  {str(r):<16}{row}" + (f"{p:>10.3f}" if np.isfinite(p) else f"{'pooled':>10}"))
         lines.append("")
     pa = s["any_region_exhausted_probability_by_year"]
     lines.append("P(any region exhausted by year)" + (" (or the unified pool)" if mode == "unified" else ""))

@@ -5,9 +5,10 @@ Common and local randomness: each region is compiled from its own scenario with 
 seed and paths, and the random streams are keyed by component *name* (:mod:`simulator.rng`), so
 mortality, the economic drivers, epidemics, the disease trends and every uncertain value are
 shared by the regions on a path (one stream each); the key paths listed under ``local:``, and the
-components named there (``disease``, ``epidemic``, ``mortality``, ``driver:wage_growth`` and the
-other drivers), get streams keyed by region as well (``name@region``): independent draws per
-region (a partly shared local deviation of a driver is not built yet).
+components named there (``disease``, ``epidemic``, ``mortality``, ``drivers``: the four economic
+drivers together, as their shocks are correlated), get streams keyed by region as well
+(``name@region``): independent draws per region (a partly shared local deviation of a driver, with
+its own sigma, is not built yet).
 
 Why the pooling can follow the projections: within a year nothing a region computes reads its
 pooled balance except the rate trigger (section 10), so a province whose regions pool their
@@ -36,7 +37,8 @@ from .spec import PROVINCE_ENTRY, Province, load_province
 
 #: variables a province run keeps whatever ``variables`` says (its counts and summaries need them)
 PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months",
-                  "combined_pooled_reserve_months", "income", "expenditure", "contribution_income", "operating_balance")
+                  "combined_pooled_reserve_months", "income", "expenditure", "contribution_income", "operating_balance",
+                  "fiscal_gap", "interest", "borrowing_cost", "fiscal_transfer")
 MODES = {"separate": MODE_SEPARATE, "adjustment_fund": MODE_ADJUSTMENT, "unified": MODE_UNIFIED}
 POOLED = (L.F_POOL, L.F_RES)
 
@@ -78,7 +80,10 @@ def _localise(prov: Province, compiled, region: str):
     keys = {key for key, _ in compiled.uncertain_rows.values()}
     # whole random components: their stream index in ModelInputs.streams and stream name
     components = {"mortality": [(L.S_MORTALITY, "mortality")], "epidemic": [(L.S_EPIDEMIC, "epidemic")]}
-    components.update({f"driver:{d}": [(L.S_DRIVER + i, f"driver:{d}")] for i, d in enumerate(L.DRIVER_NAMES)})
+    # the drivers' shocks are correlated through one Cholesky factor (chol · z): a region's drivers are
+    # made local together, or a local first driver would move the shared ones and a local later one
+    # stay partly shared
+    components["drivers"] = [(L.S_DRIVER + i, f"driver:{d}") for i, d in enumerate(L.DRIVER_NAMES)]
     components["disease"] = [(L.S_EPIDEMIC + 1 + 2 * d + k, f"{kind}:{grp}") for d, grp in enumerate(compiled.disease_names)
                              for k, kind in enumerate(("disease_prevalence", "disease_intensity"))]
     for i, key in enumerate(local):
@@ -151,12 +156,26 @@ def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(
         for i, r in enumerate(body.regions):
             year = r.joins_unified_pool if r.joins_unified_pool is not None else body.pooling.unified_from
             t = 1 if year is None else year - base_year
+            key = (f"province.regions[{i}].joins_unified_pool" if r.joins_unified_pool is not None
+                   else "province.pooling.unified_from")
             if year is not None and t < 1:
-                key = (f"province.regions[{i}].joins_unified_pool" if r.joins_unified_pool is not None
-                       else "province.pooling.unified_from")
                 raise _problem(prov, key, f"{year} is not after the base year {base_year}: the pool starts with a "
                                "projected year (the base year's balances are reported)")
-            join_t[i] = min(t, T)
+            if year is not None and t > T - 1:
+                raise _problem(prov, key, f"{year} is after the last projected year {base_year + T - 1}: the region "
+                               "would never join the pool")
+            if (r.joins_unified_pool is not None and body.pooling.unified_from is not None
+                    and r.joins_unified_pool < body.pooling.unified_from):
+                raise _problem(prov, key, f"{r.joins_unified_pool} is before the pool starts "
+                               f"(pooling.unified_from {body.pooling.unified_from})")
+            join_t[i] = t
+        # 2: one pool, one backstop: the members' fiscal backstops must agree (section 10)
+        settings = {(int(c.inputs.flags[L.FLAG_BACKSTOP]),
+                     tuple(c.inputs.sched[L.BACKSTOP_MONTHS]) if c.inputs.flags[L.FLAG_BACKSTOP] else ())
+                    for c in compiled}
+        if len(settings) > 1:
+            raise _problem(prov, "province.pooling.mode", "the regions' fiscal backstops differ "
+                           "(policy.fiscal_backstop): a unified pool has one; give every region the same setting")
     return PreparedProvince(prov, loaded, compiled, mode, share, min_months, join_t)
 
 
@@ -174,7 +193,7 @@ def pool_chunk(prep: PreparedProvince, raws: np.ndarray, shifts, *, reference=Fa
     transfer (P, T, 3), yuan and yuan per year."""
     R, P, T, _ = raws.shape
     res = {k: np.zeros((R, P, T, 3)) for k in ("levy", "top_up")}
-    res.update({k: np.zeros((P, T, 3)) for k in ("fund_balance", "fund_interest", "fund_transfer")})
+    res.update({k: np.zeros((P, T, 3)) for k in ("fund_balance", "fund_interest", "fund_transfer", "fund_expenditure")})
     if prep.mode == MODE_SEPARATE:
         return res
     if reference:
@@ -200,6 +219,9 @@ def pool_chunk(prep: PreparedProvince, raws: np.ndarray, shifts, *, reference=Fa
         raws[:, :, :, L.O_TRANSFER[f]] = transfer
         res["levy"][..., f], res["top_up"][..., f] = levy, top_up
         res["fund_balance"][..., f], res["fund_interest"][..., f], res["fund_transfer"][..., f] = fb, fj, ft
+        if prep.mode == MODE_UNIFIED:  # what the pool pays: its members' expenditure
+            member = np.arange(T)[None, :] >= prep.join_t[:, None]  # (R, T)
+            res["fund_expenditure"][..., f] = (exp * member[:, None, :]).sum(axis=0)
     return res
 
 
@@ -215,6 +237,19 @@ def province_raw(prep: PreparedProvince, raws: np.ndarray, pooled: dict) -> np.n
         if prep.mode == MODE_UNIFIED:  # the pool's backstop; an adjustment fund's top-ups stay inside the province
             out[:, :, L.O_TRANSFER[f]] += pooled["fund_transfer"][..., f]
     return out
+
+
+def _province_sums(part: dict, arrays: dict, R: int, sl, pooled: dict) -> None:
+    """The province's fiscal gap, interest and borrowing cost as the sums of its books' (each
+    region's and the provincial fund's), not recomputed from the summed balance and interest, which
+    would net one region's deficit against another's surplus; income and the current balance follow."""
+    fund_J, fund_bal = pooled["fund_interest"], pooled["fund_balance"]
+    for name, fund_part in (("fiscal_gap", np.maximum(-fund_bal, 0.0)), ("interest", np.maximum(fund_J, 0.0)),
+                            ("borrowing_cost", np.maximum(-fund_J, 0.0))):
+        regions = np.nan_to_num(arrays[name][:R, sl]).sum(axis=0)
+        part[name] = regions + fund_part
+    part["income"] = part["contribution_income"] + part["interest"] + part["fiscal_transfer"]
+    part["current_balance"] = part["income"] - part["expenditure"]
 
 
 def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHUNK, progress=None,
@@ -242,7 +277,7 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     arrays: dict = {}
     extra = {"adjustment_levy": np.zeros((entries, P, T, 3)), "adjustment_top_up": np.zeros((entries, P, T, 3)),
              "provincial_fund_balance": np.zeros((P, T, 3)), "provincial_fund_interest": np.zeros((P, T, 3)),
-             "provincial_fund_transfer": np.zeros((P, T, 3))}
+             "provincial_fund_transfer": np.zeros((P, T, 3)), "provincial_fund_expenditure": np.zeros((P, T, 3))}
     kernel = _kernel(use_reference)
     old_threads = None
     if threads is not None and not use_reference:
@@ -275,6 +310,7 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
                     extra["adjustment_levy"][e, sl], extra["adjustment_top_up"][e, sl] = levy, top
                 else:
                     part = derive(prov, np.sum(prev_exp, axis=0))
+                    _province_sums(part, arrays, R, sl, pooled)
                     extra["adjustment_levy"][e, sl] = pooled["levy"].sum(axis=0)
                     extra["adjustment_top_up"][e, sl] = pooled["top_up"].sum(axis=0)
                 for name in names:
@@ -284,6 +320,7 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
             extra["provincial_fund_balance"][sl] = pooled["fund_balance"]
             extra["provincial_fund_interest"][sl] = pooled["fund_interest"]
             extra["provincial_fund_transfer"][sl] = pooled["fund_transfer"]
+            extra["provincial_fund_expenditure"][sl] = pooled["fund_expenditure"]
             if progress is not None:
                 progress(start + n, P)
     finally:
@@ -301,6 +338,9 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
         "pooling_mode": prov.body.pooling.mode,
         "pooling": json.dumps(prov.body.pooling.model_dump(), sort_keys=True),
         "regions": json.dumps(prep.names),
+        # the calendar year each region joins the unified pool (null: never, or not mode unified)
+        "unified_join_years": json.dumps({n: (int(prep.compiled[0].scenario.base_year + t) if t < T else None)
+                                          for n, t in zip(prep.names, prep.join_t)}),
         "region_scenarios": json.dumps({n: str(lo.origin) for n, lo in zip(prep.names, prep.loaded)}, ensure_ascii=False),
         "region_scenario_sha256": json.dumps({n: lo.hash for n, lo in zip(prep.names, prep.loaded)}),
         "seed": int(first.seed),

@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 
 from .. import layout as L
-from ..kernels.pooling import MODE_ADJUSTMENT
+from ..kernels.pooling import MODE_ADJUSTMENT, MODE_UNIFIED
 from .run import POOLED, pool_chunk, prepare_province
 
 FUNDS = {"employee_pooled": (L.F_POOL,), "resident": (L.F_RES,), "pooled_combined": POOLED}
@@ -70,7 +70,7 @@ def exhaustion_probability(prep, raws, shifts, t_last: int, funds) -> float:
     pooled = pool_chunk(prep, work, shifts)
     bal = sum(work[:, :, 1:t_last + 1, L.O_BAL[f]] for f in funds)  # (R, P, years)
     exhausted = (bal < 0).any(axis=(0, 2))
-    if prep.province.body.pooling.mode == "unified":
+    if prep.mode == MODE_UNIFIED:
         fund = sum(pooled["fund_balance"][:, 1:t_last + 1, f] for f in funds)
         exhausted |= (fund < 0).any(axis=1)
     return float(exhausted.mean())
@@ -79,8 +79,9 @@ def exhaustion_probability(prep, raws, shifts, t_last: int, funds) -> float:
 def breakeven_share(source, *, target=0.10, by_year=None, fund="employee_pooled", min_months=None, paths=1000,
                     seed=None, horizon=None, overrides=(), max_share=0.2, step=0.01, tolerance=1e-4) -> ShareResult:
     """The smallest levy share (fraction of each region's pooled contribution income, the same for
-    every region) with P(any region exhausted by ``by_year``) <= ``target``; regions are topped up
-    to ``min_months`` (default: the file's, else 3 months)."""
+    every region: a file's per-region ``share`` and ``min_months`` are replaced) with P(any region
+    exhausted by ``by_year``) <= ``target``; regions are topped up to ``min_months`` (default: the
+    file's ``pooling.min_months``, else 3 months)."""
     if fund not in FUNDS:
         from ..limits import OptionError
         raise OptionError(f"fund must be one of {', '.join(FUNDS)}, got {fund!r}")

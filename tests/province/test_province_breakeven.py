@@ -48,3 +48,8 @@ def test_cli_breakeven_of_a_province(weak_and_strong):
     assert d["by_year"] == 2040 and abs(d["target"] - 0.2) < 1e-12 and d["fund"] == "employee_pooled"
     res = CliRunner().invoke(cli, ["breakeven", str(weak_and_strong), "--paths", "4", "--horizon", "5", "--by", "2040"])
     assert res.exit_code == 2 and "--by" in res.output and "Traceback" not in res.output
+
+
+def test_scenario_lever_options_are_refused_for_a_province(weak_and_strong):
+    res = CliRunner().invoke(cli, ["breakeven", str(weak_and_strong), "--paths", "4", "--target-months", "6"])
+    assert res.exit_code == 2 and "--target-months" in res.output and "adjustment-fund share" in res.output

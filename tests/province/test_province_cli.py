@@ -74,6 +74,6 @@ def test_installed_example_runs_in_every_mode():
 
 
 def test_core_variables_keep_what_the_province_summary_needs(province_file):
-    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "3", "--variables", "core"])
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "6", "--variables", "core"])
     assert r.exit_code == 0, r.output
     assert "P(any region exhausted" in r.output

@@ -78,3 +78,27 @@ def test_cli_errors_exit_2_without_traceback(tmp_path):
     res = CliRunner().invoke(cli, ["run", str(path), "--paths", "2"])
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output and "province.pooling.share" in res.output
+
+
+@pytest.mark.parametrize("extra, words", [
+    ("  pooling: {mode: unified, unified_from: 2099}\n", "after the last projected year"),
+    ("  pooling: {mode: unified, unified_from: 2030}\n", "before the pool starts"),
+])
+def test_unified_join_years_that_cannot_be(tmp_path, extra, words):
+    text = ("province:\n  name: p\n" + extra + "  regions:\n    - {name: a, scenario: qingyuan}\n"
+            "    - {name: b, scenario: qingdao, joins_unified_pool: 2027}\n")
+    if "2099" in extra:
+        text = text.replace(", joins_unified_pool: 2027", "")
+    path = _write(tmp_path, text)
+    with pytest.raises(ScenarioError) as e:
+        prepare_province(path, paths=2, horizon=10)
+    assert words in str(e.value), str(e.value)
+
+
+def test_unified_members_must_share_one_backstop(tmp_path):
+    _write(tmp_path, "extends: qingyuan\nname: qb\npolicy:\n  fiscal_backstop: {enabled: true}\n", "qb.yaml")
+    path = _write(tmp_path, "province:\n  name: p\n  pooling: {mode: unified}\n  regions:\n"
+                            "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qb.yaml}\n")
+    with pytest.raises(ScenarioError) as e:
+        prepare_province(path, paths=2, horizon=3)
+    assert "fiscal backstops differ" in str(e.value)

@@ -89,10 +89,39 @@ def test_local_parameters_differ_by_region_shared_ones_do_not():
     np.testing.assert_array_equal(local["wage_growth"].sel(region="a").values, local["wage_growth"].sel(region="b").values)
 
 
-def test_a_local_driver_is_drawn_per_region_the_others_stay_shared():
+def test_local_drivers_are_drawn_per_region_the_others_stay_shared():
     data = _province("separate", [{"name": "a", "scenario": "baseline"}, {"name": "b", "scenario": "baseline"}])
-    data["province"]["local"] = ["driver:wage_growth"]
+    data["province"]["local"] = ["drivers"]
     ds = run_province(data, paths=PATHS, seed=SEED, horizon=4)
-    wage = ds["wage_growth"].sel(year=slice(2025, None))
-    assert not np.array_equal(wage.sel(region="a").values, wage.sel(region="b").values)
+    for name in ("wage_growth", "interest_rate", "excess_cost_growth", "resident_income_growth"):
+        v = ds[name].sel(year=slice(2025, None))
+        assert not np.array_equal(v.sel(region="a").values, v.sel(region="b").values), name
     np.testing.assert_array_equal(ds["mortality_index"].sel(region="a").values, ds["mortality_index"].sel(region="b").values)
+
+
+def test_the_province_sums_its_books_gaps_and_interest():
+    """The province's fiscal gap, interest and borrowing cost are its books' sums, not those of the
+    summed balance (which would net one region's deficit against another's surplus)."""
+    regions = [{"name": "qd", "scenario": "qingdao"}, {"name": "ag", "scenario": "ageing_city"}]
+    ds = run_province(_province("separate", regions), paths=PATHS, seed=SEED, horizon=HORIZON)
+    for name in ("fiscal_gap", "interest", "borrowing_cost", "income"):
+        np.testing.assert_allclose(ds[name].sel(region=PROVINCE_ENTRY).values,
+                                   ds[name].sel(region=["qd", "ag"]).sum("region").values, rtol=1e-12, err_msg=name)
+    assert float(ds["fiscal_gap"].sel(region=PROVINCE_ENTRY, fund="employee_pooled").max()) > 0
+
+
+def test_unified_pool_members_have_no_books_in_the_summary():
+    regions = [{"name": "a", "scenario": "qingyuan"}, {"name": "b", "scenario": "ageing_city", "joins_unified_pool": 2030}]
+    ds = run_province(_province("unified", regions, unified_from=2026), paths=PATHS, seed=SEED, horizon=HORIZON)
+    s = simulator.province.summarize_province(ds)
+    ex = s["exhaustion_probability_by_year"].sel(fund="employee_pooled")
+    assert np.isnan(ex.sel(region="a", year=2026)) and np.isfinite(ex.sel(region="a", year=2025))
+    assert np.isfinite(ex.sel(region="b", year=2029)) and np.isnan(ex.sel(region="b", year=2030))
+    assert np.isfinite(ex.sel(region=PROVINCE_ENTRY)).all()
+    rm = ds["provincial_fund_reserve_months"].sel(fund="employee_pooled")
+    exp = ds["provincial_fund_expenditure"].sel(fund="employee_pooled")
+    np.testing.assert_allclose(exp.sel(year=2027).values, ds["expenditure"].sel(region="a", year=2027,
+                                                                               fund="employee_pooled").values)
+    np.testing.assert_allclose(exp.sel(year=2031).values, ds["expenditure"].sel(region=["a", "b"], year=2031,
+                                                                               fund="employee_pooled").sum("region").values)
+    assert np.isnan(rm.sel(year=2025)).all() and np.isfinite(rm.sel(year=2027)).all()
