@@ -6,6 +6,7 @@ once."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from dataclasses import dataclass
@@ -137,7 +138,7 @@ def _read_source(src: _Source) -> tuple[dict, dict]:
     key = (src.label, hashlib.sha256(raw).digest())
     hit = _PARSED.get(key)
     if hit is not None:
-        return plain_copy(hit)
+        return copy.deepcopy(hit)
     disk_key = disk_cache.key("parse", key[0].encode("utf-8", "surrogateescape"), key[1])
     out = disk_cache.get(disk_key)
     if isinstance(out, tuple) and len(out) == 2:  # parsed by an earlier process
@@ -162,23 +163,10 @@ def _read_source(src: _Source) -> tuple[dict, dict]:
     return out
 
 
-def plain_copy(node):
-    """A deep copy of parsed scenario data (dicts, lists and tuples of them; scalars and strings
-    are immutable and shared), as ``copy.deepcopy`` gives it but without its memo and dispatch:
-    it was about a third of a warm scenario load (the locations alone are 60,000 tuples)."""
-    if isinstance(node, dict):
-        return {k: plain_copy(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain_copy(v) for v in node]
-    if isinstance(node, tuple):
-        return tuple(plain_copy(v) for v in node) if any(isinstance(v, (dict, list, tuple)) for v in node) else node
-    return node
-
-
 def _remember(key, out) -> None:
     if len(_PARSED) >= 32:
         _PARSED.pop(next(iter(_PARSED)))
-    _PARSED[key] = plain_copy(out)
+    _PARSED[key] = copy.deepcopy(out)
 
 
 #: parsed files by (label, content digest): a sweep that reloads a scenario parses it once
@@ -227,7 +215,7 @@ def _resolve(src: _Source, stack: tuple, layers: list | None = None) -> tuple[di
     child first (a stacked variant applies all but the last, complete one)."""
     data, locs = _read_source(src)
     if layers is not None:
-        layers.append((plain_copy(data), dict(locs)))
+        layers.append((copy.deepcopy(data), dict(locs)))
     chain = (src.label,)
     ref = data.get("extends")
     if ref is None:
