@@ -21,7 +21,7 @@ from .data import data_versions
 from .errors import NonFiniteResultError
 from .limits import (DEFAULT_CHUNK, OptionError, OutOfMemoryError, RunTooLargeError, _cells, _out_of_memory,  # noqa: F401
                      _parameter_rows, available_memory, check_memory, check_threads, estimate_memory, max_paths,
-                     max_threads, variable_names)
+                     max_threads, numba_threads, variable_names)
 from .results import assemble, derive, first_nonfinite
 from .scenario import LoadedScenario, load_scenario
 from .summary import format_summary, summarize  # noqa: F401  (re-exported)
@@ -172,36 +172,28 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
         raise _out_of_memory(P, T) from None
     arrays = {}
     kernel = _kernel(use_reference)
-    old_threads = None
-    if threads is not None and not use_reference:
-        import numba
-        old_threads = numba.get_num_threads()
-        numba.set_num_threads(int(threads))
     started = time.perf_counter()
     kernel_time = 0.0
     try:
-        for start in range(0, P, chunk_size):
-            ids = all_ids[start:start + chunk_size]
-            shift = compiled.draw_shifts(ids)
-            view = buf[:len(ids)]
-            k0 = time.perf_counter()
-            kernel(inp.with_paths(ids, shift), view)
-            kernel_time += time.perf_counter() - k0
-            part = derive(view, prev_exp)
-            for name in names:
-                if name not in arrays:
-                    arrays[name] = np.empty((P,) + part[name].shape[1:])
-                arrays[name][start:start + len(ids)] = part[name]
-            del part
-            if progress is not None:
-                progress(start + len(ids), P)
+        with numba_threads(None if use_reference else threads):
+            for start in range(0, P, chunk_size):
+                ids = all_ids[start:start + chunk_size]
+                shift = compiled.draw_shifts(ids)
+                view = buf[:len(ids)]
+                k0 = time.perf_counter()
+                kernel(inp.with_paths(ids, shift), view)
+                kernel_time += time.perf_counter() - k0
+                part = derive(view, prev_exp)
+                for name in names:
+                    if name not in arrays:
+                        arrays[name] = np.empty((P,) + part[name].shape[1:])
+                    arrays[name][start:start + len(ids)] = part[name]
+                del part
+                if progress is not None:
+                    progress(start + len(ids), P)
     except MemoryError:
         arrays.clear()
         raise _out_of_memory(P, T) from None
-    finally:
-        if old_threads is not None:
-            import numba
-            numba.set_num_threads(old_threads)
     elapsed = time.perf_counter() - started
     attrs = {
         "title": f"fundsim projection of scenario {scn.name}",

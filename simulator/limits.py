@@ -5,6 +5,7 @@ it raises. :mod:`simulator.api` re-exports every name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -50,6 +51,22 @@ def check_threads(threads, option="threads") -> int | None:
         raise OptionError(f"{option}: {n} is not possible here: give 1 to {top} (numba's NUMBA_NUM_THREADS; this "
                           f"machine has {cores} core{'s' if cores != 1 else ''})")
     return n
+
+
+@contextlib.contextmanager
+def numba_threads(threads):
+    """Run the block with numba's thread count set to ``threads`` (``None``: as it is), restored
+    after; results do not depend on it (specification section 13)."""
+    if threads is None:
+        yield
+        return
+    import numba
+    old = numba.get_num_threads()
+    numba.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
 
 
 def variable_names(variables="all") -> tuple:

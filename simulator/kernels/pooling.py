@@ -15,7 +15,7 @@ Arrays, for one pooled fund:
 * ``bal0``: (R, P) each region's balance at the end of the base year (reported);
 * ``share``: (R,) adjustment-fund levy ``αr``, a fraction of ``Inc_c``; ``min_months``: (R,)
   ``Bmin_r``, months; ``join_t``: (R,) first year index in the unified pool (``T`` = never);
-* ``backstop``: (R,) 1 if the region's fiscal backstop is on; ``backstop_months``: (R, P, T);
+* ``backstop_on``: (R,) 1 if the region's fiscal backstop is on; ``backstop_months``: (R, P, T);
 * outputs (written): ``J``, ``bal``, ``transfer``, ``levy``, ``top_up`` (R, P, T) per region
   (``bal`` NaN while the region is in the unified pool: it has no balance of its own) and
   ``fund_bal``, ``fund_J``, ``fund_transfer`` (P, T): the adjustment fund or the unified pool.
@@ -38,7 +38,15 @@ def region_interest(i_rate, opening, net_flow):
 
 
 @jit()
-def pool_path(mode, p, inc, exp, i_rate, bal0, share, min_months, join_t, backstop, backstop_months,
+def backstop(on, minimum_months, expenditure, balance):
+    """The fiscal backstop's transfer (section 10) if ``on``, else 0; yuan."""
+    if on == 0:
+        return 0.0
+    return max(backstop_transfer(minimum_months, expenditure, balance), 0.0)
+
+
+@jit()
+def pool_path(mode, p, inc, exp, i_rate, bal0, share, min_months, join_t, backstop_on, backstop_months,
               J, bal, transfer, levy, top_up, fund_bal, fund_J, fund_transfer, need, order):
     """The ledger of one path ``p`` (section 17), year by year from the base year's balances."""
     R, _, T = inc.shape
@@ -81,12 +89,8 @@ def pool_path(mode, p, inc, exp, i_rate, bal0, share, min_months, join_t, backst
             fund_bal[p, t] = available
             fund_transfer[p, t] = paid
             for r in range(R):
-                transfer[r, p, t] = 0.0
-                if backstop[r] != 0:
-                    gap = backstop_transfer(backstop_months[r, p, t], exp[r, p, t], bal[r, p, t])
-                    if gap > 0.0:
-                        transfer[r, p, t] = gap
-                        bal[r, p, t] += gap
+                transfer[r, p, t] = backstop(backstop_on[r], backstop_months[r, p, t], exp[r, p, t], bal[r, p, t])
+                bal[r, p, t] += transfer[r, p, t]
         else:  # MODE_UNIFIED: regions from their join year keep no books; the pool keeps one
             opening = fund_bal[p, t - 1]
             inflow = 0.0
@@ -105,7 +109,7 @@ def pool_path(mode, p, inc, exp, i_rate, bal0, share, min_months, join_t, backst
                     outflow += exp[r, p, t]
                     rate += i_rate[r, p, t]
                     members += 1
-                    if backstop[r] != 0:
+                    if backstop_on[r] != 0:
                         pool_backstop = 1
                         pool_months = backstop_months[r, p, t]
                     J[r, p, t] = 0.0
@@ -114,34 +118,27 @@ def pool_path(mode, p, inc, exp, i_rate, bal0, share, min_months, join_t, backst
                 else:
                     J[r, p, t] = region_interest(i_rate[r, p, t], bal[r, p, t - 1], inc[r, p, t] - exp[r, p, t])
                     bal[r, p, t] = bal[r, p, t - 1] + inc[r, p, t] + J[r, p, t] - exp[r, p, t]
-                    transfer[r, p, t] = 0.0
-                    if backstop[r] != 0:
-                        gap = backstop_transfer(backstop_months[r, p, t], exp[r, p, t], bal[r, p, t])
-                        if gap > 0.0:
-                            transfer[r, p, t] = gap
-                            bal[r, p, t] += gap
+                    transfer[r, p, t] = backstop(backstop_on[r], backstop_months[r, p, t], exp[r, p, t], bal[r, p, t])
+                    bal[r, p, t] += transfer[r, p, t]
             fund_transfer[p, t] = 0.0
             if members > 0:
                 rate /= members
                 fund_J[p, t] = region_interest(rate, opening, inflow - outflow)
                 fund_bal[p, t] = opening + inflow + fund_J[p, t] - outflow
-                if pool_backstop != 0:
-                    gap = backstop_transfer(pool_months, outflow, fund_bal[p, t])
-                    if gap > 0.0:
-                        fund_transfer[p, t] = gap
-                        fund_bal[p, t] += gap
+                fund_transfer[p, t] = backstop(pool_backstop, pool_months, outflow, fund_bal[p, t])
+                fund_bal[p, t] += fund_transfer[p, t]
             else:
                 fund_J[p, t] = 0.0
                 fund_bal[p, t] = 0.0
 
 
 @jit()
-def pool_funds(mode, inc, exp, i_rate, bal0, share, min_months, join_t, backstop, backstop_months,
+def pool_funds(mode, inc, exp, i_rate, bal0, share, min_months, join_t, backstop_on, backstop_months,
                J, bal, transfer, levy, top_up, fund_bal, fund_J, fund_transfer):
     """The province's ledger of one pooled fund on every path (see the module docstring)."""
     R, P, _ = inc.shape
     need = np.empty(R)
     order = np.empty(R, dtype=np.int64)
     for p in range(P):
-        pool_path(mode, p, inc, exp, i_rate, bal0, share, min_months, join_t, backstop, backstop_months,
+        pool_path(mode, p, inc, exp, i_rate, bal0, share, min_months, join_t, backstop_on, backstop_months,
                   J, bal, transfer, levy, top_up, fund_bal, fund_J, fund_transfer, need, order)

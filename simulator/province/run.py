@@ -31,7 +31,7 @@ from .. import __version__
 from .. import layout as L
 from ..errors import ScenarioError, suggest
 from ..kernels.pooling import MODE_ADJUSTMENT, MODE_SEPARATE, MODE_UNIFIED
-from ..limits import DEFAULT_CHUNK, check_threads, variable_names
+from ..limits import DEFAULT_CHUNK, check_threads, numba_threads, variable_names
 from ..results import assemble, derive
 from .spec import PROVINCE_ENTRY, Province, load_province
 
@@ -279,14 +279,9 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
              "provincial_fund_balance": np.zeros((P, T, 3)), "provincial_fund_interest": np.zeros((P, T, 3)),
              "provincial_fund_transfer": np.zeros((P, T, 3)), "provincial_fund_expenditure": np.zeros((P, T, 3))}
     kernel = _kernel(use_reference)
-    old_threads = None
-    if threads is not None and not use_reference:
-        import numba
-        old_threads = numba.get_num_threads()
-        numba.set_num_threads(int(threads))
     started = time.perf_counter()
     kernel_time = 0.0
-    try:
+    with numba_threads(None if use_reference else threads):
         for start in range(0, P, chunk_size):
             ids = ids_all[start:start + chunk_size]
             n = len(ids)
@@ -323,10 +318,6 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
             extra["provincial_fund_expenditure"][sl] = pooled["fund_expenditure"]
             if progress is not None:
                 progress(start + n, P)
-    finally:
-        if old_threads is not None:
-            import numba
-            numba.set_num_threads(old_threads)
     elapsed = time.perf_counter() - started
     prov = prep.province
     attrs = {

@@ -65,10 +65,16 @@ def _regions_raw(prep):
 
 def exhaustion_probability(prep, raws, shifts, t_last: int, funds) -> float:
     """P(any region's own balance of ``funds`` (summed), or the provincial fund's in mode unified,
-    below zero in a year up to index ``t_last``) after pooling ``raws`` (not changed)."""
-    work = raws.copy()
-    pooled = pool_chunk(prep, work, shifts)
-    bal = sum(work[:, :, 1:t_last + 1, L.O_BAL[f]] for f in funds)  # (R, P, years)
+    below zero in a year up to index ``t_last``) after pooling ``raws`` (left as it was)."""
+    # the ledger rewrites these rows in place: keep the projections' own and put them back after,
+    # rather than copying every output of every region for each trial share
+    rows = list(L.O_J) + list(L.O_BAL) + list(L.O_TRANSFER)
+    kept = raws[:, :, :, rows].copy()
+    try:
+        pooled = pool_chunk(prep, raws, shifts)
+        bal = sum(raws[:, :, 1:t_last + 1, L.O_BAL[f]] for f in funds)  # (R, P, years)
+    finally:
+        raws[:, :, :, rows] = kept
     exhausted = (bal < 0).any(axis=(0, 2))
     if prep.mode == MODE_UNIFIED:
         fund = sum(pooled["fund_balance"][:, 1:t_last + 1, f] for f in funds)
