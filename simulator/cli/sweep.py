@@ -118,15 +118,28 @@ def register(group):
                      ("scheduler", scheduler), ("variants_per_task", variants_per_task)):
             if v is not None:
                 spec[k] = v
-        table_metrics = list(metrics) or spec.pop("metrics", None) or list(sw.DEFAULT_METRICS)
+        from ..province import is_province
+        scen = spec.get("scenario") or spec.get("scenarios") or []
+        scen = [scen] if isinstance(scen, str) else list(scen)
+        province = any(is_province(x) for x in scen)
+        if province and len(scen) > 1:
+            raise sw.SweepError("a province is swept alone: give one province file (its variants come from --grid "
+                                "and --sample, e.g. --grid province.pooling.share=0.01,0.03)")
+        table_metrics = (list(metrics) or spec.pop("metrics", None)
+                         or list(sw.PROVINCE_DEFAULT_METRICS if province else sw.DEFAULT_METRICS))
         spec.pop("metrics", None)
         for m in table_metrics:
             sw.parse_metric(m)
-        if not spec.get("out"):
+        if province:
+            if spec.get("out"):
+                from ..api import check_result_path
+                spec["out"] = str(check_result_path(spec["out"], option="--out"))  # a province sweep's metrics: netCDF
+        elif not spec.get("out"):
             raise sw.SweepError("give --out FOLDER.zarr: the store the sweep writes (and resumes from)")
         t0 = time.perf_counter()
         try:
-            ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=False if (quiet or as_json) else sys.stderr)
+            ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=False if (quiet or as_json) else sys.stderr,
+                          metrics=table_metrics)
         except KeyboardInterrupt:
             click.echo(f"\ninterrupted: {_store_state(spec['out'])}", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -152,7 +165,9 @@ def register(group):
                 rate += f"; {st.skipped} were already in the store"
         else:
             rate = "all already in the store"
-        click.echo(f"\n{what}: {rate}; {el:.1f} s in all; results in {spec['out']}")
+        where = (f"results in {spec['out']}" if spec.get("out")
+                 else "metrics not written (give --out FILE.nc)" if province else f"results in {spec['out']}")
+        click.echo(f"\n{what}: {rate}; {el:.1f} s in all; {where}")
 
     @group.command()
     @click.argument("scenario", required=False)

@@ -33,7 +33,7 @@ from ..errors import ScenarioError, suggest
 from ..kernels.pooling import MODE_ADJUSTMENT, MODE_SEPARATE, MODE_UNIFIED
 from ..limits import DEFAULT_CHUNK, check_threads, numba_threads, variable_names
 from ..results import assemble, derive
-from .spec import PROVINCE_ENTRY, Province, load_province
+from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, load_province
 
 #: variables a province run keeps whatever ``variables`` says (its counts and summaries need them)
 PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months",
@@ -102,18 +102,29 @@ def _localise(prov: Province, compiled, region: str):
     return dataclasses.replace(compiled, uncertain_rows=rows, inputs=inputs)
 
 
+def _check_region_names(prov: Province, by_region: dict) -> None:
+    """A ``region.NAME.…`` override must name one of the province's regions."""
+    unknown = sorted(set(by_region) - set(prov.region_names))
+    if unknown:
+        raise ScenarioError([(f"{REGION_PREFIX}{unknown[0]}", f"the province has no region '{unknown[0]}' (an override "
+                              f"region.NAME.KEY.PATH=VALUE names one of {', '.join(prov.region_names)})"
+                              f"{suggest(unknown[0], prov.region_names)}", None, "--set")], prov.origin)
+
+
 def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(), variables=None,
                      chunk_size=DEFAULT_CHUNK) -> PreparedProvince:
     """Load a province file and compile every region's scenario with the province's seed, paths and
     horizon (the command line's, else the file's ``simulation:``/``horizon:``, else the first
     region's); ``overrides`` that start with ``province.`` change the province file's own keys
-    (``province.pooling.mode=unified``), the others apply to every region's scenario."""
+    (``province.pooling.mode=unified``), ``region.NAME.KEY.PATH=VALUE`` that region's scenario
+    alone (``region.qingdao.employee.employer_rate=0.08``), the others every region's scenario."""
     from ..api import prepare
     from .spec import split_overrides
-    own, overrides = split_overrides(tuple(overrides or ()))
+    own, overrides, by_region = split_overrides(tuple(overrides or ()))
     prov = source if isinstance(source, Province) and not own else load_province(
         source.origin if isinstance(source, Province) else source, own)
     body = prov.body
+    _check_region_names(prov, by_region)
     paths = paths if paths is not None else body.simulation.paths
     seed = seed if seed is not None else body.simulation.seed
     horizon = horizon if horizon is not None else body.horizon
@@ -121,7 +132,8 @@ def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(
     for i, region in enumerate(body.regions):
         try:
             lo, co = prepare(prov.scenario_source(region), paths=paths, seed=seed, horizon=horizon,
-                             overrides=overrides, variables=variables, chunk_size=chunk_size)
+                             overrides=tuple(overrides) + tuple(by_region.get(region.name, ())),
+                             variables=variables, chunk_size=chunk_size)
         except ScenarioError as e:
             e.problems.insert(0, (f"province.regions[{i}].scenario", f"region {region.name}: its scenario "
                                   f"'{region.scenario}' cannot be used (below)", None, prov.origin))
@@ -347,6 +359,39 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     if check_finite:
         check_province_finite(prep, arrays, ids_all, prep.compiled[0].years[:T])
     return assemble_province(prep, arrays, extra, prep.compiled[0].years[:T], ids_all, attrs)
+
+
+def check_province_overrides(source, overrides=()) -> Province:
+    """Validate ``overrides`` against a province file and every region's scenario without compiling
+    anything (a sweep's or sensitivity's values are checked before any run); the Province."""
+    from ..scenario import load_scenario
+    from .spec import split_overrides
+    own, common, by_region = split_overrides(tuple(overrides or ()))
+    prov = load_province(source, own)
+    _check_region_names(prov, by_region)
+    for i, region in enumerate(prov.body.regions):
+        try:
+            load_scenario(prov.scenario_source(region), tuple(common) + tuple(by_region.get(region.name, ())))
+        except ScenarioError as e:
+            e.problems.insert(0, (f"province.regions[{i}].scenario", f"region {region.name}: its scenario "
+                                  f"'{region.scenario}' cannot be used (below)", None, prov.origin))
+            raise ScenarioError(e.problems, prov.origin) from None
+    return prov
+
+
+def province_settings(prov: Province, overrides=(), paths=None, seed=None, horizon=None) -> tuple:
+    """(name, base year, (paths, seed, horizon)) of a province run: the arguments', else the
+    province file's, else its first region's scenario's, as :func:`run_province` settles them."""
+    from ..scenario import load_scenario
+    from .spec import split_overrides
+    body = prov.body
+    _, common, by_region = split_overrides(tuple(overrides or ()))
+    first = body.regions[0]
+    scn = load_scenario(prov.scenario_source(first), tuple(common) + tuple(by_region.get(first.name, ()))).scenario
+    P = paths if paths is not None else (body.simulation.paths or scn.simulation.paths)
+    S = seed if seed is not None else (body.simulation.seed if body.simulation.seed is not None else scn.simulation.seed)
+    H = horizon if horizon is not None else (body.horizon or scn.horizon)
+    return prov.name, int(scn.base_year), (int(P), int(S), int(H))
 
 
 def run_province(source, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,

@@ -228,10 +228,25 @@ def _apply_overrides(data: dict, overrides, label: str) -> None:
         node[last] = value
 
 
-def split_overrides(overrides) -> tuple[list, list]:
-    """(the province's own ``province.…`` overrides, those for every region's scenario)."""
-    own = [o for o in overrides if isinstance(o, str) and o.strip().startswith("province.")]
-    return own, [o for o in overrides if o not in own]
+#: the prefix of an override for one region's scenario: ``region.NAME.KEY.PATH=VALUE``
+REGION_PREFIX = "region."
+
+
+def split_overrides(overrides) -> tuple[list, list, dict]:
+    """(the province's own ``province.…`` overrides, those for every region's scenario, and those
+    for one region's scenario: ``region.NAME.KEY.PATH=VALUE`` as ``{NAME: ["KEY.PATH=VALUE"]}``).
+    ``region=TEXT`` (no name) is the scenarios' own ``region`` label and goes to every region."""
+    own, common, by_region = [], [], {}
+    for o in overrides:
+        text = o.strip() if isinstance(o, str) else o
+        if isinstance(text, str) and text.startswith("province."):
+            own.append(text)
+        elif isinstance(text, str) and text.startswith(REGION_PREFIX) and "." in text.split("=", 1)[0][len(REGION_PREFIX):]:
+            name, rest = text[len(REGION_PREFIX):].split(".", 1)
+            by_region.setdefault(name, []).append(rest)
+        else:
+            common.append(o)
+    return own, common, by_region
 
 
 def load_province(source, overrides=()) -> Province:

@@ -96,13 +96,14 @@ from .files import CHECKSUM_GROUP, CHECKSUMS_ATTR, _read_store_attrs  # noqa: F4
 from .format import format_sensitivity, format_sweep, sweep_json  # noqa: F401
 from .metrics import METRIC_HELP, Metric, evaluate_metric, metric_label, metric_units, parse_metric  # noqa: F401
 from .one_at_a_time import sensitivity  # noqa: F401
+from .province import PROVINCE_DEFAULT_METRICS, province_sweep  # noqa: F401
 from .plan import SweepPlan, Variant, _scenario_ref, is_sweep_file, load_sweep_file, plan_sweep  # noqa: F401
 from .runner import SweepStats, sweep  # noqa: F401
 from .spec import _fmt_float, _grid_axis, _parse_assignments, _range_values, _split_top, _yaml_value  # noqa: F401
 from .store import _bytes_per_variant, open_sweep  # noqa: F401
 from .verify import BlockCheck, StoreCheck, check_store, format_store_check  # noqa: F401
 
-__all__ = ["DEFAULT_METRICS", "MetricError", "SweepError", "check_store", "evaluate_metric", "format_sensitivity",
+__all__ = ["DEFAULT_METRICS", "PROVINCE_DEFAULT_METRICS", "province_sweep", "MetricError", "SweepError", "check_store", "evaluate_metric", "format_sensitivity",
            "format_store_check", "format_sweep", "load_sweep_file", "open_sweep", "parse_metric", "plan_sweep",
            "sensitivity", "sweep"]
 

@@ -18,6 +18,11 @@ def _short_metric(m: Metric, years) -> str:
             "employee_accounts": "accounts"}
     y = str(int(years[-1])) if m.year == "end" else str(m.year)
     f = fund.get(m.labels[0], m.labels[0]) if m.labels else ""
+    if m.region is not None:
+        import dataclasses
+        return f"{m.region}: " + _short_metric(dataclasses.replace(m, region=None), years)
+    if m.kind == "any_event_probability":
+        return f"{f} P(any region exhausted by {y})"
     if m.kind == "event_probability":
         return f"{f} P({m.name.replace('_', ' ')} by {y})"
     if m.kind == "event_year":

@@ -3,6 +3,7 @@ docstring): :func:`parse_metric`, :func:`evaluate_metric`, :func:`metric_units`,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -24,7 +25,8 @@ _STAT = re.compile(r"^(median|mean|sd|min|max|p(\d+(?:\.\d+)?)|prob(<=|>=|<|>)("
 METRIC_HELP = ("metrics: VARIABLE[:LABEL...]:YEAR:STAT (e.g. reserve_months:employee_pooled:2035:median), "
                "exhaustion_probability:FUND:YEAR, deficit_probability:FUND:YEAR, exhaustion_year:FUND:STAT, "
                "band_probability:FUND:YEAR:BAND, breakeven:LEVER[:MONTHS[:PROBABILITY]]; YEAR is a year or 'end'; "
-               "STAT is median, mean, sd, min, max, pNN or prob<X")
+               "STAT is median, mean, sd, min, max, pNN or prob<X; a province's results: METRIC@REGION "
+               "(a region or 'province') and any_exhaustion_probability:FUND:YEAR")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Metric:
     band: str | None = None
     target_months: float = 6.0
     probability: float = 0.9
+    #: a province's results: the region (or ``province``) the metric reads (``METRIC@REGION``)
+    region: str | None = None
 
 
 def _bad(text, why):
@@ -69,8 +73,21 @@ def parse_metric(text: str) -> Metric:
 
     if not isinstance(text, str) or not text.strip():
         raise _bad(text, "empty")
-    parts = [p.strip() for p in text.strip().split(":")]
+    body, at, region = text.strip().partition("@")
+    if at:
+        if not region.strip() or "@" in region:
+            raise _bad(text, "write METRIC@REGION with one region name after '@'")
+        if body.strip().startswith("any_"):
+            raise _bad(text, "any_exhaustion_probability is the province's: it takes no @REGION")
+        return dataclasses.replace(parse_metric(body), text=text.strip(), region=region.strip())
+    parts = [p.strip() for p in body.split(":")]
     head = parts[0]
+    if head == "any_exhaustion_probability":
+        if len(parts) != 3:
+            raise _bad(text, f"write {head}:FUND:YEAR")
+        if parts[1] not in _POOLED:
+            raise _bad(text, f"'{parts[1]}' is not a pooled fund{suggest(parts[1], _POOLED)}")
+        return Metric(text, "any_event_probability", "exhaustion", (parts[1],), _year_of(text, parts[2]))
     if head == "breakeven":
         if not 2 <= len(parts) <= 4:
             raise _bad(text, "write breakeven:LEVER[:MONTHS[:PROBABILITY]]")
@@ -127,7 +144,7 @@ def parse_metric(text: str) -> Metric:
 def metric_units(m: Metric, breakeven_units: str = "") -> str:
     from ..results import VARIABLES
 
-    if m.kind in ("event_probability", "band") or (m.stat or "").startswith("prob"):
+    if m.kind in ("event_probability", "any_event_probability", "band") or (m.stat or "").startswith("prob"):
         return "fraction of paths"
     if m.kind == "event_year":
         return "calendar year (+inf: not within the horizon)"
@@ -154,6 +171,10 @@ def metric_label(m: Metric, years=None) -> str:
     if m.kind == "breakeven":
         return (f"level break-even {m.name} for {m.target_months:g} reserve months in {m.probability:.0%} of paths")
     fund = _FUND_WORDS.get(m.labels[0], m.labels[0]) if m.labels else ""
+    if m.region is not None:
+        return f"{m.region}: " + metric_label(dataclasses.replace(m, region=None), years)
+    if m.kind == "any_event_probability":
+        return f"probability that any region's {fund} fund is exhausted by {yr(m.year)}"
     if m.kind == "event_probability":
         return f"probability that the {fund} fund {_EVENTS[m.name][1].split(' (')[0]} by {yr(m.year)}"
     if m.kind == "event_year":
@@ -218,6 +239,14 @@ def evaluate_metric(ds: xr.Dataset, metric) -> xr.DataArray:
     if m.kind == "breakeven":
         raise MetricError(f"metric {m.text!r}: a break-even value is solved by runs of its own "
                           "(fundsim sensitivity), not read from results")
+    if ds.attrs.get("kind") == "province_sweep":
+        from .province import metric_column
+        return metric_column(ds, m)
+    if "region" in ds.dims:
+        return _region_metric(ds, m)
+    if m.region is not None or m.kind == "any_event_probability":
+        raise MetricError(f"metric {m.text!r}: these results have no regions (METRIC@REGION and "
+                          "any_exhaustion_probability read a province's results)")
     years = ds["year"].values
     needs = {"variable": [m.name if not (m.labels and m.labels[0] == "pooled_combined")
                           else f"combined_pooled_{m.name}"],
@@ -311,3 +340,42 @@ def _tidy(out: xr.DataArray) -> xr.DataArray:
     """Computed, with only the coordinates along ``scenario`` (the swept values) left."""
     out = out.compute() if hasattr(out.data, "compute") else out
     return out.drop_vars([c for c in out.coords if c not in out.dims and out[c].dims != ("scenario",)])
+
+
+def _region_metric(ds: xr.Dataset, m: Metric) -> xr.DataArray:
+    """A metric of a province's results: one region's (or the province's) ``METRIC@REGION``, or
+    ``any_exhaustion_probability`` (any region's own balance, or the unified pool's, below zero)."""
+    import json
+
+    from ..errors import suggest
+    from ..province.assemble import any_region_exhausted
+    from ..province.spec import PROVINCE_ENTRY
+
+    regions = [str(r) for r in ds["region"].values]
+    years = ds["year"].values
+    if m.kind == "any_event_probability":
+        if "path" not in ds.dims:
+            raise MetricError(f"metric {m.text!r} needs the paths of the province's results")
+        flag = any_region_exhausted(ds).sel(fund=m.labels[0], year=_year_value(m, years))
+        return _tidy(flag.mean("path"))
+    if m.region is None:
+        raise MetricError(f"metric {m.text!r}: these are a province's results: name the region, "
+                          f"{m.text}@REGION (one of {', '.join(regions)}), or use any_exhaustion_probability:FUND:YEAR")
+    if m.region not in regions:
+        raise MetricError(f"metric {m.text!r}: no region '{m.region}' in these results (regions: "
+                          f"{', '.join(regions)}){suggest(m.region, regions)}")
+    import warnings
+    one = ds.sel(region=m.region, drop=True)
+    with warnings.catch_warnings():  # a unified member's own balance is NaN in the pool (masked below)
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        value = evaluate_metric(one, dataclasses.replace(m, region=None))
+    # a region in the unified pool keeps no books: what rests on its own balance is not defined
+    # while it is in the pool (the summaries say NaN too), rather than 'never exhausted'
+    balance_based = m.kind in ("event_probability", "event_year", "band") or m.name in ("balance", "reserve_months")
+    joins = json.loads(ds.attrs.get("unified_join_years", "{}"))
+    join = joins.get(m.region) if m.region != PROVINCE_ENTRY else None
+    if ds.attrs.get("pooling_mode") == "unified" and balance_based and join is not None:
+        y = None if m.kind == "event_year" else _year_value(m, years)
+        if y is None or y >= int(join):
+            value = value * np.nan
+    return value

@@ -50,13 +50,22 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
     fixed = tuple(overrides or ())
     extra = tuple(f"{k}={v}" for k, v in (("simulation.paths", paths), ("simulation.seed", seed), ("horizon", horizon))
                   if v is not None)
-    base = load_scenario(ref, fixed + extra)
-    scn = base.scenario
-    P, S, H = int(scn.simulation.paths), int(scn.simulation.seed), int(scn.horizon)
-    years = np.arange(scn.base_year, scn.base_year + H + 1)
+    from ..province import is_province
+    province = is_province(ref)
+    if province:
+        name, base_year, (P, S, H) = _province_settings(ref, fixed, m, paths, seed, horizon)
+        fixed_all = fixed + (f"province.simulation.paths={P}", f"province.simulation.seed={S}", f"province.horizon={H}")
+    else:
+        if m.region is not None or m.kind == "any_event_probability":
+            raise MetricError(f"metric {m.text!r}: METRIC@REGION and any_exhaustion_probability are for a province "
+                              f"file; {label} is a scenario")
+        scn = load_scenario(ref, fixed + extra).scenario
+        name, base_year = scn.name, int(scn.base_year)
+        P, S, H = int(scn.simulation.paths), int(scn.simulation.seed), int(scn.horizon)
+        fixed_all = fixed + (f"simulation.paths={P}", f"simulation.seed={S}", f"horizon={H}")
+    years = np.arange(base_year, base_year + H + 1)
     if m.kind != "breakeven" and m.year not in (None, "end") and int(m.year) not in set(years.tolist()):
         raise MetricError(f"metric {m.text!r}: the year {m.year} is outside the projection ({years[0]}-{years[-1]})")
-    fixed_all = fixed + (f"simulation.paths={P}", f"simulation.seed={S}", f"horizon={H}")
     if m.kind == "breakeven":
         from ..layout import FIXED_ROW_NAMES
         from ..errors import suggest
@@ -72,7 +81,11 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
         if lo_t == hi_t:
             raise SweepError(f"vary {key}: the low and high values are the same ({lo_t})")
         for t in (lo_t, hi_t):
-            load_scenario(ref, fixed_all + (f"{key}={t}",))
+            if province:
+                from ..province.run import check_province_overrides
+                check_province_overrides(ref, fixed_all + (f"{key}={t}",))
+            else:
+                load_scenario(ref, fixed_all + (f"{key}={t}",))
         params.append(key)
         pairs.append(((lo_t, lo), (hi_t, hi)))
     runs = [fixed_all] + [fixed_all + (f"{k}={t}",) for k, pr in zip(params, pairs) for t, _ in pr]
@@ -113,10 +126,31 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
         coords={"parameter": ("parameter", np.asarray(params, dtype=str), {"long_name": "scenario key path varied"}),
                 "low_value": ("parameter", coord([p[0] for p in pairs]), {"long_name": "low value of the parameter"}),
                 "high_value": ("parameter", coord([p[1] for p in pairs]), {"long_name": "high value of the parameter"})},
-        attrs={"metric": metric_label(m, years), "metric_spec": m.text, "units": units, "scenario_name": scn.name,
-               "scenario_origin": label, "seed": S, "paths": P, "base_year": int(scn.base_year), "horizon": H,
+        attrs={"metric": metric_label(m, years), "metric_spec": m.text, "units": units, "scenario_name": name,
+               "scenario_origin": label, "seed": S, "paths": P, "base_year": base_year, "horizon": H,
                "overrides": json.dumps(list(fixed)), "software_version": __version__,
                "notes": "\n".join(n for n in notes if n),
                "method": "one at a time: each parameter at its low and its high value, the others as in the base "
                          "scenario; every run with the same seed (common random numbers)"})
     return ds
+
+
+def _province_settings(ref, fixed, m, paths, seed, horizon):
+    """A province's name, base year and (paths, seed, horizon): the command line's, else the
+    province file's, else its first region's scenario's (as :func:`simulator.province.run_province`)."""
+    from ..province.run import check_province_overrides, province_settings
+    from ..province.spec import PROVINCE_ENTRY
+
+    if m.kind == "breakeven":
+        raise MetricError(f"metric {m.text!r}: a province's break-even is its own search (fundsim breakeven "
+                          "PROVINCE: the adjustment-fund share); a scenario lever's break-even is per scenario")
+    prov = check_province_overrides(ref, fixed)
+    names = list(prov.region_names) + [PROVINCE_ENTRY]
+    if m.kind != "any_event_probability" and m.region is None:
+        raise MetricError(f"metric {m.text!r}: {prov.name} is a province: name the region, {m.text}@REGION (one "
+                          f"of {', '.join(names)}), or use any_exhaustion_probability:FUND:YEAR")
+    if m.region is not None and m.region not in names:
+        from ..errors import suggest
+        raise MetricError(f"metric {m.text!r}: {prov.name} has no region '{m.region}' (regions: "
+                          f"{', '.join(names)}){suggest(m.region, names)}")
+    return province_settings(prov, fixed, paths, seed, horizon)

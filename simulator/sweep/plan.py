@@ -42,6 +42,7 @@ class SweepPlan:
     base_year: int
     variables: tuple           # run variables kept
     definition: dict = field(default_factory=dict)
+    kind: str = "scenario"     # or "province": the variants are province runs (simulator.sweep.province)
 
     @property
     def years(self):
@@ -113,6 +114,41 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
     fixed = tuple(overrides or ())
     extra = tuple(f"{k}={v}" for k, v in (("simulation.paths", paths), ("simulation.seed", seed), ("horizon", horizon))
                   if v is not None)
+    from ..province import is_province
+    province = any(is_province(r) for r, _ in resolved)
+    if province:
+        # a province file: its own keys are province.…, one region's region.NAME.…; the runs are
+        # run_province's, and paths, seed and horizon are set on the province (all its regions)
+        if len(resolved) > 1:
+            raise SweepError("a province is swept alone: give one province file (its variants come from --grid "
+                             "and --sample, e.g. --grid province.pooling.share=0.01,0.03)")
+        from ..province.run import check_province_overrides, province_settings
+        prov = check_province_overrides(resolved[0][0], fixed)
+        name, base_year, (P, S, H) = province_settings(prov, fixed, paths, seed, horizon)
+        fixed_all = fixed + (f"province.simulation.paths={P}", f"province.simulation.seed={S}", f"province.horizon={H}")
+        import hashlib
+        hashes = [hashlib.sha256(prov.text.encode()).hexdigest()]
+
+        def load_variant(ref, ovs):
+            check_province_overrides(ref, ovs)
+    else:
+        name, base_year, hashes, P, S, H, fixed_all = _plan_scenarios(resolved, fixed, extra)
+
+        def load_variant(ref, ovs):
+            load_scenario(ref, ovs)
+    plan = _plan_variants(resolved, fixed, fixed_all, P, S, H, name, base_year, hashes, load_variant, grid, sample,
+                          uniform, variables)
+    if province:
+        plan.kind = "province"
+        plan.definition["kind"] = "province"
+    return plan
+
+
+def _plan_scenarios(resolved, fixed, extra):
+    """The scenarios' name, base year, hashes, paths, seed, horizon and the overrides every variant
+    gets; refused unless they share the base year, horizon, paths and seed."""
+    from ..scenario import load_scenario
+
     loaded = [load_scenario(r, fixed + extra) for r, _ in resolved]
     first = loaded[0].scenario
     for (r, label), ls in zip(resolved[1:], loaded[1:]):
@@ -131,7 +167,13 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
     # scenario simulator.run(paths=, seed=, horizon=) resolves
     P, S, H = int(first.simulation.paths), int(first.simulation.seed), int(first.horizon)
     fixed_all = fixed + (f"simulation.paths={P}", f"simulation.seed={S}", f"horizon={H}")
+    name = first.name if len(loaded) == 1 else " / ".join(ls.scenario.name for ls in loaded)
+    return name, int(first.base_year), [ls.hash for ls in loaded], P, S, H, fixed_all
 
+
+def _plan_variants(resolved, fixed, fixed_all, P, S, H, name, base_year, hashes, load_variant, grid, sample, uniform,
+                   variables) -> SweepPlan:
+    """The variants of a sweep: the grid's product, the Latin hypercube rows, each value checked."""
     axes = [_grid_axis(k, v) for k, v in (grid or {}).items()]
     if uniform and not sample:
         raise SweepError("--uniform needs --sample N (the number of Latin hypercube points)")
@@ -173,7 +215,7 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
         if nums:
             probe += [min(nums)[1], max(nums)[1]]
         for t in dict.fromkeys(probe):
-            load_scenario(resolved[0][0], fixed_all + (f"{key}={t}",))
+            load_variant(resolved[0][0], fixed_all + (f"{key}={t}",))
 
     for a in axes:
         check(a.key, list(zip(a.texts, a.values)))
@@ -220,9 +262,8 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
                   "uniform": {k: [_fmt_float(b[0]), _fmt_float(b[1])] for k, b in zip(lhs_keys, bounds)} if sample else {},
                   "sample_seed": S if sample else None}
     return SweepPlan(scenarios=[r for r, _ in resolved], scenario_labels=[lab for _, lab in resolved],
-                     scenario_hashes=[ls.hash for ls in loaded], scenario_name=first.name if not multi else
-                     " / ".join(ls.scenario.name for ls in loaded), fixed=fixed_all, keys=list(coords), coords=coords,
-                     variants=variants, paths=P, seed=S, horizon=H, base_year=int(first.base_year),
+                     scenario_hashes=hashes, scenario_name=name, fixed=fixed_all, keys=list(coords), coords=coords,
+                     variants=variants, paths=P, seed=S, horizon=H, base_year=int(base_year),
                      variables=_kept_variables(variables), definition=definition)
 
 

@@ -85,7 +85,6 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
     xarray.Dataset
         Lazy (dask, read from ``out``) when ``out`` is given, in memory otherwise.
     """
-    del metrics  # a sweep file may name the CLI's table metrics
     if isinstance(scenario, (str, Path)) and is_sweep_file(scenario):
         spec = load_sweep_file(scenario)
         given = {"grid": grid, "sample": sample, "uniform": uniform, "paths": paths, "seed": seed, "horizon": horizon,
@@ -98,10 +97,21 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
             spec["overrides"] = list(spec.get("overrides", [])) + list(overrides)
         if variables != "all":
             spec["variables"] = variables
-        spec.pop("metrics", None)
-        return sweep(**spec, overwrite=overwrite, progress=progress, progress_stream=progress_stream)
+        file_metrics = spec.pop("metrics", None)
+        return sweep(**spec, overwrite=overwrite, progress=progress, progress_stream=progress_stream,
+                     metrics=metrics or file_metrics)
     plan = plan_sweep(scenario, grid=grid, sample=sample, uniform=uniform, overrides=overrides, paths=paths,
                       seed=seed, horizon=horizon, variables=variables)
+    if plan.kind == "province":
+        from .province import province_sweep
+        if variables != "all" or variants_per_task is not None or overwrite:
+            raise SweepError("a province sweep keeps each variant's metrics (simulator.sweep.province): variables, "
+                             "variants_per_task and overwrite belong to a scenario sweep's store")
+        stats = SweepStats(variants=len(plan.variants), skipped=0, out=str(out) if out is not None else "",
+                           variants_per_task=1)
+        sys.modules[__package__].LAST_STATS = stats
+        return province_sweep(plan, metrics, out=out, workers=workers, threads_per_worker=threads_per_worker,
+                              scheduler=scheduler, progress=progress, progress_stream=progress_stream, stats=stats)
     executor = _Executor(scheduler, workers, threads_per_worker)
     tmpdir = None
     if out is None:

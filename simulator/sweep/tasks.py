@@ -42,8 +42,16 @@ def _task_threads(threads):
 
 
 def _run_variant(ref, overrides, threads, variables):
-    """Run one variant exactly as ``simulator.run`` does (the overrides hold paths, seed, horizon)."""
+    """Run one variant exactly as ``simulator.run`` does (the overrides hold paths, seed, horizon);
+    a province file runs as :func:`simulator.province.run_province`."""
     from ..api import prepare, run_compiled
+    from ..province import is_province
+
+    if is_province(ref):
+        from ..province.run import run_province
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return run_province(ref, overrides=list(overrides), threads=threads, variables=variables)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
