@@ -33,7 +33,7 @@ from ..errors import ScenarioError, suggest
 from ..kernels.pooling import MODE_ADJUSTMENT, MODE_SEPARATE, MODE_UNIFIED
 from ..limits import DEFAULT_CHUNK, check_threads, numba_threads, variable_names
 from ..results import assemble, derive
-from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, load_province
+from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, load_province, province_settings  # noqa: F401
 
 #: variables a province run keeps whatever ``variables`` says (its counts and summaries need them)
 PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months",
@@ -377,21 +377,6 @@ def check_province_overrides(source, overrides=()) -> Province:
                                   f"'{region.scenario}' cannot be used (below)", None, prov.origin))
             raise ScenarioError(e.problems, prov.origin) from None
     return prov
-
-
-def province_settings(prov: Province, overrides=(), paths=None, seed=None, horizon=None) -> tuple:
-    """(name, base year, (paths, seed, horizon)) of a province run: the arguments', else the
-    province file's, else its first region's scenario's, as :func:`run_province` settles them."""
-    from ..scenario import load_scenario
-    from .spec import split_overrides
-    body = prov.body
-    _, common, by_region = split_overrides(tuple(overrides or ()))
-    first = body.regions[0]
-    scn = load_scenario(prov.scenario_source(first), tuple(common) + tuple(by_region.get(first.name, ()))).scenario
-    P = paths if paths is not None else (body.simulation.paths or scn.simulation.paths)
-    S = seed if seed is not None else (body.simulation.seed if body.simulation.seed is not None else scn.simulation.seed)
-    H = horizon if horizon is not None else (body.horizon or scn.horizon)
-    return prov.name, int(scn.base_year), (int(P), int(S), int(H))
 
 
 def run_province(source, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,

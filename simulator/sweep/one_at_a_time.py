@@ -139,18 +139,8 @@ def _province_settings(ref, fixed, m, paths, seed, horizon):
     """A province's name, base year and (paths, seed, horizon): the command line's, else the
     province file's, else its first region's scenario's (as :func:`simulator.province.run_province`)."""
     from ..province.run import check_province_overrides, province_settings
-    from ..province.spec import PROVINCE_ENTRY
+    from .province import check_province_metrics
 
-    if m.kind == "breakeven":
-        raise MetricError(f"metric {m.text!r}: a province's break-even is its own search (fundsim breakeven "
-                          "PROVINCE: the adjustment-fund share); a scenario lever's break-even is per scenario")
     prov = check_province_overrides(ref, fixed)
-    names = list(prov.region_names) + [PROVINCE_ENTRY]
-    if m.kind != "any_event_probability" and m.region is None:
-        raise MetricError(f"metric {m.text!r}: {prov.name} is a province: name the region, {m.text}@REGION (one "
-                          f"of {', '.join(names)}), or use any_exhaustion_probability:FUND:YEAR")
-    if m.region is not None and m.region not in names:
-        from ..errors import suggest
-        raise MetricError(f"metric {m.text!r}: {prov.name} has no region '{m.region}' (regions: "
-                          f"{', '.join(names)}){suggest(m.region, names)}")
+    check_province_metrics([m.text], prov.region_names)
     return province_settings(prov, fixed, paths, seed, horizon)
