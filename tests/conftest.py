@@ -1,6 +1,7 @@
 """Shared fixtures: the baseline scenario and helpers to build variants of it."""
 
 import copy
+import signal
 import warnings
 
 import numpy as np
@@ -46,3 +47,11 @@ def rel_close(a, b, rtol=1e-9):
 
 # tests/acceptance/*.yaml: acceptance cases collected as tests (docs/howto/acceptance-cases.md)
 from .acceptance_plugin import pytest_collect_file  # noqa: E402,F401
+
+
+def default_sigint():
+    """``preexec_fn`` for a child process that a test interrupts with SIGINT: a shell that starts a
+    job in the background (``cmd &``, ``nohup``) leaves SIGINT ignored, the child inherits that,
+    and Python then installs no KeyboardInterrupt handler, so the test would measure its
+    launcher instead of the command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

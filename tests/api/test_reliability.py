@@ -14,6 +14,8 @@ import xarray as xr
 import simulator
 from simulator.errors import CalibrationError, SimulatorError
 
+from ..conftest import default_sigint
+
 FINITE_VARS = ("income", "expenditure", "balance", "contribution_income", "population", "retirees", "residents")
 
 
@@ -106,7 +108,7 @@ def test_interrupted_run_leaves_a_complete_file_or_none(tmp_path, sig):
     for attempt in range(3):
         out = tmp_path / f"r{attempt}.nc"
         p = subprocess.Popen([sys.executable, "-m", "simulator", "run", "--paths", "6000", "--seed", "1", "--out", str(out),
-                              "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              "--quiet"], env=env, preexec_fn=default_sigint, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(0.5, 4.0))
         p.send_signal(sig)
         try:

@@ -17,6 +17,8 @@ import pytest
 
 from simulator import sweep as sw
 
+from ..conftest import default_sigint
+
 pytestmark = pytest.mark.slow  # local dask clusters
 
 GRID = "employee.employer_rate=0.05:0.075:0.005"  # 6 variants
@@ -50,7 +52,7 @@ def _worker_process_started(pid) -> bool:
 def test_ctrl_c_on_a_local_cluster_prints_one_line_and_exits_130(tmp_path, when):
     out = tmp_path / "c.zarr"
     cmd = [sys.executable, "-m", "simulator", "sweep", *ARGS, "-o", str(out)]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, start_new_session=True, preexec_fn=default_sigint, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
         # the first worker process being spawned (it is still importing), or a finished block
