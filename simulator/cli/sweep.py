@@ -45,8 +45,9 @@ def register(group):
     @click.option("--uniform", "uniforms", multiple=True, metavar="KEY.PATH=LOW:HIGH",
                   help="A key sampled uniformly by --sample (repeatable).")
     @_scenario_options
-    @click.option("--out", "-o", type=click.Path(file_okay=False), help="The zarr store (a folder). Rerun with the same "
-                  "--out to resume an interrupted sweep.")
+    @click.option("--out", "-o", type=click.Path(), help="The zarr store (a folder). Rerun with the same "
+                  "--out to resume an interrupted sweep. For a province: a netCDF file of the variants' metrics "
+                  "(optional; replaced when the sweep is run again).")
     @click.option("--variables", metavar="all|core|none|NAME,...",
                   help="Run variables kept per variant (default all; summaries over paths are always kept).")
     @_executor_options
@@ -65,6 +66,10 @@ def register(group):
     def sweep(scenarios, grids, sample, uniforms, paths, seed, horizon, overrides, out, variables, workers,
               threads_per_worker, scheduler, variants_per_task, overwrite, metrics, verify_store, as_json, quiet):
         """Run variants of SCENARIO (default baseline) with the same seed, on dask, into a zarr store.
+
+        A province file (province:) is swept alone: each variant is its province run, the table shows
+        the --metric columns (METRIC@REGION, any_exhaustion_probability:FUND:YEAR) and --out, if
+        given, is a netCDF file of those metrics, replaced when the sweep is run again.
 
         Variants are the product of the scenario files given, the --grid values and the --sample
         points; a single YAML file with a top-level 'sweep:' block holds the same settings. Each
@@ -131,17 +136,32 @@ def register(group):
         for m in table_metrics:
             sw.parse_metric(m)
         if province:
+            if overwrite:
+                raise sw.SweepError("--overwrite is for a zarr store: a province sweep has no store to resume, and "
+                                    "its --out file is replaced whenever the sweep runs again")
             if spec.get("out"):
-                from ..api import check_result_path
-                spec["out"] = str(check_result_path(spec["out"], option="--out"))  # a province sweep's metrics: netCDF
+                from ..api import RESULT_SUFFIXES
+                from ..io import check_output_path
+                # a province sweep's metrics: netCDF, read back with xarray (not a results file to export)
+                spec["out"] = str(check_output_path(spec["out"], suffixes=RESULT_SUFFIXES, option="--out",
+                                                    suffix_hint="; a province sweep writes its metrics as netCDF "
+                                                    "(FILE.nc, read with xarray.open_dataset)"))
         elif not spec.get("out"):
             raise sw.SweepError("give --out FOLDER.zarr: the store the sweep writes (and resumes from)")
+        else:
+            from pathlib import Path
+            store = Path(str(spec["out"])).expanduser()
+            if store.exists() and not store.is_dir():
+                raise sw.SweepError(f"--out: {spec['out']} is a file; a sweep's store is a folder (give a new name "
+                                    "such as sweep.zarr, or the folder of an earlier sweep to resume it)")
         t0 = time.perf_counter()
         try:
             ds = sw.sweep(**spec, overwrite=overwrite, progress_stream=False if (quiet or as_json) else sys.stderr,
                           metrics=table_metrics)
         except KeyboardInterrupt:
-            click.echo(f"\ninterrupted: {_store_state(spec['out'])}", err=True)
+            state = (_store_state(spec["out"]) if not province
+                     else "nothing was written (a province sweep writes its file once every variant has run)")
+            click.echo(f"\ninterrupted: {state}", err=True)
             sys.exit(EXIT_INTERRUPTED)
         if quiet:
             return

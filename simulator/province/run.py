@@ -109,6 +109,15 @@ def _check_region_names(prov: Province, by_region: dict) -> None:
         raise ScenarioError([(f"{REGION_PREFIX}{unknown[0]}", f"the province has no region '{unknown[0]}' (an override "
                               f"region.NAME.KEY.PATH=VALUE names one of {', '.join(prov.region_names)})"
                               f"{suggest(unknown[0], prov.region_names)}", None, "--set")], prov.origin)
+    # the regions of a province run on the same paths and years: one region cannot have its own
+    for name, texts in by_region.items():
+        for text in texts:
+            key = text.split("=", 1)[0].strip()
+            if key == "horizon" or key.startswith(("simulation.", "simulation[")) or key == "simulation":
+                raise ScenarioError([(f"{REGION_PREFIX}{name}.{key}", "the regions of a province share their paths, "
+                                      "seed and horizon: set them for the whole province (--paths, --seed, --horizon, "
+                                      "or province.simulation.paths / province.horizon), not for one region", None,
+                                      "--set")], prov.origin)
 
 
 def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(), variables=None,

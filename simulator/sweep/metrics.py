@@ -79,7 +79,11 @@ def parse_metric(text: str) -> Metric:
             raise _bad(text, "write METRIC@REGION with one region name after '@'")
         if body.strip().startswith("any_"):
             raise _bad(text, "any_exhaustion_probability is the province's: it takes no @REGION")
-        return dataclasses.replace(parse_metric(body), text=text.strip(), region=region.strip())
+        try:
+            inner = parse_metric(body)
+        except MetricError as e:  # said of the metric as written, its @REGION included
+            raise MetricError(str(e).replace(repr(body.strip()), repr(text.strip()), 1)) from None
+        return dataclasses.replace(inner, text=text.strip(), region=region.strip())
     parts = [p.strip() for p in body.split(":")]
     head = parts[0]
     if head == "any_exhaustion_probability":
@@ -342,6 +346,21 @@ def _tidy(out: xr.DataArray) -> xr.DataArray:
     return out.drop_vars([c for c in out.coords if c not in out.dims and out[c].dims != ("scenario",)])
 
 
+def _reads_own_balance(m: Metric) -> bool:
+    """Whether the metric rests on a fund's own balance, which a unified pool's member does not keep
+    (exhaustion, bands, :data:`~simulator.province.assemble.BALANCE_VARIABLES`; deficits are flows)."""
+    from ..province.assemble import BALANCE_VARIABLES
+
+    if m.kind == "band":
+        return True
+    if m.kind in ("event_probability", "event_year"):
+        return _EVENTS[m.name][0] == "balance"
+    if m.kind == "variable":
+        name = f"combined_pooled_{m.name}" if m.labels and m.labels[0] == "pooled_combined" else m.name
+        return name in BALANCE_VARIABLES
+    return False
+
+
 def _region_metric(ds: xr.Dataset, m: Metric) -> xr.DataArray:
     """A metric of a province's results: one region's (or the province's) ``METRIC@REGION``, or
     ``any_exhaustion_probability`` (any region's own balance, or the unified pool's, below zero)."""
@@ -371,7 +390,7 @@ def _region_metric(ds: xr.Dataset, m: Metric) -> xr.DataArray:
         value = evaluate_metric(one, dataclasses.replace(m, region=None))
     # a region in the unified pool keeps no books: what rests on its own balance is not defined
     # while it is in the pool (the summaries say NaN too), rather than 'never exhausted'
-    balance_based = m.kind in ("event_probability", "event_year", "band") or m.name in ("balance", "reserve_months")
+    balance_based = _reads_own_balance(m)
     joins = json.loads(ds.attrs.get("unified_join_years", "{}"))
     join = joins.get(m.region) if m.region != PROVINCE_ENTRY else None
     if ds.attrs.get("pooling_mode") == "unified" and balance_based and join is not None:

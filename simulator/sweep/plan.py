@@ -127,7 +127,11 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
         name, base_year, (P, S, H) = province_settings(prov, fixed, paths, seed, horizon)
         fixed_all = fixed + (f"province.simulation.paths={P}", f"province.simulation.seed={S}", f"province.horizon={H}")
         import hashlib
-        hashes = [hashlib.sha256(prov.text.encode()).hexdigest()]
+        from ..scenario import load_scenario
+        # the province file's text and each region's resolved scenario: editing a region's file
+        # changes the sweep's provenance as editing the province does
+        hashes = [hashlib.sha256(prov.text.encode()).hexdigest()] + [
+            load_scenario(prov.scenario_source(region)).hash for region in prov.body.regions]
 
         def load_variant(ref, ovs):
             check_province_overrides(ref, ovs)

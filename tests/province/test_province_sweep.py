@@ -40,10 +40,10 @@ def _run(source, overrides=()):
 def test_split_overrides_sorts_province_region_and_common_keys():
     own, common, by_region = split_overrides(["province.pooling.share=0.05", "region.a.employee.employer_rate=0.08",
                                               "region=Somewhere", "economy.drivers.wage_growth.mean=0.04",
-                                              "region.b.horizon=5"])
+                                              "region.b.resident.premium=400"])
     assert own == ["province.pooling.share=0.05"]
     assert common == ["region=Somewhere", "economy.drivers.wage_growth.mean=0.04"]
-    assert by_region == {"a": ["employee.employer_rate=0.08"], "b": ["horizon=5"]}
+    assert by_region == {"a": ["employee.employer_rate=0.08"], "b": ["resident.premium=400"]}
 
 
 def test_a_region_override_changes_that_region_alone(two_file):
@@ -58,6 +58,13 @@ def test_a_region_override_changes_that_region_alone(two_file):
 def test_a_region_override_naming_no_region_is_refused(two_file):
     with pytest.raises(ScenarioError, match=r"no region 'aa'.*did you mean 'a'"):
         _run(two_file, ["region.aa.employee.employer_rate=0.08"])
+
+
+@pytest.mark.parametrize("override", ["region.b.simulation.paths=5", "region.a.simulation.seed=3", "region.b.horizon=2"])
+def test_a_region_override_of_the_shared_paths_seed_or_horizon_is_refused(two_file, override):
+    # it used to set the whole province's value when the region came first, and to vanish otherwise
+    with pytest.raises(ScenarioError, match="share their paths, seed and horizon"):
+        _run(two_file, [override])
 
 
 def test_region_metric_of_a_one_region_province_equals_the_scenario_metric():
@@ -78,6 +85,11 @@ def test_any_exhaustion_probability_is_the_province_summary(two_file):
         for year in (2028, 2036):
             want = float(s["any_region_exhausted_probability_by_year"].sel(fund=fund, year=year))
             assert float(evaluate_metric(ds, f"any_exhaustion_probability:{fund}:{year}")) == want
+            # and counted here from the balances alone: a path where any region's balance fell
+            # below zero in any year after the base year up to `year`
+            bal = ds["balance"].sel(region=["a", "b"], fund=fund).sel(year=slice(int(ds.year[1]), year))
+            by_hand = float((bal < 0).any(["region", "year"]).mean("path"))
+            assert float(evaluate_metric(ds, f"any_exhaustion_probability:{fund}:{year}")) == pytest.approx(by_hand)
     # any region's exhaustion is at least each region's own
     for r in ("a", "b"):
         assert (float(evaluate_metric(ds, "any_exhaustion_probability:employee_pooled:2036"))
@@ -107,6 +119,15 @@ def test_a_unified_members_balance_metrics_are_not_defined_in_the_pool():
     assert np.isnan(float(evaluate_metric(ds, "exhaustion_probability:employee_pooled:2030@a")))
     assert np.isfinite(float(evaluate_metric(ds, "reserve_months:employee_pooled:2026:median@a")))
     assert np.isfinite(float(evaluate_metric(ds, "reserve_months:employee_pooled:2030:median@province")))
+    # every balance variable (not 'never below' read from NaN), and the reserve-month bands
+    for text in ("reserve_months:pooled_combined:2030:prob<3@a", "balance:employee_pooled:2030:prob<0@a",
+                 "fiscal_gap:employee_pooled:2030:prob>0@a", "band_probability:employee_pooled:2030:0_3@a"):
+        assert np.isnan(float(evaluate_metric(ds, text))), text
+    # the deficits rest on the year's flows, which a member reports: defined, and as the data say
+    for kind, var in (("deficit", "current_balance"), ("operating_deficit", "operating_balance")):
+        got = float(evaluate_metric(ds, f"{kind}_probability:employee_pooled:2030@a"))
+        flows = ds[var].sel(region="a", fund="employee_pooled").sel(year=slice(int(ds.year[1]), 2030))
+        assert got == pytest.approx(float((flows < 0).any("year").mean("path"))), kind
 
 
 def test_a_province_sweep_variant_equals_its_province_run(two_file, tmp_path):
@@ -163,3 +184,48 @@ def test_cli_sweep_and_sensitivity_of_a_province(two_file, tmp_path):
                                  "--scheduler", "sync"])
     assert r.exit_code == 0, r.output
     assert "region.b.employee.employer_rate" in r.output and "any region" in r.output
+
+
+def test_cli_province_sweep_file_is_replaced_when_run_again(two_file, tmp_path):
+    out = tmp_path / "m.nc"
+    args = ["sweep", str(two_file), "--grid", "province.pooling.share=0.01,0.03", "-n", "8", "--horizon", "4",
+            "--scheduler", "sync", "-q", "-o", str(out)]
+    for _ in range(2):  # the second run found a file where a zarr store's folder was expected
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output
+    assert out.is_file()
+    r = CliRunner().invoke(cli, args + ["--overwrite"])
+    assert r.exit_code == 2 and "--overwrite is for a zarr store" in r.output
+
+
+def test_cli_scenario_sweep_refuses_a_file_as_its_store(tmp_path):
+    afile = tmp_path / "s.zarr"
+    afile.write_text("not a store")
+    r = CliRunner().invoke(cli, ["sweep", "--grid", "employee.employer_rate=0.06,0.07", "-n", "4", "--horizon", "2",
+                                 "--scheduler", "sync", "-o", str(afile)])
+    assert r.exit_code == 2 and "is a file; a sweep's store is a folder" in r.output
+
+
+def test_cli_province_sweep_interrupted_without_out_says_nothing_was_written(two_file, monkeypatch):
+    import simulator.sweep as sw
+
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(sw, "sweep", interrupted)
+    r = CliRunner().invoke(cli, ["sweep", str(two_file), "--grid", "province.pooling.share=0.01,0.03", "-n", "8",
+                                 "--scheduler", "sync"])
+    assert r.exit_code == 130, r.output
+    assert "interrupted: nothing was written" in r.output and "Error" not in r.output
+
+
+def test_province_sweep_provenance_covers_the_region_scenarios(tmp_path):
+    from simulator.sweep.plan import plan_sweep
+
+    (tmp_path / "p.yaml").write_text("province:\n  name: p\n  regions:\n    - {name: a, scenario: a.yaml}\n",
+                                     encoding="utf-8")
+    shas = []
+    for premium_note in ("first", "second"):
+        (tmp_path / "a.yaml").write_text(f"extends: qingyuan\nname: city {premium_note}\n", encoding="utf-8")
+        plan = plan_sweep(str(tmp_path / "p.yaml"), grid={"province.pooling.mode": ["separate"]}, paths=4, horizon=2)
+        shas.append(plan.sha256)
+    assert shas[0] != shas[1]
