@@ -195,6 +195,13 @@ def make_figure(ds, kind, *, funds=(), scenario=None, years=(), metric=None, x=N
             pick["fund"] = funds[0]
         if years:
             pick["year"] = years[0]
+        if ds.attrs.get("kind") == "province_sweep":  # metric_value(scenario, metric): one column of it
+            names = [str(m) for m in ds["metric"].values]
+            chosen = metric or names[0]
+            if chosen not in names:
+                raise OptionError(f"--metric: this province sweep kept {', '.join(names)}; choose one of them")
+            ds = ds["metric_value"].sel(metric=chosen, drop=True).to_dataset(name=chosen)
+            return plots.heatmap(ds, chosen, x, y, lang=lang)
         return plots.heatmap(ds, metric or "exhaustion_probability_by_year", x, y, lang=lang, **pick)
     return plots.tornado(ds, lang=lang)
 

@@ -229,3 +229,19 @@ def test_province_sweep_provenance_covers_the_region_scenarios(tmp_path):
         plan = plan_sweep(str(tmp_path / "p.yaml"), grid={"province.pooling.mode": ["separate"]}, paths=4, horizon=2)
         shas.append(plan.sha256)
     assert shas[0] != shas[1]
+
+
+def test_cli_heatmap_of_a_province_sweep_draws_one_metric(two_file, tmp_path):
+    out = tmp_path / "m.nc"
+    r = CliRunner().invoke(cli, ["sweep", str(two_file), "--grid", "province.pooling.share=0.01,0.03",
+                                 "--grid", "region.a.employee.employer_rate=0.07,0.09", "-n", "8", "--horizon", "4",
+                                 "--scheduler", "sync", "-q", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    png = tmp_path / "h.png"
+    r = CliRunner().invoke(cli, ["plot", str(out), "--kind", "heatmap", "--metric",
+                                 "any_exhaustion_probability:resident:end", "-o", str(png)])
+    assert r.exit_code == 0, r.output
+    assert png.stat().st_size > 0
+    r = CliRunner().invoke(cli, ["plot", str(out), "--kind", "heatmap", "--metric", "reserve_months", "-o",
+                                 str(tmp_path / "g.png")])
+    assert r.exit_code == 2 and "this province sweep kept any_exhaustion_probability" in r.output
