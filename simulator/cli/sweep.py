@@ -126,10 +126,7 @@ def register(group):
         from ..province import is_province
         scen = spec.get("scenario") or spec.get("scenarios") or []
         scen = [scen] if isinstance(scen, str) else list(scen)
-        province = any(is_province(x) for x in scen)
-        if province and len(scen) > 1:
-            raise sw.SweepError("a province is swept alone: give one province file (its variants come from --grid "
-                                "and --sample, e.g. --grid province.pooling.share=0.01,0.03)")
+        province = any(is_province(x) for x in scen)  # (plan_sweep refuses a province with other scenarios)
         table_metrics = (list(metrics) or spec.pop("metrics", None)
                          or list(sw.PROVINCE_DEFAULT_METRICS if province else sw.DEFAULT_METRICS))
         spec.pop("metrics", None)
@@ -185,8 +182,7 @@ def register(group):
                 rate += f"; {st.skipped} were already in the store"
         else:
             rate = "all already in the store"
-        where = (f"results in {spec['out']}" if spec.get("out")
-                 else "metrics not written (give --out FILE.nc)" if province else f"results in {spec['out']}")
+        where = f"results in {spec['out']}" if spec.get("out") else "metrics not written (give --out FILE.nc)"
         click.echo(f"\n{what}: {rate}; {el:.1f} s in all; {where}")
 
     @group.command()

@@ -370,22 +370,23 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     return assemble_province(prep, arrays, extra, prep.compiled[0].years[:T], ids_all, attrs)
 
 
-def check_province_overrides(source, overrides=()) -> Province:
-    """Validate ``overrides`` against a province file and every region's scenario without compiling
-    anything (a sweep's or sensitivity's values are checked before any run); the Province."""
+def check_province_overrides(source, overrides=()) -> tuple[Province, list]:
+    """``overrides`` checked against a province file and each region's scenario, compiling nothing
+    (a sweep's values are checked before any run): (the Province, each region's LoadedScenario)."""
     from ..scenario import load_scenario
     from .spec import split_overrides
     own, common, by_region = split_overrides(tuple(overrides or ()))
     prov = load_province(source, own)
     _check_region_names(prov, by_region)
+    loaded = []
     for i, region in enumerate(prov.body.regions):
         try:
-            load_scenario(prov.scenario_source(region), tuple(common) + tuple(by_region.get(region.name, ())))
+            loaded.append(load_scenario(prov.scenario_source(region), tuple(common) + tuple(by_region.get(region.name, ()))))
         except ScenarioError as e:
             e.problems.insert(0, (f"province.regions[{i}].scenario", f"region {region.name}: its scenario "
                                   f"'{region.scenario}' cannot be used (below)", None, prov.origin))
             raise ScenarioError(e.problems, prov.origin) from None
-    return prov
+    return prov, loaded
 
 
 def run_province(source, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,

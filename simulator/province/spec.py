@@ -287,14 +287,12 @@ def load_province(source, overrides=()) -> Province:
     return Province(body, origin, folder, text)
 
 
-def province_settings(prov: Province, overrides=(), paths=None, seed=None, horizon=None) -> tuple:
+def province_settings(prov: Province, first_loaded, paths=None, seed=None, horizon=None) -> tuple:
     """(name, base year, (paths, seed, horizon)) of a province run: the arguments', else the
-    province file's, else its first region's scenario's, as :func:`run_province` settles them."""
-    from ..scenario import load_scenario
+    province file's, else its first region's scenario's (``first_loaded``, a LoadedScenario with
+    the overrides), as :func:`run_province` settles them."""
     body = prov.body
-    _, common, by_region = split_overrides(tuple(overrides or ()))
-    first = body.regions[0]
-    scn = load_scenario(prov.scenario_source(first), tuple(common) + tuple(by_region.get(first.name, ()))).scenario
+    scn = first_loaded.scenario
     P = paths if paths is not None else (body.simulation.paths or scn.simulation.paths)
     S = seed if seed is not None else (body.simulation.seed if body.simulation.seed is not None else scn.simulation.seed)
     H = horizon if horizon is not None else (body.horizon or scn.horizon)

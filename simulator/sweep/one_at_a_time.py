@@ -141,6 +141,6 @@ def _province_settings(ref, fixed, m, paths, seed, horizon):
     from ..province.run import check_province_overrides, province_settings
     from .province import check_province_metrics
 
-    prov = check_province_overrides(ref, fixed)
+    prov, loaded = check_province_overrides(ref, fixed)
     check_province_metrics([m.text], prov.region_names)
-    return province_settings(prov, fixed, paths, seed, horizon)
+    return province_settings(prov, loaded[0], paths, seed, horizon)

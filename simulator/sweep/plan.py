@@ -123,15 +123,13 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
             raise SweepError("a province is swept alone: give one province file (its variants come from --grid "
                              "and --sample, e.g. --grid province.pooling.share=0.01,0.03)")
         from ..province.run import check_province_overrides, province_settings
-        prov = check_province_overrides(resolved[0][0], fixed)
-        name, base_year, (P, S, H) = province_settings(prov, fixed, paths, seed, horizon)
+        prov, loaded = check_province_overrides(resolved[0][0], fixed)
+        name, base_year, (P, S, H) = province_settings(prov, loaded[0], paths, seed, horizon)
         fixed_all = fixed + (f"province.simulation.paths={P}", f"province.simulation.seed={S}", f"province.horizon={H}")
         import hashlib
-        from ..scenario import load_scenario
         # the province file's text and each region's resolved scenario: editing a region's file
         # changes the sweep's provenance as editing the province does
-        hashes = [hashlib.sha256(prov.text.encode()).hexdigest()] + [
-            load_scenario(prov.scenario_source(region)).hash for region in prov.body.regions]
+        hashes = [hashlib.sha256(prov.text.encode()).hexdigest()] + [ls.hash for ls in loaded]
 
         def load_variant(ref, ovs):
             check_province_overrides(ref, ovs)
