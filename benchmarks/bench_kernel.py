@@ -143,7 +143,10 @@ def _step_cases():
         "reform.budget_payment": (RF.budget_payment, (1e12, 9e11, 0.5, 0.3, 0.9)),
         "reform.global_budget": (RF.global_budget, (par, inp.flags, 3, inp.base, 0.7, 0.68, bud, bud, np.full(3, 2e12),
                                                     np.full(3, 1.9e12), np.full(2, 1e12), a2(), a2(), a2(), a2(), a2())),
-        "reform.leakage_and_epidemic": (RF.leakage_and_epidemic, (par, 0.0, 0.7, bud, a2(), bud, np.ones((2, 3)), a2(), a2())),
+        "reform.out_of_region_split": (RF.out_of_region_split, (inp.base, np.zeros((0, 1, 2)), 0, 3, bud.copy(), a2())),
+        "reform.inpatient_price_ratio": (RF.inpatient_price_ratio, (0.7, bud, bud, 1)),
+        "reform.leakage_and_epidemic": (RF.leakage_and_epidemic, (par, 0.0, 0.7, bud, a2(), bud, a2(), np.ones((2, 3)), a2(),
+                                                                  a2())),
         "reform.hospital_margin": (RF.hospital_margin, (1e12, 9e11, cm, 0.05)),
         "income.resident_premium": (IN.resident_premium, (False, 0.01, y, 420.0)),
         "income.resident_subsidy": (IN.resident_subsidy, (700.0, True, 2.0, 420.0)),
@@ -167,7 +170,7 @@ def _step_cases():
                                                                1e12, 1e12, 0.7, 1.0, 1e9, 420.0)),
         "record.record_year": (RE.record_year, (np.empty(L.N_OUT), a3(), a3(), a3(), a3(), a3(), np.ones((2, 3)), a2(), a2(),
                                                 a2(), a2(), a2(), a2(), 1.0, a2(), 1.0, 0.0, a2(), a2(), a2(),
-                                                *([1.0] * 24), a4(), 0.0, 1.0, 1.0, 1.0)),
+                                                *([1.0] * 24), a4(), 0.0, 1.0, 1.0, 1.0, a2(), a2())),
     })
     return _CASES
 
@@ -199,7 +202,8 @@ STEP_NAMES = (
     "expenditure.weighted_sums", "expenditure.line_group_sums", "expenditure.use_and_cover", "expenditure.medical_by_line", "expenditure.cover_table", "expenditure.maternity",
     "expenditure.critical_illness_premium",
     "reform.procurement_multiplier", "reform.grow_payment_indices", "reform.capitation", "reform.efficiency_gain",
-    "reform.dip_points", "reform.budget_payment", "reform.global_budget", "reform.leakage_and_epidemic",
+    "reform.dip_points", "reform.budget_payment", "reform.global_budget", "reform.out_of_region_split",
+    "reform.inpatient_price_ratio", "reform.leakage_and_epidemic",
     "reform.hospital_margin",
     "income.resident_premium", "income.resident_subsidy", "income.contribution_base",
     "income.employee_scheme_contributions", "income.account_credits", "income.recoveries",

@@ -158,7 +158,9 @@ B_INC_GROWTH0 = 12       # 3 entries: reported income growth of the base year (b
 B_EXP_RATIO_PREV = 15    # 3 entries: reported expenditure of previous / base year (recoveries at t = 0)
 B_PSI0 = 18              # premium burden Pi/Y of the base year
 B_S0 = 19                # cost-to-wage share S0 of the base year (long-run bend)
-N_BASE = 20
+B_OUT_SHARE = 20         # 2 entries: share of the scheme's non-per-diem inpatient cost incurred in other
+                         # regions (out-of-region care, section 17), by scheme; 0 outside a province
+N_BASE = 22
 
 # ---- output variables of the kernel, per path and year
 _out = []
@@ -219,6 +221,8 @@ O_NET_MIG = _o("net_migration")
 O_DIP_FLOOR_OVERRUN = tuple(_o(f"dip_floor_overrun.{m}") for m in ("employee", "resident"))
 O_DIP_FLOOR_BINDING = tuple(_o(f"dip_floor_binding.{m}") for m in ("employee", "resident"))
 O_DIP_CAP_BINDING = tuple(_o(f"dip_income_cap_binding.{m}") for m in ("employee", "resident"))
+O_DIP_PRICE_RATIO = tuple(_o(f"inpatient_price_ratio.{m}") for m in ("employee", "resident"))
+O_OUT_OF_REGION = tuple(_o(f"out_of_region_expenditure.{m}") for m in ("employee", "resident"))
 N_OUT = len(_out)
 OUT_NAMES = tuple(_out)
 

@@ -17,6 +17,10 @@ from ..scenario.schema import Scenario
 from .parameters import _draw_shifts
 
 
+#: ModelInputs.out_price outside a province: no out-of-region care to price
+NO_OUT_PRICE = np.zeros((0, 1, 2))
+
+
 class ModelInputs(NamedTuple):
     """Everything the kernel needs, as arrays (see :mod:`simulator.layout` for the indices)."""
 
@@ -46,6 +50,9 @@ class ModelInputs(NamedTuple):
     chol: np.ndarray          # (4, 4) Cholesky factor of the driver correlation
     index_rows: np.ndarray    # (Q, 3) int64 indexed schedules: parameter row, index (layout.IDX_*), t0 (>= 0)
     index_plus: np.ndarray    # (Q,) extra growth of each indexed schedule on top of its index, fraction per year
+    #: (P, T, 2) price per yuan of out-of-region inpatient care by path, year and scheme (section 17;
+    #: set by a province run); empty (0, 1, 2): priced at 1, and base[B_OUT_SHARE] is 0 anyway
+    out_price: np.ndarray = NO_OUT_PRICE
 
     def with_paths(self, path_ids, shift):
         return self._replace(path_ids=np.ascontiguousarray(path_ids, dtype=np.int64),

@@ -39,8 +39,8 @@ NC = NA * NS
 
 @jit()
 def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof,
-                 track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus, cover,
-                 use_cover, out):
+                 track, rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus, out_price,
+                 cover, use_cover, out):
     """Project one path (local index p, global index path_id) into out[p] (T, N_OUT): the year loop.
     ``cover`` holds what is the same on every path, computed once (:func:`.expenditure.cover_table`)."""
     K = sched.shape[0]
@@ -72,6 +72,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                                                          np.zeros(2), np.zeros(2))
     pts, V, leak, medical, recov = np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2)
     floor_overrun, floor_binding, cap_binding = np.zeros(2), np.zeros(2), np.zeros(2)
+    away, price_ratio = np.zeros(2), np.zeros(2)  # out-of-region care (section 17)
     inc_c, exp, J, new_bal, transfer = np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3)
     kappa = 0.0
     W = base[L.B_W0]
@@ -146,10 +147,13 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
                            use_cover, dmc, dmp, sums,
                            med, inp_np, inp_pd, chr_members)
         RF.capitation(par, t, med, cp, chr_members)
+        RF.out_of_region_split(base, out_price, p, t, inp_np, away)
         theta, pv_ref, se_now = RF.dip_points(par, year, flags[L.FLAG_DIP_START], Cm, inp_np, V, pts, demand)
         RF.global_budget(par, flags, t, base, theta, theta_prev, demand, pay_prev, inc_prev, inc_prev2, eo_prev,
                          budget, pay, floor_overrun, floor_binding, cap_binding)
-        epi_mult = RF.leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, med, leak, medical)
+        epi_mult = RF.leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, away, med, leak, medical)
+        for mi in range(2):
+            price_ratio[mi] = RF.inpatient_price_ratio(theta, inp_np, pay, mi)
         births_emp, births_flex, births_all = PO.births_by_group(par[L.TFR], fx[t], A, F, N)
         W_lag = W_prev if t > 0 else base[L.B_W_PREV]
         maternity = EX.maternity(par, Cm, births_emp, births_flex, W_lag)
@@ -183,7 +187,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         # ---- pay-as-you-go break-even (section 12)
         be_rate = BE.breakeven_rate(par, base_emp, relief, employee, flex, retiree, credits_fixed, medical[0],
                                     maternity, buyback, recov[0])
-        be_prem = BE.breakeven_premium(par, flags, t, Y, base[L.B_PSI0], enrol, n_res, inp_np[1], inp_pd[1],
+        # care away from home scales with the members, outside the budget, as per-diem care does
+        be_prem = BE.breakeven_premium(par, flags, t, Y, base[L.B_PSI0], enrol, n_res, inp_np[1], inp_pd[1] + away[1],
                                        med[1, L.OUT], med[1, L.CHR], demand[1], budget[1], theta, epi_mult,
                                        recov[1], Pi_prem)
 
@@ -192,7 +197,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
         record_year(out[p, t], inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, pay, budget, pts, pv_ref,
                     V, Cm, se_now, floor_overrun, floor_binding, cap_binding, pop_sum, n_emp, n_flex, n_ret, n_res,
                     births_all, births_emp, maternity, cii, ltc0 + ltc1, employer, employee, flex, retiree, buyback,
-                    res_contrib, cer, be_rate, be_prem, base_emp, Pi_prem, Ps, W, Y, x, epi, kappa, deaths, net_mig)
+                    res_contrib, cer, be_rate, be_prem, base_emp, Pi_prem, Ps, W, Y, x, epi, kappa, deaths, net_mig,
+                    price_ratio, away)
 
         # ---- carry to next year
         PO.births_by_sex(births_all, par[L.SRB], births_prev)
@@ -212,7 +218,8 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
 
 @jit(parallel=True)
 def project(seed_, path_ids_, streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_, mig_prof_,
-            track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, index_rows_, index_plus_, out_):
+            track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, index_rows_, index_plus_, out_price_,
+            out_):
     """Project every path: ``out[p, t, v]`` for paths ``path_ids`` (prange over paths).
 
     (Argument names carry a trailing underscore: numba's parfor lowering rejects a prange body
@@ -227,4 +234,4 @@ def project(seed_, path_ids_, streams_, sched_, shift_, lo_, hi_, flags_, base_,
         # without the cast project_path (most of the compile time) is compiled twice
         project_path(np.int64(p), seed_, path_ids_[p], streams_, sched_, shift_, lo_, hi_, flags_, base_, pop0_, m0_, ri_, fx_,
                      mig_prof_, track_, rho_, flex_rel_, tau_, rt0_, wp_, c0h_, wdis_, perdiem_, chol_, index_rows_,
-                     index_plus_, cover_, use_cover_, out_)
+                     index_plus_, out_price_, cover_, use_cover_, out_)

@@ -125,13 +125,37 @@ def global_budget(par, flags, t, base, theta, theta_prev, demand, pay_prev, inc_
 
 
 @jit()
-def leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, med, leak, medical):
-    """Inpatient fund expenditure ``(1 − θ)·E_inp + per-diem + Pay`` (section 8), leakage ``ℓ·E`` and
-    the epidemic's addition ``ce`` (section 5): ``medical = (E + ℓ·E)·(1 + ce·epi)`` by scheme,
-    yuan per year.  Returns the epidemic multiplier."""
+def out_of_region_split(base, out_price, p, t, inp_np, away):
+    """Out-of-region care (section 17), by scheme: the share ``w = base[B_OUT_SHARE]`` of the
+    non-per-diem inpatient cost ``inp_np`` is incurred in other regions and leaves the region's own
+    DRG/DIP (``inp_np`` becomes the care at home, in place); ``away = w·E_inp·m`` is what the fund pays
+    for it, yuan per year, with ``m = out_price[p, t]`` the host regions' price per yuan of care
+    (:func:`inpatient_price_ratio`, set by the province run; 1 when ``out_price`` is empty).
+    With ``w = 0`` both are exact no-ops (``x·1`` and ``+ 0``), so a run without it keeps its bits."""
+    for mi in range(2):
+        w = base[L.B_OUT_SHARE + mi]
+        m = out_price[p, t, mi] if out_price.shape[0] > 0 else 1.0
+        away[mi] = w * inp_np[mi] * m
+        inp_np[mi] = (1 - w) * inp_np[mi]
+
+
+@jit()
+def inpatient_price_ratio(theta, inp_np, pay, mi):
+    """``((1 − θ)·E_inp + Pay) / E_inp`` (ratio): what the fund pays per yuan of its own
+    non-per-diem inpatient care after DRG/DIP pricing; 1 without that care (section 17)."""
+    if inp_np[mi] > 0:
+        return ((1 - theta) * inp_np[mi] + pay[mi]) / inp_np[mi]
+    return 1.0
+
+
+@jit()
+def leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, away, med, leak, medical):
+    """Inpatient fund expenditure ``(1 − θ)·E_inp + per-diem + Pay + out-of-region care`` (sections 8,
+    17), leakage ``ℓ·E`` and the epidemic's addition ``ce`` (section 5): ``medical = (E + ℓ·E)·(1 +
+    ce·epi)`` by scheme, yuan per year.  Returns the epidemic multiplier."""
     epi_mult = 1 + par[L.EPI_COST] * epi
     for mi in range(2):
-        med[mi, L.INP] = (1 - theta) * inp_np[mi] + inp_pd[mi] + pay[mi]
+        med[mi, L.INP] = (1 - theta) * inp_np[mi] + inp_pd[mi] + pay[mi] + away[mi]
         tot = med[mi, 0] + med[mi, 1] + med[mi, 2]
         leak[mi] = par[L.LEAK] * tot
         medical[mi] = (tot + leak[mi]) * epi_mult

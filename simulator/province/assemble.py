@@ -199,4 +199,12 @@ def format_province(ds: xr.Dataset, step: int = 5) -> str:
                      " balance at year end, median (亿元 = 1e8 yuan)")
         for fund in POOLED_FUNDS:
             lines.append(f"  {fund:<16}" + "".join(f"{float(fb.sel(fund=fund, year=y)):>8.1f}" for y in shown))
+    if "out_of_region_expenditure" in ds and int(ds.attrs.get("out_of_region_passes", 1)) > 1:
+        away = ds["out_of_region_expenditure"].sum("scheme").median("path") / 1e8
+        lines.append("")
+        lines.append(f"out-of-region care paid for by each region, median (亿元 = 1e8 yuan; priced by the hosts' DRG/DIP, "
+                     f"solved in {int(ds.attrs['out_of_region_passes'])} passes)")
+        for r in ds["region"].values[:-1]:
+            if float(away.sel(region=r).max()) > 0:
+                lines.append(f"  {str(r):<16}" + "".join(f"{float(away.sel(region=r, year=y)):>8.1f}" for y in shown))
     return "\n".join(lines)

@@ -33,7 +33,7 @@ from ..errors import ScenarioError, suggest
 from ..kernels.pooling import MODE_ADJUSTMENT, MODE_SEPARATE, MODE_UNIFIED
 from ..limits import DEFAULT_CHUNK, check_threads, numba_threads, variable_names
 from ..results import assemble, derive
-from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, load_province, province_settings  # noqa: F401
+from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, check_region_names, load_province, province_settings  # noqa: F401
 
 #: variables a province run keeps whatever ``variables`` says (its counts and summaries need them)
 PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months",
@@ -46,7 +46,7 @@ POOLED = (L.F_POOL, L.F_RES)
 INTENSIVE_PREFIXES = ("employer_rate", "resident_premium", "resident_subsidy", "average_wage", "resident_income",
                       "medical_cost_index", "wage_growth", "excess_cost_growth", "interest_rate",
                       "resident_income_growth", "epidemic", "mortality_index", "breakeven_rate", "breakeven_premium",
-                      "point_value_reference", "dip_floor_binding", "dip_income_cap_binding")
+                      "point_value_reference", "dip_floor_binding", "dip_income_cap_binding", "inpatient_price_ratio")
 INTENSIVE_ROWS = np.array([i for i, n in enumerate(L._out) if n.split(".")[0] in INTENSIVE_PREFIXES], dtype=np.int64)
 
 
@@ -61,6 +61,7 @@ class PreparedProvince:
     share: np.ndarray        # (R,) fraction of pooled contribution income
     min_months: np.ndarray   # (R,) months
     join_t: np.ndarray       # (R,) year index of joining the unified pool (T: never)
+    shares: np.ndarray | None = None  # (R, R) out-of-region care: money shares (simulator.province.care)
 
     @property
     def names(self):
@@ -102,24 +103,6 @@ def _localise(prov: Province, compiled, region: str):
     return dataclasses.replace(compiled, uncertain_rows=rows, inputs=inputs)
 
 
-def _check_region_names(prov: Province, by_region: dict) -> None:
-    """A ``region.NAME.…`` override must name one of the province's regions."""
-    unknown = sorted(set(by_region) - set(prov.region_names))
-    if unknown:
-        raise ScenarioError([(f"{REGION_PREFIX}{unknown[0]}", f"the province has no region '{unknown[0]}' (an override "
-                              f"region.NAME.KEY.PATH=VALUE names one of {', '.join(prov.region_names)})"
-                              f"{suggest(unknown[0], prov.region_names)}", None, "--set")], prov.origin)
-    # the regions of a province run on the same paths and years: one region cannot have its own
-    for name, texts in by_region.items():
-        for text in texts:
-            key = text.split("=", 1)[0].strip()
-            if key == "horizon" or key.startswith(("simulation.", "simulation[")) or key == "simulation":
-                raise ScenarioError([(f"{REGION_PREFIX}{name}.{key}", "the regions of a province share their paths, "
-                                      "seed and horizon: set them for the whole province (--paths, --seed, --horizon, "
-                                      "or province.simulation.paths / province.horizon), not for one region", None,
-                                      "--set")], prov.origin)
-
-
 def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(), variables=None,
                      chunk_size=DEFAULT_CHUNK) -> PreparedProvince:
     """Load a province file and compile every region's scenario with the province's seed, paths and
@@ -133,7 +116,7 @@ def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(
     prov = source if isinstance(source, Province) and not own else load_province(
         source.origin if isinstance(source, Province) else source, own)
     body = prov.body
-    _check_region_names(prov, by_region)
+    check_region_names(prov, by_region)
     paths = paths if paths is not None else body.simulation.paths
     seed = seed if seed is not None else body.simulation.seed
     horizon = horizon if horizon is not None else body.horizon
@@ -197,7 +180,9 @@ def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(
         if len(settings) > 1:
             raise _problem(prov, "province.pooling.mode", "the regions' fiscal backstops differ "
                            "(policy.fiscal_backstop): a unified pool has one; give every region the same setting")
-    return PreparedProvince(prov, loaded, compiled, mode, share, min_months, join_t)
+    from .care import care_shares, with_care
+    shares = care_shares(body, prov.region_names)
+    return PreparedProvince(prov, loaded, with_care(compiled, shares), mode, share, min_months, join_t, shares)
 
 
 def _backstop_months(compiled, shift) -> np.ndarray:
@@ -278,6 +263,7 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     """Project every region of a compiled province on the same paths, pool, and assemble."""
     from ..api import _kernel
     from .assemble import assemble_province, check_province_finite
+    from .care import project_regions
     # the counts of regions in deficit and exhausted, and P(any region exhausted), read these
     names = list(dict.fromkeys(list(variable_names(variables)) + list(PROVINCE_NEEDS)))
     R = len(prep.compiled)
@@ -302,17 +288,15 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     kernel = _kernel(use_reference)
     started = time.perf_counter()
     kernel_time = 0.0
+    most_passes = 1
     with numba_threads(None if use_reference else threads):
         for start in range(0, P, chunk_size):
             ids = ids_all[start:start + chunk_size]
             n = len(ids)
             view = raws[:, :n]
-            shifts = []
             k0 = time.perf_counter()
-            for r, co in enumerate(prep.compiled):
-                shift = co.draw_shifts(ids)
-                shifts.append(shift)
-                kernel(co.inputs.with_paths(ids, shift), view[r])
+            shifts, passes = project_regions(prep.compiled, prep.shares, kernel, ids, view)
+            most_passes = max(most_passes, passes)
             pooled = pool_chunk(prep, view, shifts, reference=use_reference)
             kernel_time += time.perf_counter() - k0
             prov = province_raw(prep, view, pooled)
@@ -362,6 +346,8 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
         "software_version": __version__,
         "engine": "numpy reference" if use_reference else "numba kernel",
         "kernel_seconds": float(kernel_time),
+        # projections per chunk that solved the out-of-region prices (1: no out-of-region care)
+        "out_of_region_passes": int(most_passes),
         "run_seconds": float(elapsed),
         "conventions": "mid-year stocks; flows during the year; balances at year end; money in nominal yuan",
     }
@@ -377,7 +363,7 @@ def check_province_overrides(source, overrides=()) -> tuple[Province, list]:
     from .spec import split_overrides
     own, common, by_region = split_overrides(tuple(overrides or ()))
     prov = load_province(source, own)
-    _check_region_names(prov, by_region)
+    check_region_names(prov, by_region)
     loaded = []
     for i, region in enumerate(prov.body.regions):
         try:

@@ -22,7 +22,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import ScenarioError, excerpt
+from ..errors import ScenarioError, excerpt, suggest
 
 POOLING_MODES = ("separate", "adjustment_fund", "unified")
 #: the name of the province's own entry on the results' ``region`` axis
@@ -76,6 +76,33 @@ class Region(_Strict):
         return v
 
 
+class OutOfRegionCare(_Strict):
+    """Out-of-region care (异地就医, section 17) from one region to another."""
+
+    #: the share of the sending region's members' inpatient care (at home prices) they receive in
+    #: the host region, a fraction
+    share: float = Field(ge=0.0)
+    #: the host's prices relative to the sender's (1.2: care there costs 20% more), a ratio
+    price_factor: float = Field(1.0, gt=0.0)
+    source: Optional[str] = None
+
+    @field_validator("share")
+    @classmethod
+    def _fraction(cls, v):
+        if v >= 1.0:
+            hint = f" ({v:g} looks like a percentage: {v / 100:g} for {v:g}%)" if v <= 100 else ""
+            raise ValueError(f"a share is a fraction below 1{hint}")
+        return v
+
+    @field_validator("price_factor")
+    @classmethod
+    def _ratio(cls, v):
+        if v > 5.0:
+            raise ValueError(f"{v:g} is not a plausible price ratio (at most 5; 1.2 means the host's care costs 20% more; "
+                             f"a percentage {v:g}% is {1 + v / 100:g})")
+        return v
+
+
 class Simulation(_Strict):
     paths: Optional[int] = Field(None, ge=1)
     seed: Optional[int] = Field(None, ge=0, lt=2**63)
@@ -92,8 +119,8 @@ class ProvinceBody(_Strict):
     local: list[str] = []
     simulation: Simulation = Simulation()
     horizon: Optional[int] = Field(None, ge=1, le=200)
-    #: out-of-region care (section 17) is not built yet: refused with a message, never ignored
-    out_of_region_care: Optional[dict] = None
+    #: out-of-region care (section 17): ``{sender: {host: {share, price_factor}}}``
+    out_of_region_care: dict[str, dict[str, OutOfRegionCare]] = {}
 
     @model_validator(mode="after")
     def _unique(self):
@@ -101,9 +128,17 @@ class ProvinceBody(_Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"region names must be unique; repeated: {', '.join(dup)}")
-        if self.out_of_region_care:
-            raise ValueError("out_of_region_care is not supported yet: it couples the regions' DIP points inside the "
-                             "year (specification section 17), which needs the kernel's region state; remove the key")
+        for sender, hosts in self.out_of_region_care.items():
+            for name in [sender] + list(hosts):
+                if name not in names:
+                    raise ValueError(f"out_of_region_care names '{name}', which is not a region "
+                                     f"({', '.join(names)}){suggest(name, names)}")
+            if sender in hosts:
+                raise ValueError(f"out_of_region_care: region {sender} sends care to itself (care at home is the rest)")
+            total = sum(c.share for c in hosts.values())
+            if total >= 1.0:
+                raise ValueError(f"out_of_region_care: region {sender}'s shares add up to {total:g}, not below 1 "
+                                 "(the rest is its care at home)")
         if self.pooling.mode != "unified" and any(r.joins_unified_pool is not None for r in self.regions):
             raise ValueError("joins_unified_pool belongs to pooling mode unified")
         if self.pooling.mode != "adjustment_fund" and any(r.share is not None or r.min_months is not None
@@ -297,3 +332,21 @@ def province_settings(prov: Province, first_loaded, paths=None, seed=None, horiz
     S = seed if seed is not None else (body.simulation.seed if body.simulation.seed is not None else scn.simulation.seed)
     H = horizon if horizon is not None else (body.horizon or scn.horizon)
     return prov.name, int(scn.base_year), (int(P), int(S), int(H))
+
+
+def check_region_names(prov: Province, by_region: dict) -> None:
+    """A ``region.NAME.…`` override must name one of the province's regions."""
+    unknown = sorted(set(by_region) - set(prov.region_names))
+    if unknown:
+        raise ScenarioError([(f"{REGION_PREFIX}{unknown[0]}", f"the province has no region '{unknown[0]}' (an override "
+                              f"region.NAME.KEY.PATH=VALUE names one of {', '.join(prov.region_names)})"
+                              f"{suggest(unknown[0], prov.region_names)}", None, "--set")], prov.origin)
+    # the regions of a province run on the same paths and years: one region cannot have its own
+    for name, texts in by_region.items():
+        for text in texts:
+            key = text.split("=", 1)[0].strip()
+            if key == "horizon" or key.startswith(("simulation.", "simulation[")) or key == "simulation":
+                raise ScenarioError([(f"{REGION_PREFIX}{name}.{key}", "the regions of a province share their paths, "
+                                      "seed and horizon: set them for the whole province (--paths, --seed, --horizon, "
+                                      "or province.simulation.paths / province.horizon), not for one region", None,
+                                      "--set")], prov.origin)

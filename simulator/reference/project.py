@@ -21,7 +21,7 @@ from .record import record_year
 def project(inp, horizon=None):
     """Project every path of ``inp``; returns ``out`` of shape (P, T, N_OUT)."""
     (seed, path_ids, streams, sched, shift, lo, hi, flags, base, pop0, m0, ri, fx, mig_prof, track,
-     rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus) = inp
+     rho, flex_rel, tau, rt0, wp, c0h, wdis, perdiem, chol, index_rows, index_plus, out_price) = inp
     P = path_ids.shape[0]
     T = sched.shape[1] if horizon is None else horizon + 1
     D = wdis.shape[0]
@@ -112,10 +112,12 @@ def project(inp, horizon=None):
         med, inp_np, inp_pd, chr_members = EX.medical_by_line(par, t, lamiota, wdis, perdiem, c0h, (A, F, Rt, Rs),
                                                               Cm, Cpd, rr0)
         cp = RF.capitation(par, t, med, cp, chr_members)
+        inp_np, away = RF.out_of_region_split(base, out_price, t, inp_np)
         theta, pv_ref, se_now, V, pts, demand = RF.dip_points(par, year, int(flags[L.FLAG_DIP_START]), Cm, inp_np)
         budget, pay, floor_overrun, floor_binding, cap_binding = RF.global_budget(
             par, flags, t, base, theta, theta_prev, demand, pay_prev, inc_prev, inc_prev2, eo_prev)
-        epi_mult, leak, medical = RF.leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, med)
+        epi_mult, leak, medical = RF.leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, away, med)
+        price_ratio = RF.inpatient_price_ratio(theta, inp_np, pay)
         births_emp, births_flex, births_all = PO.births_by_group(par[:, L.TFR], fx[t], A, F, N)
         W_lag = W_prev if t > 0 else np.full(P, base[L.B_W_PREV])
         maternity = EX.maternity(par, Cm, births_emp, births_flex, W_lag)
@@ -149,7 +151,7 @@ def project(inp, horizon=None):
         # ---- pay-as-you-go break-even (section 12): employer rate, resident premium
         be_rate = BE.breakeven_rate(par, base_emp, relief, employee, flex, retiree, credits_fixed, medical[:, 0],
                                     maternity, buyback, recov[:, 0])
-        res_parts = (inp_np[:, 1], inp_pd[:, 1], med[:, 1, L.OUT], med[:, 1, L.CHR], demand[:, 1], budget[:, 1])
+        res_parts = (inp_np[:, 1], inp_pd[:, 1] + away[:, 1], med[:, 1, L.OUT], med[:, 1, L.CHR], demand[:, 1], budget[:, 1])
         be_prem = BE.breakeven_premium(par, flags, t, Y, base[L.B_PSI0], enrol, n_res, res_parts, theta,
                                        epi_mult, recov[:, 1], Pi_prem)
 
@@ -159,7 +161,7 @@ def project(inp, horizon=None):
                     V, Cm, se_now, floor_overrun, floor_binding, cap_binding, pop_sum, n_emp, n_flex, n_ret, n_res,
                     births_all, births_emp, maternity, cii, ltc.sum(axis=1), employer, employee, flex, retiree,
                     buyback, res_contrib, cer, be_rate, be_prem, base_emp, Pi_prem, Ps, W, Y, x, epi, kappa, deaths,
-                    net_mig)
+                    net_mig, price_ratio, away)
 
         # ---- carry to next year
         births_prev = PO.births_by_sex(births_all, par[:, L.SRB])

@@ -8,7 +8,7 @@ from .reform import hospital_margin
 def record_year(o, inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, pay, budget, pts, pv_ref, V, Cm, se_now,
                 floor_overrun, floor_binding, cap_binding, pop_sum, n_emp, n_flex, n_ret, n_res, births_all,
                 births_emp, maternity, cii, ltc, employer, employee, flex, retiree, buyback, res_contrib, cer,
-                be_rate, be_prem, base_emp, premium, subsidy, W, Y, x, epi, kappa, deaths, net_mig):
+                be_rate, be_prem, base_emp, premium, subsidy, W, Y, x, epi, kappa, deaths, net_mig, price_ratio, away):
     """Write one year's outputs of every path into ``o`` (P, N_OUT)."""
     margin = hospital_margin(pay, V, Cm, se_now)
     for f in range(3):
@@ -31,6 +31,8 @@ def record_year(o, inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, p
         o[:, L.O_DIP_FLOOR_OVERRUN[mi]] = floor_overrun[:, mi]
         o[:, L.O_DIP_FLOOR_BINDING[mi]] = floor_binding[:, mi]
         o[:, L.O_DIP_CAP_BINDING[mi]] = cap_binding[:, mi]
+        o[:, L.O_DIP_PRICE_RATIO[mi]] = price_ratio[:, mi]
+        o[:, L.O_OUT_OF_REGION[mi]] = away[:, mi]
     o[:, L.O_POP] = pop_sum
     o[:, L.O_EMPLOYEES] = n_emp
     o[:, L.O_FLEXIBLE] = n_flex

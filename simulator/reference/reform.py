@@ -93,11 +93,27 @@ def global_budget(par, flags, t, base, theta, theta_prev, demand, pay_prev, inc_
     return budget, demand, np.zeros((P, 2)), np.zeros((P, 2)), np.zeros((P, 2))
 
 
-def leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, med):
+def out_of_region_split(base, out_price, t, inp_np):
+    """(care at home (P, 2), what the fund pays for care away (P, 2)): the share ``base[B_OUT_SHARE]``
+    of the non-per-diem inpatient cost is incurred in other regions, priced at ``out_price[:, t]``
+    (1 when empty), section 17."""
+    w = base[L.B_OUT_SHARE:L.B_OUT_SHARE + 2][None, :]
+    m = out_price[:, t, :] if out_price.shape[0] > 0 else 1.0
+    return (1 - w) * inp_np, w * inp_np * m
+
+
+def inpatient_price_ratio(theta, inp_np, pay):
+    """``((1 − θ)·E_inp + Pay) / E_inp`` (P, 2), 1 where there is no such care (section 17)."""
+    safe = np.where(inp_np > 0, inp_np, 1.0)
+    return np.where(inp_np > 0, ((1 - theta)[:, None] * inp_np + pay) / safe, 1.0)
+
+
+def leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, pay, away, med):
     """(epidemic multiplier (P,), leakage (P, 2), medical (P, 2)): inpatient expenditure with the
-    DRG/DIP payment (``med`` updated), leakage and the epidemic's addition (sections 5, 8)."""
+    DRG/DIP payment and out-of-region care (``med`` updated), leakage and the epidemic's addition
+    (sections 5, 8, 17)."""
     epi_mult = 1 + par[:, L.EPI_COST] * epi
-    med[:, :, L.INP] = (1 - theta)[:, None] * inp_np + inp_pd + pay
+    med[:, :, L.INP] = (1 - theta)[:, None] * inp_np + inp_pd + pay + away
     med_total = med.sum(axis=2)
     leak = par[:, L.LEAK][:, None] * med_total
     medical = (med_total + leak) * epi_mult[:, None]

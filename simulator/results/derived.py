@@ -35,7 +35,8 @@ _BY_SCHEME = {
     "leakage": L.O_LEAK, "recoveries": L.O_RECOV, "dip_demand": L.O_DIP_DEMAND, "dip_payment": L.O_DIP_PAY,
     "dip_budget": L.O_DIP_BUDGET, "dip_points": L.O_POINTS, "point_value_reference": L.O_PV_REF,
     "hospital_margin": L.O_MARGIN, "dip_floor_overrun": L.O_DIP_FLOOR_OVERRUN, "dip_floor_binding": L.O_DIP_FLOOR_BINDING,
-    "dip_income_cap_binding": L.O_DIP_CAP_BINDING,
+    "dip_income_cap_binding": L.O_DIP_CAP_BINDING, "inpatient_price_ratio": L.O_DIP_PRICE_RATIO,
+    "out_of_region_expenditure": L.O_OUT_OF_REGION,
 }
 
 

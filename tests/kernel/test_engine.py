@@ -85,12 +85,23 @@ def test_kernel_matches_reference_on_randomised_scenarios(baseline_data, case):
     rng = np.random.default_rng(1000 + case)
     data = randomised_variant(baseline_data, rng)
     compiled = compile_scenario(load_scenario(data).scenario, paths=12, seed=int(rng.integers(0, 2**31)))
-    ref = reference_project(compiled.inputs)
-    ker = _kernel(compiled.inputs)
+    inputs = compiled.inputs
+    if case % 2:
+        # out-of-region care as a province run sets it (section 17): a share of inpatient care
+        # away from home, priced per path, year and scheme
+        base = inputs.base.copy()
+        base[L.B_OUT_SHARE:L.B_OUT_SHARE + 2] = rng.uniform(0.01, 0.3, 2)
+        price = rng.uniform(0.7, 1.3, (inputs.path_ids.shape[0], inputs.sched.shape[1], 2))
+        inputs = inputs._replace(base=base, out_price=price)
+    ref = reference_project(inputs)
+    ker = _kernel(inputs)
     ok, err = rel_close(ker, ref, 1e-9)
     assert ok, f"kernel and reference differ by {err:.3g} (relative to each variable's scale)"
+    if case % 2:
+        assert (ker[:, :, list(L.O_OUT_OF_REGION)] > 0).all()
+        assert not rel_close(ker, _kernel(inputs._replace(out_price=inputs.out_price * 1.01)), 1e-9)[0]
     # the comparison can fail: a perturbed input must move the kernel's output
-    tampered = compiled.inputs._replace(base=compiled.inputs.base * np.where(np.arange(L.N_BASE) == L.B_W0, 1.001, 1.0))
+    tampered = inputs._replace(base=inputs.base * np.where(np.arange(L.N_BASE) == L.B_W0, 1.001, 1.0))
     assert not rel_close(_kernel(tampered), ref, 1e-9)[0]
 
 

@@ -419,8 +419,15 @@ def test_reform_steps(case, t, budget_on):
     inc_prev, inc_prev2 = rng.uniform(1e12, 3e12, (P, 3)), rng.uniform(1e12, 3e12, (P, 3))
     gb = rRF.global_budget(par, flags, t, inp.base, theta, theta_prev, demand, pay_prev, inc_prev, inc_prev2, eo_prev)
     epi = (rng.uniform(size=P) < 0.5).astype(float)
+    # out-of-region care (section 17): a share of inpatient care away, priced per path and year
+    base = inp.base.copy()
+    base[L.B_OUT_SHARE:L.B_OUT_SHARE + 2] = rng.uniform(0.0, 0.2, 2)
+    out_price = rng.uniform(0.8, 1.2, (P, t + 1, 2))
+    r_home, r_away = rRF.out_of_region_split(base, out_price, t, inp_np)
+    r_none = rRF.out_of_region_split(inp.base, np.zeros((0, 1, 2)), t, inp_np)
+    r_ratio = rRF.inpatient_price_ratio(theta, r_home, gb[1])
     r_med2 = r_med.copy()
-    r_epi = rRF.leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, gb[1], r_med2)
+    r_epi = rRF.leakage_and_epidemic(par, epi, theta, inp_np, inp_pd, gb[1], r_away, r_med2)
     margin = rRF.hospital_margin(gb[1], V, Cm, se_now)
     for p in range(P):
         kcp = cp[p].copy()
@@ -436,9 +443,18 @@ def test_reform_steps(case, t, budget_on):
                           inc_prev2[p], eo_prev[p], *out)
         for a, b in zip(out, gb):
             close(a, b[p])
+        home, away = inp_np.copy(), np.empty((P, 2))
+        kRF.out_of_region_split(base, out_price, p, t, home[p], away[p])
+        close(home[p], r_home[p]), close(away[p], r_away[p])
+        home0, away0 = inp_np.copy(), np.empty((P, 2))
+        kRF.out_of_region_split(inp.base, np.zeros((0, 1, 2)), p, t, home0[p], away0[p])
+        assert (home0[p] == inp_np[p]).all() and (away0[p] == 0).all()  # none: exactly no change
+        assert (r_none[0][p] == inp_np[p]).all() and (r_none[1][p] == 0).all()
+        close([kRF.inpatient_price_ratio(theta[p], r_home[p], gb[1][p], mi) for mi in range(2)], r_ratio[p])
         kmed = r_med[p].copy()
         leak, medical = np.empty(2), np.empty(2)
-        close(kRF.leakage_and_epidemic(par[p], epi[p], theta[p], inp_np[p], inp_pd[p], gb[1][p], kmed, leak, medical),
+        close(kRF.leakage_and_epidemic(par[p], epi[p], theta[p], inp_np[p], inp_pd[p], gb[1][p], r_away[p], kmed, leak,
+                                       medical),
               r_epi[0][p])
         close(kmed, r_med2[p]), close(leak, r_epi[1][p]), close(medical, r_epi[2][p])
         close([kRF.hospital_margin(gb[1][p, mi], V[p, mi], Cm[p], se_now[p]) for mi in range(2)], margin[p])
@@ -486,7 +502,8 @@ def test_breakeven_steps(case, t, elastic):
 def test_record_year(case):
     rng = case["rng"]
     shapes = dict(inc_c=3, J=3, exp=3, new_bal=3, transfer=3, med=(2, 3), leak=2, recov=2, demand=2, pay=2, budget=2,
-                  pts=2, pv_ref=(), V=2, Cm=(), se_now=(), floor_overrun=2, floor_binding=2, cap_binding=2, x=4)
+                  pts=2, pv_ref=(), V=2, Cm=(), se_now=(), floor_overrun=2, floor_binding=2, cap_binding=2, x=4,
+                  price_ratio=2, away=2)
     names = list(inspect.signature(kRE.record_year.py_func if hasattr(kRE.record_year, "py_func")
                                    else kRE.record_year).parameters)[1:]
     values = {n: rng.uniform(0.1, 10.0, (P,) + ((shapes[n],) if isinstance(shapes.get(n, ()), int) else shapes.get(n, ())))

@@ -31,7 +31,15 @@ GOOD = """province:
     (GOOD.replace("adjustment_fund", "pooled"), "province.pooling.mode", "separate"),
     (GOOD + "    - {name: a, scenario: qingdao}\n", "province", "repeated: a"),
     (GOOD.replace("name: a,", "name: province,"), "province.regions.0.name", "province's own entry"),
-    (GOOD + "  out_of_region_care: {a: {b: {share: 0.04, price_factor: 1.2}}}\n", "province", "not supported yet"),
+    # out-of-region care (section 17): names, fractions and ratios checked, unit slips named
+    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {c: {share: 0.04}}}\n", "province", "'c', which is not a region"),
+    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {a: {share: 0.04}}}\n", "province", "sends care to itself"),
+    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {b: {share: 4}}}\n", "province.out_of_region_care.a.b.share",
+     "looks like a percentage: 0.04 for 4%"),
+    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {b: {share: 0.04, price_factor: 20}}}\n",
+     "province.out_of_region_care.a.b.price_factor", "20% is 1.2"),
+    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {b: {share: 0.04, price: 1.2}}}\n", "province.out_of_region_care.a.b.price",
+     "unknown key"),
     (GOOD.replace("  regions:\n    - {name: a, scenario: qingyuan}\n", "  regions: []\n"), "province.regions", "at least 1"),
 ])
 def test_bad_province_files_say_where(tmp_path, text, key, words):
