@@ -179,8 +179,9 @@ def component_groups(compiled, by_parameter: bool = False) -> list:
     if np.any(par[L.KAPPA_SD] != 0):
         groups.append(("mortality", [L.S_MORTALITY], []))
     for k, d in enumerate(DRIVERS):
-        if np.any(sigma[d] != 0):
-            groups.append((d, [L.S_DRIVER + k], []))
+        own = bool(np.any(par[L.SIGMA_LOCAL[k]] != 0))  # a region's own deviation is part of the driver
+        if np.any(sigma[d] != 0) or own:
+            groups.append((d, [L.S_DRIVER + k] + ([L.S_LOCAL_DRIVER + k] if own else []), []))
     D = len(compiled.disease_names)
     dis_rows = [L.N_FIXED_ROWS + 4 * d + off for d in range(D) for off in (L.DIS_SD_PREV, L.DIS_SD_INT)]
     if D and np.any(par[dis_rows] != 0):
@@ -224,11 +225,7 @@ def _variant(compiled, stream_idx: set, rows: set, names: list):
 
 
 def _stream_names(compiled) -> list:
-    from .scenario.schema import DRIVERS
-
-    names = ["mortality"] + [f"driver:{d}" for d in DRIVERS] + ["epidemic"]
-    for d in compiled.disease_names:
-        names += [f"disease_prevalence:{d}", f"disease_intensity:{d}"]
+    names = L.stream_names(compiled.disease_names)
     ids = np.array([rng.stream_id(n) for n in names], dtype=np.uint64)
     if ids.shape != compiled.inputs.streams.shape or not np.array_equal(ids, compiled.inputs.streams):
         raise AttributionError("internal: the compiled scenario's random streams are not the ones this module knows")

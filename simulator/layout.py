@@ -46,6 +46,8 @@ DRIVER_NAMES = ("wage_growth", "excess_cost_growth", "interest_rate", "resident_
 MU = tuple(_row(f"economy.drivers.{d}.mean") for d in DRIVER_NAMES)
 PHI = tuple(_row(f"economy.drivers.{d}.persistence") for d in DRIVER_NAMES)
 SIGMA = tuple(_row(f"economy.drivers.{d}.sd") for d in DRIVER_NAMES)
+#: a region's own deviation from the shared driver (specification 2.3 section 17): its sigma
+SIGMA_LOCAL = tuple(_row(f"economy.drivers.{d}.local_sd") for d in DRIVER_NAMES)
 SMAX = _row("economy.cost_share_ceiling")
 EPI_P = _row("epidemic.probability")
 EPI_COST = _row("epidemic.cost_add")
@@ -145,7 +147,18 @@ N_FLAGS = 11
 S_MORTALITY = 0
 S_DRIVER = 1             # 4 entries, in DRIVER_NAMES order
 S_EPIDEMIC = 5
-S_DISEASE = 6            # then 2 per disease: prevalence at S_DISEASE + 2*d, intensity at S_DISEASE + 2*d + 1
+S_LOCAL_DRIVER = 6       # 4 entries: each driver's local deviation (section 17), in DRIVER_NAMES order
+S_DISEASE = 10           # then 2 per disease: prevalence at S_DISEASE + 2*d, intensity at S_DISEASE + 2*d + 1
+
+
+def stream_names(disease_names) -> list:
+    """The random streams' names in ModelInputs.streams order (their ids are hashes of the names,
+    :func:`simulator.rng.stream_id`), for a scenario with these disease groups."""
+    names = ["mortality"] + [f"driver:{d}" for d in DRIVER_NAMES] + ["epidemic"]
+    names += [f"driver_local:{d}" for d in DRIVER_NAMES]
+    for grp in disease_names:
+        names += [f"disease_prevalence:{grp}", f"disease_intensity:{grp}"]
+    return names
 
 # ---- base-year scalars (reported or calibrated, the same for every path)
 B_W0 = 0                 # average wage of the base year, yuan

@@ -30,7 +30,7 @@ from ..calibrate import calibrate
 from ..calibrate_report import excess_cost_decomposition
 from ..errors import ScenarioError
 from ..plausibility import PLAUSIBLE, Plausible
-from ..scenario.schema import DRIVERS, LINES, SCHEMES, Scenario
+from ..scenario.schema import LINES, SCHEMES, Scenario
 from .demography import (MIGRATION_NET_GROSS_MIN, MIGRATION_NET_GROSS_WARN, _fertility_pattern, _migration_shape,
                          _tracks, population_arrays, retirement_age)
 from .inputs import Compiled, ModelInputs
@@ -93,9 +93,7 @@ def compile_scenario(scn: Scenario, paths: int | None = None, seed: int | None =
         chol = np.linalg.cholesky(corr + 1e-12 * np.eye(4))
     except np.linalg.LinAlgError:
         raise ScenarioError([("economy.correlation.matrix", "is not positive semi-definite", None)], file) from None
-    names = ["mortality"] + [f"driver:{d}" for d in DRIVERS] + ["epidemic"]
-    for grp in exp_.disease_groups:
-        names += [f"disease_prevalence:{grp.name}", f"disease_intensity:{grp.name}"]
+    names = L.stream_names([grp.name for grp in exp_.disease_groups])
     streams = np.array([rng.stream_id(n) for n in names], dtype=np.uint64)
 
     # ---- base-year economy: wage and resident income (yuan a year), premium burden (section 4)

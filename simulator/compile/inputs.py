@@ -26,7 +26,7 @@ class ModelInputs(NamedTuple):
 
     seed: np.uint64
     path_ids: np.ndarray      # (P,) int64 global path indices
-    streams: np.ndarray       # (6 + 2D,) uint64 stream ids
+    streams: np.ndarray       # (10 + 2D,) uint64 stream ids (layout.S_*)
     sched: np.ndarray         # (K, T) central parameter values by year
     shift: np.ndarray         # (P, K) per-path shift of uncertain parameters
     lo: np.ndarray            # (K,) clip bounds

@@ -36,17 +36,21 @@ def cost_to_wage_share(S0, Cm, W0, W):
 
 
 @jit()
-def driver_shocks(keys, t, z):
-    """Independent standard normals of the drivers in year t, one stream each (section 13);
-    ``keys`` the path's stream keys (:func:`simulator.kernels.rng.path_keys`)."""
+def driver_shocks(keys, t, par, z):
+    """Independent standard normals of the drivers in year t, one stream each (section 13), in
+    ``z[:N_DRIVERS]``; in ``z[N_DRIVERS:]`` those of the region's own deviations (section 17),
+    drawn only where its ``σr`` is not 0 (else 0); ``keys`` the path's stream keys
+    (:func:`simulator.kernels.rng.path_keys`)."""
     for k in range(L.N_DRIVERS):
         z[k] = normal_at(keys[L.S_DRIVER + k], t)
+        z[L.N_DRIVERS + k] = normal_at(keys[L.S_LOCAL_DRIVER + k], t) if par[L.SIGMA_LOCAL[k]] != 0.0 else 0.0
 
 
 @jit()
 def drivers_ar1(par, chol, z, bend, x, lx, lmu_prev):
-    """``l[t] = μ[t] + φ·(l[t−1] − μ[t−1]) + σ·η[t]`` on ``l = log(1 + x)`` (section 5), ``η = chol·z``
-    correlated; the bend scales the log mean of excess growth.  Updates ``lx``, ``lmu_prev`` and
+    """``l[t] = μ[t] + φ·(l[t−1] − μ[t−1]) + σ·η[t] + σr·εr[t]`` on ``l = log(1 + x)`` (section 5),
+    ``η = chol·z`` correlated, ``εr = z[N_DRIVERS + k]`` the region's own deviation (section 17; 0
+    with ``σr = 0``, an exact no-op); the bend scales the log mean of excess growth.  Updates ``lx``, ``lmu_prev`` and
     the rates ``x = expm1(l)`` (fractions per year, always > −1)."""
     for k in range(L.N_DRIVERS):
         eta = 0.0
@@ -55,7 +59,8 @@ def drivers_ar1(par, chol, z, bend, x, lx, lmu_prev):
         # the AR(1) acts on log(1 + x), so every growth factor exp(lx) is positive; the
         # bend scales the log mean: factor (1 + mu)^bend, positive for any bend >= 0
         lmu = math.log1p(par[L.MU[k]]) * (bend if k == L.D_EXCESS else 1.0)
-        lx[k] = lmu + par[L.PHI[k]] * (lx[k] - lmu_prev[k]) + par[L.SIGMA[k]] * eta
+        lx[k] = (lmu + par[L.PHI[k]] * (lx[k] - lmu_prev[k]) + par[L.SIGMA[k]] * eta
+                 + par[L.SIGMA_LOCAL[k]] * z[L.N_DRIVERS + k])
         lmu_prev[k] = lmu
         x[k] = math.expm1(lx[k])
 

@@ -63,7 +63,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
     RNG.path_keys(seed, streams, path_id, keys)
     lx = np.zeros(L.N_DRIVERS)        # log(1 + x): the AR(1) state (specification section 5)
     lmu_prev = np.zeros(L.N_DRIVERS)  # last year's mean of lx, log(1 + mean), bend included
-    z = np.zeros(L.N_DRIVERS)
+    z = np.zeros(2 * L.N_DRIVERS)     # shared shocks, then the region's own (section 17)
     lam, iota, lamiota = np.ones(D), np.ones(D), np.ones(D)
     cp, pay_prev, eo_prev, leak_prev, births_prev = np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2)
     bal, inc_prev, inc_prev2 = np.zeros(3), np.zeros(3), np.zeros(3)
@@ -102,7 +102,7 @@ def project_path(p, seed, path_id, streams, sched, shift, lo, hi, flags, base, p
             year_parameters(sched, shift, lo, hi, p, t, True, par_s)
             EC.drivers_at_mean(par_s, x, lx, lmu_prev)
         else:
-            EC.driver_shocks(keys, t, z)
+            EC.driver_shocks(keys, t, par, z)
             bend = 1.0
             if flags[L.FLAG_SMAX] != 0:
                 bend = EC.cost_bend(S_prev, par[L.SMAX], base[L.B_S0])

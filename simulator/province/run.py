@@ -7,8 +7,9 @@ mortality, the economic drivers, epidemics, the disease trends and every uncerta
 shared by the regions on a path (one stream each); the key paths listed under ``local:``, and the
 components named there (``disease``, ``epidemic``, ``mortality``, ``drivers``: the four economic
 drivers together, as their shocks are correlated), get streams keyed by region as well
-(``name@region``): independent draws per region (a partly shared local deviation of a driver, with
-its own sigma, is not built yet).
+(``name@region``): independent draws per region.  A partly shared driver is a region's own
+deviation on top of the shared one, ``economy.drivers.NAME.local_sd`` in its scenario, drawn on a
+stream keyed by region (``driver_local:NAME@region``; :func:`simulator.kernels.economy.drivers_ar1`).
 
 Why the pooling can follow the projections: within a year nothing a region computes reads its
 pooled balance except the rate trigger (section 10), so a province whose regions pool their
@@ -73,11 +74,16 @@ def _problem(prov: Province, key: str, msg: str) -> ScenarioError:
 
 
 def _localise(prov: Province, compiled, region: str):
-    """The compiled region with its local components on streams keyed by region (module docstring)."""
-    local = list(prov.body.local)
-    if not local:
-        return compiled
+    """The compiled region with its local components on streams keyed by region (module docstring);
+    the drivers' local deviations (``economy.drivers.*.local_sd``) are always the region's own."""
     from .. import rng
+    local = list(prov.body.local)
+    inputs = compiled.inputs
+    streams = inputs.streams.copy()
+    for i, d in enumerate(L.DRIVER_NAMES):
+        streams[L.S_LOCAL_DRIVER + i] = rng.stream_id(f"driver_local:{d}@{region}")
+    if not local:
+        return dataclasses.replace(compiled, inputs=inputs._replace(streams=streams))
     keys = {key for key, _ in compiled.uncertain_rows.values()}
     # whole random components: their stream index in ModelInputs.streams and stream name
     components = {"mortality": [(L.S_MORTALITY, "mortality")], "epidemic": [(L.S_EPIDEMIC, "epidemic")]}
@@ -85,7 +91,7 @@ def _localise(prov: Province, compiled, region: str):
     # made local together, or a local first driver would move the shared ones and a local later one
     # stay partly shared
     components["drivers"] = [(L.S_DRIVER + i, f"driver:{d}") for i, d in enumerate(L.DRIVER_NAMES)]
-    components["disease"] = [(L.S_EPIDEMIC + 1 + 2 * d + k, f"{kind}:{grp}") for d, grp in enumerate(compiled.disease_names)
+    components["disease"] = [(L.S_DISEASE + 2 * d + k, f"{kind}:{grp}") for d, grp in enumerate(compiled.disease_names)
                              for k, kind in enumerate(("disease_prevalence", "disease_intensity"))]
     for i, key in enumerate(local):
         if key not in components and key not in keys:
@@ -93,8 +99,6 @@ def _localise(prov: Province, compiled, region: str):
             raise _problem(prov, f"province.local[{i}]", f"'{key}' is not an uncertain value of region {region}'s "
                            f"scenario nor a random component ({', '.join(sorted(components))}){hint}")
     rows = {row: ((f"{key}@{region}" if key in local else key), dist) for row, (key, dist) in compiled.uncertain_rows.items()}
-    inputs = compiled.inputs
-    streams = inputs.streams.copy()
     for key in local:
         for index, name in components.get(key, ()):
             streams[index] = rng.stream_id(f"{name}@{region}")

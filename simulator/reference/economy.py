@@ -24,15 +24,21 @@ def cost_to_wage_share(S0, Cm, W0, W):
     return S0 * Cm * W0 / W
 
 
-def driver_shocks(seed, streams, paths, t):
-    """Standard normals (P, N_DRIVERS) of the drivers in year t, one stream each (section 13)."""
-    return np.stack([rng.normal(seed, streams[L.S_DRIVER + k], paths, t) for k in range(L.N_DRIVERS)], axis=1)
+def driver_shocks(seed, streams, paths, t, par):
+    """Standard normals (P, 2·N_DRIVERS) of the drivers in year t, one stream each (section 13),
+    then of the region's own deviations (section 17), 0 where its ``σr`` is 0."""
+    shared = [rng.normal(seed, streams[L.S_DRIVER + k], paths, t) for k in range(L.N_DRIVERS)]
+    own = [np.where(par[:, L.SIGMA_LOCAL[k]] != 0.0, rng.normal(seed, streams[L.S_LOCAL_DRIVER + k], paths, t), 0.0)
+           for k in range(L.N_DRIVERS)]
+    return np.stack(shared + own, axis=1)
 
 
 def drivers_ar1(par, chol, z, bend, lx, lmu_prev):
-    """``l[t] = μ[t] + φ·(l[t−1] − μ[t−1]) + σ·η[t]`` on ``l = log(1 + x)`` (section 5), ``η = z·cholᵀ``.
+    """``l[t] = μ[t] + φ·(l[t−1] − μ[t−1]) + σ·η[t] + σr·εr[t]`` on ``l = log(1 + x)`` (section 5),
+    ``η = z·cholᵀ`` on the shared shocks, ``εr`` the region's own (section 17).
     Returns (x = expm1(l), l, μ) of the year (fractions per year)."""
-    eta = z @ chol.T
+    N = L.N_DRIVERS
+    eta = z[:, :N] @ chol.T
     new_lx = np.empty_like(lx)
     new_lmu = np.empty_like(lx)
     for k in range(L.N_DRIVERS):
@@ -40,7 +46,8 @@ def drivers_ar1(par, chol, z, bend, lx, lmu_prev):
         # positive; the bend scales the log mean: factor (1 + mu)^bend, positive for any
         # bend >= 0, where scaling mu itself could reach mu <= -1 as S approaches Smax
         lmu = np.log1p(par[:, L.MU[k]]) * (bend if k == L.D_EXCESS else 1.0)
-        new_lx[:, k] = lmu + par[:, L.PHI[k]] * (lx[:, k] - lmu_prev[:, k]) + par[:, L.SIGMA[k]] * eta[:, k]
+        new_lx[:, k] = (lmu + par[:, L.PHI[k]] * (lx[:, k] - lmu_prev[:, k]) + par[:, L.SIGMA[k]] * eta[:, k]
+                        + par[:, L.SIGMA_LOCAL[k]] * z[:, N + k])
         new_lmu[:, k] = lmu
     return np.expm1(new_lx), new_lx, new_lmu
 

@@ -70,7 +70,7 @@ def project(inp, horizon=None):
             x, lx, lmu_prev = EC.drivers_at_mean(year_parameters(sched, shift, lo, hi, t, True))
             epi = np.zeros(P)
         else:
-            z = EC.driver_shocks(seed, streams, paths, t)
+            z = EC.driver_shocks(seed, streams, paths, t, par)
             bend = np.ones(P)
             if flags[L.FLAG_SMAX]:
                 bend = EC.cost_bend(S_prev, par[:, L.SMAX], base[L.B_S0])

@@ -56,7 +56,7 @@ def _walk(model: BaseModel, which, quantile, years, parent_is_driver=False):
     for name in type(model).model_fields:
         v = getattr(model, name)
         if isinstance(v, Param):
-            if name in SIGMA_FIELDS or (parent_is_driver and name == "sd"):
+            if name in SIGMA_FIELDS or (parent_is_driver and name in ("sd", "local_sd")):
                 updates[name] = Param(0.0, None, "deterministic assumption set: sigma zero")
             else:
                 updates[name] = _fixed(v, which, quantile, years)

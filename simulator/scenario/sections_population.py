@@ -87,6 +87,10 @@ class Driver(Section):
                                schedule=False, symbol="φ")
     sd: Param = param("standard deviation σ of the yearly innovation of log(1 + x) (close to the sd of the rate itself for "
                       "small rates)", "fraction per year", 0, 0.5, 0.0, schedule=False, symbol="σ")
+    local_sd: Param = param("standard deviation σr of this region's own yearly deviation from the shared innovation, on its "
+                            "own stream (specification 2.3 section 17: in a province the shared part is every region's, the "
+                            "deviation keyed by region; alone it adds independent noise); it persists with φ as the rest",
+                            "fraction per year", 0, 0.5, 0.0, schedule=False, symbol="σr")
 
 
 class Drivers(Section):

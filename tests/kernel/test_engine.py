@@ -65,6 +65,10 @@ def randomised_variant(data, rng):
     set_path(data, "expenditure.reimbursement.retired.chronic_outpatient",
              {"dist": "normal", "mean": 0.0, "sd": 0.05, "cost_direction": "increases_cost", "min": 0, "max": 1,
               "schedule": {2024: 0.72, 2030: 0.8}})
+    # a region's own deviation of some drivers (section 17)
+    for d in L.DRIVER_NAMES:
+        if rng.integers(0, 2):
+            set_path(data, f"economy.drivers.{d}.local_sd", float(u(0, 0.03)))
     # the DIP point-value floor (section 8), and budgets squeezed hard enough for it to bind
     set_path(data, "reform.drg_dip.point_value_floor", float(u(0, 1)))
     if rng.integers(0, 2):

@@ -126,7 +126,11 @@ def test_indexed_parameters(case):
 def test_economy_steps(case):
     inp, rng, par = case["inp"], case["rng"], case["par"]
     x, lx, lmu = rEC.drivers_at_mean(par)
-    z = rEC.driver_shocks(inp.seed, inp.streams, case["paths"], 3)
+    par = par.copy()
+    # a region's own deviations (section 17) on some drivers and paths: drawn only where sigma_r != 0
+    par[:, list(L.SIGMA_LOCAL)] = np.where(rng.uniform(size=(P, L.N_DRIVERS)) < 0.5, rng.uniform(0.0, 0.05, (P, L.N_DRIVERS)), 0.0)
+    z = rEC.driver_shocks(inp.seed, inp.streams, case["paths"], 3, par)
+    assert ((z[:, L.N_DRIVERS:] == 0) == (par[:, list(L.SIGMA_LOCAL)] == 0)).all()
     S_prev, smax = rng.uniform(0.05, 0.2, P), rng.uniform(0.25, 0.4, P)
     bend = rEC.cost_bend(S_prev, smax, 0.1)
     lx1 = lx + rng.normal(0, 0.01, lx.shape)
@@ -134,10 +138,10 @@ def test_economy_steps(case):
     W, Y, Cm = rng.uniform(1e5, 2e5, P), rng.uniform(3e4, 6e4, P), rng.uniform(1, 2, P)
     levels = rEC.price_levels(W, Y, Cm, rlx)
     for p in range(P):
-        kx, klx, klmu, kz = np.empty(4), np.empty(4), np.empty(4), np.empty(4)
+        kx, klx, klmu, kz = np.empty(4), np.empty(4), np.empty(4), np.empty(8)
         kEC.drivers_at_mean(par[p], kx, klx, klmu)
         close(kx, x[p]), close(klx, lx[p]), close(klmu, lmu[p])
-        kEC.driver_shocks(_keys(inp, case["paths"][p]), 3, kz)
+        kEC.driver_shocks(_keys(inp, case["paths"][p]), 3, par[p], kz)
         close(kz, z[p])
         close(kEC.cost_bend(S_prev[p], smax[p], 0.1), bend[p])
         klx, klmu = lx1[p].copy(), lmu[p].copy()

@@ -125,3 +125,26 @@ def test_unified_pool_members_have_no_books_in_the_summary():
     np.testing.assert_allclose(exp.sel(year=2031).values, ds["expenditure"].sel(region=["a", "b"], year=2031,
                                                                                fund="employee_pooled").sum("region").values)
     assert np.isnan(rm.sel(year=2025)).all() and np.isfinite(rm.sel(year=2027)).all()
+
+
+def test_a_local_deviation_of_a_driver_is_the_regions_own_on_top_of_the_shared_one(single):
+    """economy.drivers.NAME.local_sd (section 17): two copies of one city with a local deviation of
+    wage growth differ from each other, each by its own stream, while the shared part and every
+    other driver stay common; without it they are the single run."""
+    regions = [{"name": "a", "scenario": "qingyuan"}, {"name": "b", "scenario": "qingyuan"}]
+    ds = run_province(_province("separate", regions), paths=PATHS, seed=SEED, horizon=HORIZON,
+                      overrides=["economy.drivers.wage_growth.local_sd=0.01"])
+    a, b = (ds["wage_growth"].sel(region=r).values for r in ("a", "b"))
+    base = single["wage_growth"].values
+    assert not np.allclose(a[:, 1:], b[:, 1:]) and not np.allclose(a[:, 1:], base[:, 1:])
+    np.testing.assert_array_equal(a[:, 0], base[:, 0])  # the base year is observed
+    # each region's deviation from the shared path is about local_sd a year, independent between them
+    da, db = np.log1p(a[:, 1:]) - np.log1p(base[:, 1:]), np.log1p(b[:, 1:]) - np.log1p(base[:, 1:])
+    assert 0.003 < float(np.std(da)) < 0.04
+    assert abs(float(np.corrcoef(da.ravel(), db.ravel())[0, 1])) < 0.4
+    for name in ("excess_cost_growth", "interest_rate", "mortality_index"):
+        np.testing.assert_array_equal(ds[name].sel(region="a").values, single[name].values, err_msg=name)
+    # a region alone with local_sd draws on its own stream too
+    alone = simulator.run("qingyuan", paths=PATHS, seed=SEED, horizon=HORIZON,
+                          overrides=["economy.drivers.wage_growth.local_sd=0.01"])
+    assert not np.allclose(alone["wage_growth"].values[:, 1:], base[:, 1:])
