@@ -4,26 +4,35 @@ region of the province, paid by their own fund at the host's DRG/DIP prices.
 A share ``o[r→r′]`` of region r's members' inpatient care (volume at home prices) is received in
 r′ at the price factor ``πo[r→r′]``; in money it is the share
 ``s[r→r′] = o·πo / (1 − Σo + Σ o·πo)`` of r's non-per-diem inpatient cost, and ``w[r] = Σ s`` of it
-leaves r's own DRG/DIP (``layout.B_OUT_SHARE``; :func:`simulator.kernels.reform.out_of_region_split`).
+leaves r's own DRG/DIP (``layout.B_OUT_SHARE``; :func:`simulator.kernels.reform.out_of_region_split`):
+it is not in r's DRG/DIP points, and r's income cap counts it with the spending outside DRG/DIP
+(``Eo``).
 r's fund pays for it at the host's price: the host's ``inpatient_price_ratio``
 ``Q[r′] = ((1 − θ)·E_inp + Pay) / E_inp``, what the host's fund pays per yuan of its own inpatient
-care after DRG/DIP pricing (the realised point value against the reference, on the covered share).
-The senders' cases count in the host's points and are paid at the host's point value, so they
-leave the host's point value where its own budget puts it.
+care after DRG/DIP pricing (the realised point value against the reference, on the covered share),
+at the host's medical cost level ``Cm[r′]`` rather than the sender's.  The specification counts
+the senders' cases in the host's points; they are priced here at the point value the host's own
+budget and points give, and kept out of the host's ``dip_points`` and ``dip_payment`` outputs,
+which stay its own members' (the same point value if the senders' funds bring the money their
+cases' points are worth, which paying at that value means).
 
 Only the change of that price from the base year is new information: the reported flows of the
 base year do not split care at home from care away, and the calibration (section 11) fits their
 sum.  So care away costs r per yuan what care at home does in the base year, and from then on
-follows the host's price:  ``m[r, t] = Q[r, 0] · Σ s[r→r′]·Q[r′, t]/Q[r′, 0] / w[r]`` (per path
-and scheme).  A constant share and price factor change nothing else, since the calibration
-absorbs them; outpatient care away is not split for the same reason (no DRG/DIP prices it).
+follows the host's price and cost level:
+``m[r, t] = Q[r, 0] · Σ s[r→r′]·(Q[r′, t]/Q[r′, 0])·(Cm[r′, t]/Cm[r, t]) / w[r]`` (per path and
+scheme; ``Cm`` is 1 in the base year).  Nothing changes in the base year, since the calibration
+absorbs the shares and price factors; later years move, because the share ``w`` leaves the
+sender's own global budget (its DRG/DIP squeeze no longer applies to it) and follows the hosts'
+price instead (about 0.1-0.5% of the senders' spending in the shipped example).  Outpatient care
+away is not split: no DRG/DIP prices it, and the base year cannot tell it apart.
 
 The coupling is solved exactly by iterating whole projections: ``Q[r′, t]`` depends on r′'s own
 care away only in years before t (the global budget reads last year's income and spending), so a
 pass that feeds the prices of the last one settles at least one more year; the projections are
 repeated until the prices they imply equal, bit for bit, those they were given (at most T + 1
-passes, in practice a few).  Each path converges on its own, so the result depends neither on
-chunking nor on threads.
+passes; 2 when no host sends care itself, more when care flows both ways).  Each path converges on
+its own, so the result depends neither on chunking nor on threads.
 """
 
 from __future__ import annotations
@@ -68,15 +77,17 @@ def with_care(compiled: list, shares: np.ndarray) -> list:
 
 def away_prices(shares: np.ndarray, raws: np.ndarray) -> np.ndarray:
     """(R, P, T, 2) price per yuan of each region's care away, from the regions' outputs ``raws``
-    (R, P, T, N_OUT): ``m[r] = Q[r, 0]·Σ s[r, r′]·Q[r′]/Q[r′, 0] / w[r]`` (1 where r sends none)."""
+    (R, P, T, N_OUT): ``m[r] = Q[r, 0]·Σ s[r, r′]·(Q[r′]/Q[r′, 0])·(Cm[r′]/Cm[r]) / w[r]`` (1 where
+    r sends none)."""
     Q = raws[:, :, :, SCHEME_PRICE]           # (R, P, T, 2)
     rel = Q / Q[:, :, :1, :]                  # each host's price relative to its base year
+    cost = raws[:, :, :, L.O_COST_INDEX][..., None]  # (R, P, T, 1): 1 in the base year
     w = shares.sum(axis=1)
     m = np.ones_like(Q)
     for r in np.nonzero(w > 0)[0]:
         acc = np.zeros_like(Q[0])
         for h in np.nonzero(shares[r] > 0)[0]:
-            acc += shares[r, h] * rel[h]
+            acc += shares[r, h] * rel[h] * (cost[h] / cost[r])
         m[r] = Q[r, :, :1, :] * acc / w[r]
     return m
 

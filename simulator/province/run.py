@@ -9,14 +9,15 @@ components named there (``disease``, ``epidemic``, ``mortality``, ``drivers``: t
 drivers together, as their shocks are correlated), get streams keyed by region as well
 (``name@region``): independent draws per region.  A partly shared driver is a region's own
 deviation on top of the shared one, ``economy.drivers.NAME.local_sd`` in its scenario, drawn on a
-stream keyed by region (``driver_local:NAME@region``; :func:`simulator.kernels.economy.drivers_ar1`).
+stream keyed by region (``driver_local:NAME@region``; :func:`simulator.kernels.economy.drivers_ar1`)
+when the province has more than one region.
 
 Why the pooling can follow the projections: within a year nothing a region computes reads its
 pooled balance except the rate trigger (section 10), so a province whose regions pool their
 money refuses a rate trigger, and the ledger (:mod:`simulator.kernels.pooling`) recomputes each
 region's interest, balance and fiscal transfer exactly, with the levies and top-ups of the
 adjustment fund or the unified pool.  ``separate`` leaves the regions' outputs untouched: a
-province of one region equals the single-region run bit for bit.
+province of one region (with no ``local:`` list) equals the single-region run bit for bit.
 """
 
 from __future__ import annotations
@@ -75,13 +76,16 @@ def _problem(prov: Province, key: str, msg: str) -> ScenarioError:
 
 def _localise(prov: Province, compiled, region: str):
     """The compiled region with its local components on streams keyed by region (module docstring);
-    the drivers' local deviations (``economy.drivers.*.local_sd``) are always the region's own."""
+    the drivers' local deviations (``economy.drivers.*.local_sd``) are the region's own wherever
+    the province has more than one region (alone, it keeps the single run's stream, so that a
+    province of one region is that run bit for bit)."""
     from .. import rng
     local = list(prov.body.local)
     inputs = compiled.inputs
     streams = inputs.streams.copy()
-    for i, d in enumerate(L.DRIVER_NAMES):
-        streams[L.S_LOCAL_DRIVER + i] = rng.stream_id(f"driver_local:{d}@{region}")
+    if len(prov.body.regions) > 1:
+        for i, d in enumerate(L.DRIVER_NAMES):
+            streams[L.S_LOCAL_DRIVER + i] = rng.stream_id(f"driver_local:{d}@{region}")
     if not local:
         return dataclasses.replace(compiled, inputs=inputs._replace(streams=streams))
     keys = {key for key, _ in compiled.uncertain_rows.values()}

@@ -50,16 +50,15 @@ class ShareResult:
 
 
 def _regions_raw(prep):
+    """Every region's projection on the run's paths, with the out-of-region prices solved as a
+    province run solves them (:func:`simulator.province.care.project_regions`)."""
     from ..api import _kernel
+    from .care import project_regions
     kernel = _kernel(False)
     first = prep.compiled[0].inputs
     ids = first.path_ids
     raws = np.empty((len(prep.compiled), ids.shape[0], first.sched.shape[1], L.N_OUT))
-    shifts = []
-    for r, co in enumerate(prep.compiled):
-        shift = co.draw_shifts(ids)
-        shifts.append(shift)
-        kernel(co.inputs.with_paths(ids, shift), raws[r])
+    shifts, _ = project_regions(prep.compiled, prep.shares, kernel, ids, raws)
     return raws, shifts
 
 

@@ -16,6 +16,7 @@ file, the key path and the line of every problem.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Literal, Optional
@@ -97,6 +98,8 @@ class OutOfRegionCare(_Strict):
     @field_validator("price_factor")
     @classmethod
     def _ratio(cls, v):
+        if not math.isfinite(v):
+            raise ValueError("a price factor is a finite ratio (1.2 means the host's care costs 20% more)")
         if v > 5.0:
             raise ValueError(f"{v:g} is not a plausible price ratio (at most 5; 1.2 means the host's care costs 20% more; "
                              f"a percentage {v:g}% is {1 + v / 100:g})")
@@ -128,17 +131,6 @@ class ProvinceBody(_Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"region names must be unique; repeated: {', '.join(dup)}")
-        for sender, hosts in self.out_of_region_care.items():
-            for name in [sender] + list(hosts):
-                if name not in names:
-                    raise ValueError(f"out_of_region_care names '{name}', which is not a region "
-                                     f"({', '.join(names)}){suggest(name, names)}")
-            if sender in hosts:
-                raise ValueError(f"out_of_region_care: region {sender} sends care to itself (care at home is the rest)")
-            total = sum(c.share for c in hosts.values())
-            if total >= 1.0:
-                raise ValueError(f"out_of_region_care: region {sender}'s shares add up to {total:g}, not below 1 "
-                                 "(the rest is its care at home)")
         if self.pooling.mode != "unified" and any(r.joins_unified_pool is not None for r in self.regions):
             raise ValueError("joins_unified_pool belongs to pooling mode unified")
         if self.pooling.mode != "adjustment_fund" and any(r.share is not None or r.min_months is not None
@@ -290,8 +282,11 @@ def load_province(source, overrides=()) -> Province:
     data, locs, label, origin, folder, text = _read(source)
     if not isinstance(data, dict) or "province" not in data:
         raise ScenarioError([(None, "is not a province file: it needs a top-level 'province:' mapping", None, label)], label)
+    overridden = []
     if overrides:
         import copy
+        from ..scenario import parse_override
+        overridden = [parse_override(o)[0] for o in overrides]
         data = copy.deepcopy(data)
         _apply_overrides(data, overrides, label)
         text += "".join(f"# --set {o}\n" for o in overrides)
@@ -301,15 +296,7 @@ def load_province(source, overrides=()) -> Province:
         problems = []
         for err in e.errors()[:20]:
             loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-            keys = [str(x) for x in loc]
-            dotted = ".".join(keys)
-            line = None
-            for n in range(len(loc), 0, -1):
-                line = locs.get(tuple(loc[:n]))
-                if line is not None:
-                    break
-            if isinstance(line, tuple):  # (file, line) as the scenario reader records it
-                line = line[-1]
+            dotted = ".".join(str(x) for x in loc)
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
@@ -317,9 +304,59 @@ def load_province(source, overrides=()) -> Province:
                 msg = "required key is missing"
             elif "input" in err and err["type"] not in ("value_error",):
                 msg += f" (got {excerpt(err['input'], 60)})"
-            problems.append((dotted or None, msg, line, label))
+            problems.append((dotted or None, msg) + _where(loc, locs, overridden, label))
         raise ScenarioError(problems, label) from None
+    problems = [(".".join(map(str, loc)), msg) + _where(loc, locs, overridden, label) for loc, msg in _care_problems(body)]
+    if problems:
+        raise ScenarioError(problems, label)
     return Province(body, origin, folder, text)
+
+
+def _where(loc: tuple, locs: dict, overridden: list, label: str) -> tuple:
+    """(line, origin) of a problem at key path ``loc``: ``--set`` where an override set that key
+    or one under or above it, else the deepest key of the file that holds it."""
+    for tokens in overridden:
+        n = min(len(tokens), len(loc))
+        if tuple(tokens[:n]) == tuple(loc[:n]):
+            return None, "--set"
+    line = None
+    for n in range(len(loc), 0, -1):
+        line = locs.get(tuple(loc[:n]))
+        if line is not None:
+            break
+    if isinstance(line, tuple):  # (file, line) as the scenario reader records it
+        line = line[-1]
+    return line, label
+
+
+def _regions_hint(name: str, names: list) -> str:
+    hint = suggest(name, names)
+    return hint if "did you mean" in hint else f" (the regions: {', '.join(names)})"
+
+
+def _care_problems(body: ProvinceBody) -> list:
+    """(key path, problem) of the out-of-region care (section 17) that a field alone cannot tell:
+    unknown regions, care to itself, shares that leave no care at home, a sender with no host."""
+    names = [r.name for r in body.regions]
+    base = ("province", "out_of_region_care")
+    problems = []
+    for sender, hosts in body.out_of_region_care.items():
+        if sender not in names:
+            problems.append((base + (sender,), f"'{sender}' is not a region{_regions_hint(sender, names)}"))
+            continue
+        if not hosts:
+            problems.append((base + (sender,), f"region {sender} names no host region: give "
+                             "{HOST: {share: FRACTION, price_factor: RATIO}} or leave the sender out"))
+        for host in hosts:
+            if host == sender:
+                problems.append((base + (sender, host), f"region {sender} sends care to itself (care at home is the rest)"))
+            elif host not in names:
+                problems.append((base + (sender, host), f"'{host}' is not a region{_regions_hint(host, names)}"))
+        total = sum(c.share for c in hosts.values())
+        if total >= 1.0:
+            problems.append((base + (sender,), f"region {sender}'s shares add up to {total:g}, not below 1 "
+                             "(the rest is its care at home)"))
+    return problems
 
 
 def province_settings(prov: Province, first_loaded, paths=None, seed=None, horizon=None) -> tuple:

@@ -47,19 +47,18 @@ def test_money_shares_follow_the_price_factor(runs):
         assert co.inputs.base[L.B_OUT_SHARE] == co.inputs.base[L.B_OUT_SHARE + 1] == pytest.approx(s[r].sum())
 
 
-def test_the_prices_are_the_fixed_point_computed_by_hand(runs):
-    """Each sender re-run alone with the prices its hosts' results imply (formula written out here,
-    not the module's, so rounding in another order) reproduces the province's result for it."""
-    ds, prep = runs["care"], runs["prep"]
-    assert ds.attrs["out_of_region_passes"] > 1
+def _check_fixed_point(ds, prep):
     Q = ds["inpatient_price_ratio"]  # (region, path, year, scheme)
+    Cm = ds["medical_cost_index"]
     names = prep.names
     for r, sender in enumerate(names):
         hosts = CARE[sender]
         money = {h: c["share"] * c.get("price_factor", 1.0) for h, c in hosts.items()}
         total = 1 - sum(c["share"] for c in hosts.values()) + sum(money.values())
         w = sum(money.values()) / total
-        price = sum((money[h] / total) * Q.sel(region=h) / Q.sel(region=h).isel(year=0) for h in hosts) / w
+        # at the host's price relative to its base year, and the host's cost level, not the sender's
+        price = sum((money[h] / total) * Q.sel(region=h) / Q.sel(region=h).isel(year=0)
+                    * Cm.sel(region=h) / Cm.sel(region=sender) for h in hosts) / w
         price = price * Q.sel(region=sender).isel(year=0)
         price = np.ascontiguousarray(price.transpose("path", "year", "scheme").values)
         co = prep.compiled[r]
@@ -74,6 +73,25 @@ def test_the_prices_are_the_fixed_point_computed_by_hand(runs):
         _kernel(False)(co.inputs.with_paths(ids, co.draw_shifts(ids))._replace(out_price=price * 1.01), out)
         assert not np.allclose(out[:, 1:, L.O_OUT_OF_REGION[0]],
                                ds["out_of_region_expenditure"].sel(region=sender, scheme="employee").values[:, 1:], rtol=1e-4)
+
+
+def test_the_prices_are_the_fixed_point_computed_by_hand(runs):
+    """Each sender re-run alone with the prices its hosts' results imply (formula written out here,
+    not the module's, so rounding in another order) reproduces the province's result for it."""
+    assert runs["care"].attrs["out_of_region_passes"] > 1
+    _check_fixed_point(runs["care"], runs["prep"])
+
+
+def test_care_away_follows_the_hosts_cost_level():
+    """With a local deviation of excess cost growth the regions' cost levels part; care away is
+    paid at the host's, so the fixed point (checked by hand, with Cm[host]/Cm[sender]) holds."""
+    kw = dict(paths=PATHS, seed=SEED, horizon=HORIZON, overrides=["economy.drivers.excess_cost_growth.local_sd=0.01"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds, prep = run_province(_province(CARE), **kw), prepare_province(_province(CARE), **kw)
+    Cm = ds["medical_cost_index"]
+    assert float(np.abs(Cm.sel(region="qd") / Cm.sel(region="qy") - 1).max()) > 0.01
+    _check_fixed_point(ds, prep)
 
 
 def test_the_base_year_stays_calibrated_and_later_years_move(runs):
@@ -115,3 +133,15 @@ def test_pooling_modes_take_the_same_flows(runs, mode, pooling):
     for name in ("expenditure", "out_of_region_expenditure"):
         np.testing.assert_array_equal(ds[name].sel(region=["qd", "qy", "ag"]).values,
                                       runs["care"][name].sel(region=["qd", "qy", "ag"]).values, err_msg=name)
+
+
+def test_the_province_breakeven_projects_with_the_prices_solved(runs):
+    """The adjustment-share search (simulator.province.solve) re-runs the pooling on projections
+    that carry the out-of-region prices a province run solves, not care away priced at 1."""
+    from simulator.province.solve import _regions_raw
+    raws, _ = _regions_raw(runs["prep"])
+    for r, name in enumerate(runs["prep"].names):
+        for row, var in ((L.O_BAL[L.F_POOL], ("balance", "employee_pooled")),
+                         (L.O_BAL[L.F_RES], ("balance", "resident"))):
+            np.testing.assert_array_equal(raws[r, :, :, row],
+                                          runs["care"][var[0]].sel(region=name, fund=var[1]).values, err_msg=f"{name} {var}")

@@ -23,6 +23,9 @@ GOOD = """province:
 """
 
 
+TWO = GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n")
+
+
 @pytest.mark.parametrize("text, key, words", [
     (GOOD.replace("share: 0.03", "share: 3"), "province.pooling.share", "less than or equal to 1"),
     (GOOD.replace("min_months: 3", "min_month: 3"), "province.pooling.min_month", "unknown key"),
@@ -32,8 +35,15 @@ GOOD = """province:
     (GOOD + "    - {name: a, scenario: qingdao}\n", "province", "repeated: a"),
     (GOOD.replace("name: a,", "name: province,"), "province.regions.0.name", "province's own entry"),
     # out-of-region care (section 17): names, fractions and ratios checked, unit slips named
-    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {c: {share: 0.04}}}\n", "province", "'c', which is not a region"),
-    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {a: {share: 0.04}}}\n", "province", "sends care to itself"),
+    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {c: {share: 0.04}}}\n", "province.out_of_region_care.a.c", "'c' is not a region"),
+    (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {a: {share: 0.04}}}\n", "province.out_of_region_care.a.a", "sends care to itself"),
+    (TWO + "  out_of_region_care: {c: {a: {share: 0.04}}}\n", "province.out_of_region_care.c", "'c' is not a region"),
+    (TWO + "  out_of_region_care: {a: {b: {share: 0.6}}, b: {}}\n", "province.out_of_region_care.b", "names no host region"),
+    (TWO + "    - {name: c, scenario: qingyuan}\n  out_of_region_care:\n    a:\n      b: {share: 0.6}\n      c: {share: 0.5}\n",
+     "prov.yaml:9: province.out_of_region_care.a",
+     "add up to 1.1"),
+    (TWO + "  out_of_region_care: {a: {b: {share: 0.04, price_factor: .inf}}}\n", "province.out_of_region_care.a.b.price_factor",
+     "a finite ratio"),
     (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {b: {share: 4}}}\n", "province.out_of_region_care.a.b.share",
      "looks like a percentage: 0.04 for 4%"),
     (GOOD.replace("    - {name: a, scenario: qingyuan}\n", "    - {name: a, scenario: qingyuan}\n    - {name: b, scenario: qingdao}\n") + "  out_of_region_care: {a: {b: {share: 0.04, price_factor: 20}}}\n",
@@ -48,6 +58,17 @@ def test_bad_province_files_say_where(tmp_path, text, key, words):
         load_province(path)
     msg = str(e.value)
     assert str(path) in msg and key in msg and words in msg, msg
+
+
+def test_an_override_is_blamed_on_the_command_line_not_the_file(tmp_path):
+    path = _write(tmp_path, TWO + "  out_of_region_care: {a: {b: {share: 0.04}}}\n")
+    for override, key in (("province.out_of_region_care={a: {b: {share: 0.04, price_factor: .inf}}}", "a.b.price_factor"),
+                          ("province.out_of_region_care.a.b.share=7", "a.b.share"),
+                          ("province.out_of_region_care.a.c.share=0.1", "a.c")):
+        with pytest.raises(ScenarioError) as e:
+            load_province(path, [override])
+        msg = str(e.value)
+        assert f"--set: province.out_of_region_care.{key}" in msg and "prov.yaml:" not in msg, msg
 
 
 def test_missing_scenario_names_the_region(tmp_path):

@@ -148,3 +148,8 @@ def test_a_local_deviation_of_a_driver_is_the_regions_own_on_top_of_the_shared_o
     alone = simulator.run("qingyuan", paths=PATHS, seed=SEED, horizon=HORIZON,
                           overrides=["economy.drivers.wage_growth.local_sd=0.01"])
     assert not np.allclose(alone["wage_growth"].values[:, 1:], base[:, 1:])
+    # a province of that one region is the single run, local deviation and all
+    one = run_province(_province("separate", [{"name": "a", "scenario": "qingyuan"}]), paths=PATHS, seed=SEED,
+                       horizon=HORIZON, overrides=["economy.drivers.wage_growth.local_sd=0.01"])
+    for name in ("wage_growth", "expenditure", "balance"):
+        np.testing.assert_array_equal(one[name].sel(region="a").values, alone[name].values, err_msg=name)
