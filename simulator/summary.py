@@ -21,17 +21,28 @@ BANDS = (("below_0", -np.inf, 0.0), ("0_3", 0.0, 3.0), ("3_6", 3.0, 6.0), ("6_9"
 
 def _pooled_view(ds: xr.Dataset) -> xr.Dataset:
     """Reserve months, balances and current balances for each pooled fund and their combination."""
-    p = ds.sel(fund=list(POOLED_FUNDS))
-    if "current_balance" not in p:  # a "core" run keeps fewer variables
-        p = p.assign(current_balance=p["income"] - p["expenditure"],
-                     operating_balance=p["contribution_income"] - p["expenditure"])
-    rm = p["reserve_months"]
-    combined_rm = ds["combined_pooled_reserve_months"].expand_dims(fund=["pooled_combined"])
-    bal = xr.concat([p["balance"], ds["combined_pooled_balance"].expand_dims(fund=["pooled_combined"])], dim="fund")
-    cur = xr.concat([p["current_balance"], p["current_balance"].sum("fund").expand_dims(fund=["pooled_combined"])], dim="fund")
-    op = xr.concat([p["operating_balance"], p["operating_balance"].sum("fund").expand_dims(fund=["pooled_combined"])], dim="fund")
-    return xr.Dataset({"reserve_months": xr.concat([rm, combined_rm], dim="fund"), "balance": bal,
-                       "current_balance": cur, "operating_balance": op})
+    # built variable by variable, so that no more than one of them is being copied at a time
+    # (selecting funds copies; a 100,000-path core run's fund variables are 94 MiB each)
+    pooled = list(POOLED_FUNDS)
+
+    def funds(name):
+        return ds[name].sel(fund=pooled)
+
+    def with_combined(part, combined):
+        return xr.concat([part, combined.expand_dims(fund=["pooled_combined"])], dim="fund")
+
+    if "current_balance" in ds:
+        cur = funds("current_balance")
+    else:  # a "core" run keeps fewer variables
+        cur = funds("income") - funds("expenditure")
+    if "operating_balance" in ds:
+        op = funds("operating_balance")
+    else:
+        op = funds("contribution_income") - funds("expenditure")
+    return xr.Dataset({"reserve_months": with_combined(funds("reserve_months"), ds["combined_pooled_reserve_months"]),
+                       "balance": with_combined(funds("balance"), ds["combined_pooled_balance"]),
+                       "current_balance": with_combined(cur, cur.sum("fund")),
+                       "operating_balance": with_combined(op, op.sum("fund"))})
 
 
 def _first_year(flag: xr.DataArray, first_projection_year) -> xr.DataArray:
@@ -52,10 +63,10 @@ EVENTS = {
 }
 
 
-def event_years(ds: xr.Dataset) -> xr.Dataset:
+def event_years(ds: xr.Dataset, view: xr.Dataset | None = None) -> xr.Dataset:
     """Per path and pooled fund, the calendar year of each event in :data:`EVENTS` (NaN when it
-    does not happen within the horizon)."""
-    v = _pooled_view(ds)
+    does not happen within the horizon); ``view``: :func:`_pooled_view` of ``ds`` if already made."""
+    v = _pooled_view(ds) if view is None else view
     y1 = int(ds["year"].values[1]) if ds.sizes["year"] > 1 else int(ds["year"].values[0])
     flags = {"first_deficit_year": v["current_balance"] < 0,
              "first_operating_deficit_year": v["operating_balance"] < 0,
@@ -90,7 +101,8 @@ def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
     bp = xr.concat(probs, dim="band")
     out["band_probability"] = bp
     out["band_probability_se"] = np.sqrt(bp * (1 - bp) / n)
-    ev = event_years(ds)
+    ev = event_years(ds, v)
+    del v, rm  # what follows reads the events and ds alone
     years = ds["year"]
     for name in EVENTS:
         e = ev[name]
