@@ -66,6 +66,17 @@ def register(group):
         from ..summary import format_summary, summarize, summary_dict
 
         ds = open_results(results)
+        if "region" in ds.dims:  # a province's results file: what fundsim run printed for it
+            from ..province import format_province, summarize_province
+            if as_json:
+                import json
+
+                from .province import province_summary_dict
+                click.echo(json.dumps(province_summary_dict(ds, summarize_province(ds)), indent=2, ensure_ascii=False,
+                                      allow_nan=False))
+            else:
+                click.echo(format_province(ds, step=step))
+            return
         s = summarize(ds)
         if as_json:
             import json

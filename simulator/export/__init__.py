@@ -23,6 +23,10 @@ filter or a pivot table in Excel, or ``dplyr::filter`` in R, picks any figure wi
     ``key, value``: the scenario, seed, paths, source file, software version and what the columns
     mean.
 
+A province's results file (``fundsim run PROVINCE --out``, a ``region`` dimension) gives the
+same tables with a ``region`` column first: each city's rows, then region ``province`` (the sum,
+or the unified pool), whose summary also holds ``any_region_exhausted_probability_by_year``.
+
 CSV and Parquet write one file per table, named after the output file with the table's name
 added (``-o r.csv`` writes ``r_summary.csv``, ``r_events.csv``, ``r_about.csv`` and, with paths,
 ``r_paths.csv``); Excel writes one workbook with a sheet per table. CSV files are UTF-8 with a

@@ -63,11 +63,43 @@ def _money_view(ds: xr.Dataset) -> xr.Dataset:
     return xr.Dataset(out)
 
 
+REGION_NOTE = ("a city of the province (each region's own books), or province: the province's sum, or its "
+               "unified pool; a province result's tables start with this column")
+
+
+def _by_region(table, ds: xr.Dataset, s: xr.Dataset | None) -> pd.DataFrame:
+    """``table`` of a province result (with a ``region`` dimension): each region's rows, a
+    ``region`` column first."""
+    import warnings
+
+    from ..province.assemble import summarize_province
+    frames = []
+    with warnings.catch_warnings():
+        # a region in the unified pool keeps no balance: its reserve months are NaN
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Degrees of freedom", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        s = summarize_province(ds) if s is None else s
+        for r in ds["region"].values:
+            df = table(ds.sel(region=r), s.sel(region=r))
+            df.insert(0, "region", str(r))
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
 def summary_table(ds: xr.Dataset, s: xr.Dataset | None = None) -> pd.DataFrame:
     """The ``summary`` table (:mod:`simulator.export`) of a result; ``s`` is its :func:`summarize` if
-    already computed."""
+    already computed.  A province result (``region`` dimension) gives each region's rows, with a
+    ``region`` column, and the probability that any region is exhausted as region ``province``."""
     from ..named_sets import SET_ORDER, has_named_sets, named_reserve_months
 
+    if "region" in ds.dims:
+        from ..province.assemble import any_region_exhausted
+        out = _by_region(summary_table, ds, s)
+        p = any_region_exhausted(ds).mean("path").transpose("fund", "year")
+        extra = _rows(p, "any_region_exhausted_probability_by_year", "probability", "fraction of paths")
+        extra.insert(0, "region", "province")
+        return pd.concat([out, extra], ignore_index=True)
     s = summarize(ds) if s is None else s
     parts = []
     for q in s["quantile"].values:
@@ -109,9 +141,12 @@ def summary_table(ds: xr.Dataset, s: xr.Dataset | None = None) -> pd.DataFrame:
 
 
 def events_table(ds: xr.Dataset, s: xr.Dataset | None = None) -> pd.DataFrame:
-    """The ``events`` table (:mod:`simulator.export`): the distribution of each event's year."""
+    """The ``events`` table (:mod:`simulator.export`): the distribution of each event's year (a
+    province result's by region, with a ``region`` column)."""
     from ..summary import event_years
 
+    if "region" in ds.dims:
+        return _by_region(events_table, ds, s)
     s = summarize(ds) if s is None else s
     ev = event_years(ds)
     years = ds["year"].values.astype(int)
@@ -166,6 +201,11 @@ def paths_rows(ds: xr.Dataset, variables=None) -> int:
     return int(sum(ds[n].size for n in path_variables(ds, variables)))
 
 
+def paths_columns(ds: xr.Dataset) -> list:
+    """The columns of the ``paths`` table: :data:`PATHS_COLUMNS`, with ``region`` first for a province."""
+    return (["region"] if "region" in ds.dims else []) + list(PATHS_COLUMNS)
+
+
 def iter_paths_table(ds: xr.Dataset, variables=None, block: int | None = None):
     """The ``paths`` table in pieces (one variable, at most ``block`` paths each; default
     :data:`PATH_BLOCK`), for writers that stream it to disk."""
@@ -182,17 +222,18 @@ def iter_paths_table(ds: xr.Dataset, variables=None, block: int | None = None):
             df["value"] = part.values.astype(float).ravel()
             df["variable"] = name
             df["units"] = units
-            for col in PATHS_COLUMNS:
+            columns = paths_columns(ds)
+            for col in columns:
                 if col not in df:
                     df[col] = None
-            yield df[list(PATHS_COLUMNS)]
+            yield df[columns]
 
 
 def paths_table(ds: xr.Dataset, variables=None) -> pd.DataFrame:
     """The ``paths`` table (:mod:`simulator.export`): every value of the chosen variables, one per row."""
     parts = list(iter_paths_table(ds, variables))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(PATHS_COLUMNS))
-    for col in ("variable", "fund", "scheme", "line", "units"):
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=paths_columns(ds))
+    for col in ("region", "variable", "fund", "scheme", "line", "units")[0 if "region" in ds.dims else 1:]:
         out[col] = out[col].astype("category")  # few distinct words over millions of rows
     return out
 
@@ -215,6 +256,8 @@ def about_table(ds: xr.Dataset, source=None, now=None) -> pd.DataFrame:
         ("exported_by", f"fundsim {__version__}"),
         ("money", "nominal yuan (CNY)"),
     ]
+    if "region" in ds.dims:
+        rows.append(("column region", REGION_NOTE))
     rows += [(f"column {k}", v) for k, v in COLUMN_NOTES.items()]
     rows += [(f"event {k}", v) for k, v in EVENTS.items()]
     rows += [(f"band {name}", f"reserve months in [{lo:g}, {hi:g})") for name, lo, hi in BANDS]

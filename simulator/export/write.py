@@ -13,7 +13,7 @@ import xarray as xr
 from ..io import OutputPathError, atomic_path, check_output_path
 from ..summary import summarize
 from .read import ExportError
-from .tables import (PATHS_COLUMNS, about_table, events_table, iter_paths_table, paths_rows, paths_table,
+from .tables import (about_table, events_table, iter_paths_table, paths_columns, paths_rows, paths_table,
                      summary_table)
 
 #: export format -> file name ending
@@ -123,7 +123,11 @@ def export(ds: xr.Dataset, out, to=None, *, all_paths=False, variables=None, sou
             raise ExportError(f"{option} {out}: the paths table has {rows:,} rows, more than an Excel sheet holds "
                               f"({XLSX_MAX_ROWS - 1:,} below the header); keep fewer variables (--variables NAME,...), "
                               "or export to csv or parquet")
-    s = summarize(ds)
+    if "region" in ds.dims:  # a province: each region's tables, with a region column
+        from ..province.assemble import summarize_province
+        s = summarize_province(ds)
+    else:
+        s = summarize(ds)
     tables = {"summary": summary_table(ds, s), "events": events_table(ds, s)}
     if all_paths:
         # made while it is written, a block at a time (all of it only for Excel, which it fits)
@@ -143,7 +147,7 @@ def export(ds: xr.Dataset, out, to=None, *, all_paths=False, variables=None, sou
                 if fmt == "csv":
                     _write_csv(tmp, frames)
                 elif name == "paths":
-                    _write_parquet(tmp, frames, PATHS_COLUMNS)
+                    _write_parquet(tmp, frames, paths_columns(ds))
                 else:
                     df.to_parquet(tmp, engine="pyarrow", index=False)
     return list(dict.fromkeys(files.values()))

@@ -77,3 +77,33 @@ def test_core_variables_keep_what_the_province_summary_needs(province_file):
     r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "6", "--variables", "core"])
     assert r.exit_code == 0, r.output
     assert "P(any region exhausted" in r.output
+
+
+def test_summary_and_export_of_a_province_results_file(province_file, tmp_path):
+    """fundsim summary prints what fundsim run printed; fundsim export writes each region's rows
+    with a region column (and the any-region probability as region 'province')."""
+    import pandas as pd
+    out = tmp_path / "p.nc"
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "8", "--horizon", "6", "-q", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    printed = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "8", "--horizon", "6"]).output
+    r = CliRunner().invoke(cli, ["summary", str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() in printed
+    r = CliRunner().invoke(cli, ["summary", str(out), "--json"])
+    assert r.exit_code == 0 and set(json.loads(r.output)["regions"]) == {"a", "b", "province"}, r.output
+    r = CliRunner().invoke(cli, ["export", str(out), "-o", str(tmp_path / "t.csv"), "--all-paths", "--variables", "balance"])
+    assert r.exit_code == 0, r.output
+    summary = pd.read_csv(tmp_path / "t_summary.csv", encoding="utf-8-sig")
+    assert list(summary.columns[:2]) == ["region", "fund"] and set(summary["region"]) == {"a", "b", "province"}
+    median = summary.query("region == 'b' and fund == 'employee_pooled' and variable == 'reserve_months' "
+                           "and statistic == 'p50' and year == 2027")["value"]
+    assert len(median) == 1 and median.notna().all()  # b keeps its books until it joins in 2028
+    a_in_pool = summary.query("region == 'a' and fund == 'employee_pooled' and variable == 'reserve_months' "
+                              "and statistic == 'p50' and year == 2027")["value"]
+    assert a_in_pool.isna().all()  # a is in the unified pool from 2026: no books of its own
+    assert (summary["variable"] == "any_region_exhausted_probability_by_year").any()
+    paths = pd.read_csv(tmp_path / "t_paths.csv", encoding="utf-8-sig")
+    assert set(paths["region"]) == {"a", "b", "province"} and len(paths) == 3 * 8 * 7 * 3  # entries x paths x years x funds
+    events = pd.read_csv(tmp_path / "t_events.csv", encoding="utf-8-sig")
+    assert events.columns[0] == "region"
