@@ -30,7 +30,7 @@ def register(group):
                   help="Province: the year by which no region may be exhausted (default: the last projected year).")
     @click.option("--fund", type=click.Choice(["employee_pooled", "resident", "pooled_combined"]), default="employee_pooled",
                   show_default=True, help="Province: the pooled fund whose exhaustion counts.")
-    @click.option("--min-months", type=click.FloatRange(min=0), help="Province: months a region is topped up to "
+    @click.option("--min-months", type=click.FloatRange(0, 120), help="Province: months a region is topped up to "
                   "(default: the file's pooling.min_months, else 3).")
     @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
     @handle_errors
@@ -64,6 +64,14 @@ def register(group):
             click.echo(json.dumps(r.as_dict(), indent=2) if as_json else r.format())
             return
 
+        ctx = click.get_current_context()
+        from click.core import ParameterSource
+        province_only = [f"--{n.replace('_', '-')}" if n != "by_year" else "--by" for n in ("by_year", "fund", "min_months")
+                         if ctx.get_parameter_source(n) not in (ParameterSource.DEFAULT, None)]
+        if province_only:
+            from ..limits import OptionError
+            raise OptionError(f"{', '.join(province_only)}: for a province file's adjustment-fund share; a scenario "
+                              "solves its levers (--lever, --target-months, --probability, --start-year, --throughout)")
         from ..api import run
         from ..breakeven import actuarial_balance
         from ..breakeven import breakeven as solve

@@ -34,6 +34,7 @@ class ShareResult:
     paths: int
     monotone: bool                 # no larger scanned share fails the target again
     scan: list                     # (share, probability) pairs evaluated
+    note: str = ""                 # what of the file the search replaced
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -46,7 +47,8 @@ class ShareResult:
                            f"{self.probability_without:.3f} without pooling)")
         note = "" if self.monotone else "; a larger share in the scan fails the target again (see scan)"
         return head + (f"{self.share:.4f} of pooled contribution income (P = {self.probability:.3f}; "
-                       f"{self.probability_without:.3f} without pooling){note}")
+                       f"{self.probability_without:.3f} without pooling){note}") + (
+            f"\n  ({self.note})" if self.note else "")
 
 
 def _regions_raw(prep):
@@ -86,12 +88,19 @@ def breakeven_share(source, *, target=0.10, by_year=None, fund="employee_pooled"
     """The smallest levy share (fraction of each region's pooled contribution income, the same for
     every region: a file's per-region ``share`` and ``min_months`` are replaced) with P(any region
     exhausted by ``by_year``) <= ``target``; regions are topped up to ``min_months`` (default: the
-    file's ``pooling.min_months``, else 3 months)."""
+    file's ``pooling.min_months`` if it sets one, else 3 months).  A file in mode ``separate`` is
+    solved as an adjustment fund (what levy would keep every region solvent); mode ``unified`` has
+    no levy and is refused.  ``target`` is met by a probability within 1e-12 of it."""
     if fund not in FUNDS:
         from ..limits import OptionError
         raise OptionError(f"fund must be one of {', '.join(FUNDS)}, got {fund!r}")
     prep = prepare_province(source, paths=paths, seed=seed, horizon=horizon, overrides=overrides)
     body = prep.province.body
+    if body.pooling.mode == "unified":
+        from ..limits import OptionError
+        raise OptionError("break-even of a province solves for the adjustment-fund share, and this province's pooling "
+                          "is unified (one pool, no levy): run it and read P(any region exhausted), or solve a rate "
+                          "for every region with --set (fundsim sweep), or set province.pooling.mode=adjustment_fund")
     base_year = prep.compiled[0].scenario.base_year
     T = prep.compiled[0].inputs.sched.shape[1]
     by_year = base_year + T - 1 if by_year is None else int(by_year)
@@ -99,7 +108,15 @@ def breakeven_share(source, *, target=0.10, by_year=None, fund="employee_pooled"
     if not 1 <= t_last <= T - 1:
         from ..limits import OptionError
         raise OptionError(f"--by: {by_year} is not a projected year ({base_year + 1}-{base_year + T - 1})")
-    mm = float(min_months if min_months is not None else (body.pooling.min_months or 3.0))
+    given = "min_months" in body.pooling.model_fields_set
+    mm = float(min_months if min_months is not None else (body.pooling.min_months if given else 3.0))
+    replaced = []
+    if body.pooling.mode == "separate":
+        replaced.append("the file's separate books replaced by an adjustment fund")
+    if any(r.share is not None or r.min_months is not None for r in body.regions):
+        replaced.append("the regions' own shares and minimum months replaced by one share and "
+                        f"{mm:g} months for every region")
+    note = "; ".join(replaced)
     raws, shifts = _regions_raw(prep)
     R = len(prep.compiled)
     funds = FUNDS[fund]
@@ -108,26 +125,29 @@ def breakeven_share(source, *, target=0.10, by_year=None, fund="employee_pooled"
         trial = dataclasses.replace(prep, mode=MODE_ADJUSTMENT, share=np.full(R, share), min_months=np.full(R, mm))
         return exhaustion_probability(trial, raws, shifts, t_last, funds)
 
+    def meets(p):  # p is a share of paths; 1 - 0.9 is 0.09999999999999998 in binary
+        return p <= target + 1e-12
+
     without = prob(0.0)
     scan = [(0.0, without)]
     n_paths = int(raws.shape[1])
-    if without <= target:
-        return ShareResult(0.0, without, without, target, by_year, fund, mm, n_paths, True, scan)
+    if meets(without):
+        return ShareResult(0.0, without, without, target, by_year, fund, mm, n_paths, True, scan, note)
     found = None
     for k in range(1, int(round(max_share / step)) + 1):
         scan.append((k * step, prob(k * step)))
-        if scan[-1][1] <= target:
+        if meets(scan[-1][1]):
             found = k * step
             break
     if found is None:
-        return ShareResult(None, scan[-1][1], without, target, by_year, fund, mm, n_paths, True, scan)
+        return ShareResult(None, scan[-1][1], without, target, by_year, fund, mm, n_paths, True, scan, note)
     lo, hi = found - step, found
     while hi - lo > tolerance:
         mid = 0.5 * (lo + hi)
-        if prob(mid) <= target:
+        if meets(prob(mid)):
             hi = mid
         else:
             lo = mid
     later = [prob(s) for s in np.arange(found + step, max_share + 1e-12, step)[:5]]
     return ShareResult(float(hi), prob(hi), without, target, by_year, fund, mm, n_paths,
-                       all(q <= target for q in later), scan)
+                       all(meets(q) for q in later), scan, note)

@@ -53,8 +53,6 @@ class Pooling(_Strict):
             raise ValueError(f"share and min_months belong to mode adjustment_fund, not {self.mode}")
         if self.mode != "unified" and self.unified_from is not None:
             raise ValueError(f"unified_from belongs to mode unified, not {self.mode}")
-        if self.mode == "adjustment_fund" and self.share == 0.0:
-            raise ValueError("mode adjustment_fund needs a share > 0 (the fraction of pooled contribution income paid in)")
         return self
 
 
@@ -136,6 +134,10 @@ class ProvinceBody(_Strict):
         if self.pooling.mode != "adjustment_fund" and any(r.share is not None or r.min_months is not None
                                                           for r in self.regions):
             raise ValueError("a region's share and min_months belong to pooling mode adjustment_fund")
+        if self.pooling.mode == "adjustment_fund" and self.pooling.share == 0.0 and not all(
+                r.share for r in self.regions):
+            raise ValueError("mode adjustment_fund needs a share > 0 (the fraction of pooled contribution income paid "
+                             "in): pooling.share, or a share on every region")
         return self
 
 

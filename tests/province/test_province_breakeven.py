@@ -53,3 +53,25 @@ def test_cli_breakeven_of_a_province(weak_and_strong):
 def test_scenario_lever_options_are_refused_for_a_province(weak_and_strong):
     res = CliRunner().invoke(cli, ["breakeven", str(weak_and_strong), "--paths", "4", "--target-months", "6"])
     assert res.exit_code == 2 and "--target-months" in res.output and "adjustment-fund share" in res.output
+
+
+def test_a_probability_on_the_target_meets_it_and_the_file_is_respected(weak_and_strong, tmp_path):
+    """1 - 0.8 is 0.19999999999999996 in binary: a share of paths of exactly 0.2 meets the target;
+    an explicit min_months of 0 is kept; unified pooling is refused; the replaced settings are said."""
+    kw = dict(by_year=2040, paths=60, seed=3, horizon=16)
+    exact = breakeven_share(weak_and_strong, target=0.2, **kw)
+    binary = breakeven_share(weak_and_strong, target=1 - 0.8, **kw)
+    assert binary.share == exact.share and binary.probability == exact.probability
+    zero = breakeven_share(weak_and_strong, target=0.2, overrides=["province.pooling.min_months=0"], **kw)
+    assert zero.min_months == 0.0
+    assert breakeven_share(weak_and_strong, target=0.2, **kw).min_months == 3.0
+    sep = breakeven_share(weak_and_strong, target=0.2, overrides=["province.pooling={mode: separate}"], **kw)
+    assert "separate books replaced" in sep.format()
+    from simulator.limits import OptionError
+    with pytest.raises(OptionError, match="unified"):
+        breakeven_share(weak_and_strong, overrides=["province.pooling={mode: unified}"], **kw)
+
+
+def test_province_options_are_refused_for_a_scenario():
+    r = CliRunner().invoke(cli, ["breakeven", "qingyuan", "-n", "4", "--horizon", "3", "--by", "2026"])
+    assert r.exit_code == 2 and "--by" in r.output and "province file" in r.output, r.output
