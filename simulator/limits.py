@@ -104,14 +104,15 @@ _SUMMARY_CELLS = 56
 
 
 def estimate_memory(paths, years, variables="all", *, chunk_size=DEFAULT_CHUNK, rows=None, compiled=False,
-                    summary=False) -> int:
+                    summary=False, regions=1) -> int:
     """Bytes a run of ``paths`` x ``years`` (years including the base year) needs beyond what is in use.
 
     The kept variables (paths x years x numbers per path-year x 8 bytes), one chunk's kernel
     buffer and derived variables, the compiled per-path draws (``rows`` parameter rows; left out
     with ``compiled=True``, when they exist already) and, with ``summary``, the working memory of
     the summary ``fundsim run`` prints; ``variables=None``: compiling only. Measured peaks are
-    within about 10% below this.
+    within about 10% below this.  A province of ``regions`` > 1 keeps every variable for each
+    region and the province's own entry, and one chunk's buffer per region.
     """
     from .results import VARIABLES
     P, T = int(paths), int(years)
@@ -120,8 +121,10 @@ def estimate_memory(paths, years, variables="all", *, chunk_size=DEFAULT_CHUNK, 
     if variables is None:  # compiling only
         return draws
     chunk = min(max(1, int(chunk_size)), P)
-    kept = P * T * _cells(variable_names(variables)) * 8
-    work = chunk * T * (L.N_OUT + _cells(VARIABLES)) * 8 + chunk * (rows + 1) * 8
+    R = max(1, int(regions))
+    entries = R + 1 if R > 1 else 1
+    kept = P * T * _cells(variable_names(variables)) * 8 * entries
+    work = chunk * T * (R * L.N_OUT + _cells(VARIABLES)) * 8 + R * chunk * (rows + 1) * 8
     if summary:
         work = max(work, P * T * _SUMMARY_CELLS * 8)
     return kept + work + draws
@@ -252,7 +255,8 @@ def check_memory(paths, years, variables="all", *, available=None, **kw) -> None
     else:
         names = variable_names(variables)
         which = "keeping " + (", ".join(names) if len(names) <= 5 else f"{len(names)} variables")
-    head = (f"a run of {int(paths):,} paths x {int(years)} years {which} needs about {_gib(need)} of memory, "
+    where = f" of {int(kw['regions'])} regions" if kw.get("regions", 1) > 1 else ""
+    head = (f"a run{where} of {int(paths):,} paths x {int(years)} years {which} needs about {_gib(need)} of memory, "
             f"more than the {_gib(avail)} available")
     fit = max_paths(years, variables, avail, **kw)
     if fit == 0:

@@ -33,7 +33,7 @@ from .. import __version__
 from .. import layout as L
 from ..errors import ScenarioError, suggest
 from ..kernels.pooling import MODE_ADJUSTMENT, MODE_SEPARATE, MODE_UNIFIED
-from ..limits import DEFAULT_CHUNK, check_threads, numba_threads, variable_names
+from ..limits import DEFAULT_CHUNK, check_memory, check_threads, numba_threads, variable_names
 from ..results import assemble, derive
 from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, check_region_names, load_province, province_settings  # noqa: F401
 
@@ -280,6 +280,8 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     P, T = ids_all.shape[0], first.sched.shape[1]
     if not use_reference:
         threads = check_threads(threads)
+    # each region's own check counted it alone; the province keeps every region and its own entry
+    check_memory(P, T, variables, chunk_size=chunk_size, rows=first.sched.shape[0], compiled=True, regions=R)
     prev_exp = []
     for co in prep.compiled:
         rp = co.scenario.reported.previous_year

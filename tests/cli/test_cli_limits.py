@@ -170,3 +170,17 @@ def test_api_variables_takes_one_name_and_rejects_unknown_ones_with_exit_2():
     with pytest.raises(api.OptionError, match="did you mean 'reserve_months'") as e:
         simulator.run("baseline", paths=2, horizon=2, variables=["reserve_month"])
     assert e.value.exit_code == 2
+
+
+def test_a_province_that_does_not_fit_stops_before_it_runs(monkeypatch):
+    """Each region's own check counts it alone; the province's counts every region and its entry."""
+    from simulator.province import run_province
+    T = 11
+    one = limits.estimate_memory(6000, T, "core", compiled=True)
+    three = limits.estimate_memory(6000, T, "core", compiled=True, regions=3)
+    assert 2 * one < three < 4.5 * one
+    avail = int(0.5 * (one + three))  # room for one region, not for the province
+    monkeypatch.setattr(limits, "available_memory", lambda: avail)
+    regions = [{"name": n, "scenario": "qingyuan"} for n in ("a", "b", "c")]
+    with pytest.raises(api.RunTooLargeError, match="3 regions.*paths fit"):
+        run_province({"province": {"name": "t", "regions": regions}}, paths=6000, horizon=T - 1, variables="core")

@@ -131,3 +131,11 @@ def test_unified_members_must_share_one_backstop(tmp_path):
     with pytest.raises(ScenarioError) as e:
         prepare_province(path, paths=2, horizon=3)
     assert "fiscal backstops differ" in str(e.value)
+
+
+def test_a_share_on_every_region_is_enough_for_the_adjustment_fund(tmp_path):
+    text = ("province:\n  name: p\n  pooling: {mode: adjustment_fund, min_months: 3}\n  regions:\n"
+            "    - {name: a, scenario: qingyuan, share: 0.02}\n    - {name: b, scenario: qingdao, share: 0.04}\n")
+    assert [r.share for r in load_province(_write(tmp_path, text)).body.regions] == [0.02, 0.04]
+    with pytest.raises(ScenarioError, match="a share on every region"):
+        load_province(_write(tmp_path, text.replace(", share: 0.04", "")))
