@@ -12,7 +12,7 @@ from ._common import check_out_suffix, parse_variables, progress_printer
 
 
 def run_province_command(scenario, *, paths, seed, horizon, overrides, out, variables, threads, step, quiet, as_json,
-                         command, t0):
+                         command, t0, named_sets_note=True):
     """Run the province and print (or write) its results, as ``fundsim run`` does for a scenario."""
     from ..api import check_result_path, check_threads, variable_names, write_netcdf
     from ..province import format_province, prepare_province, run_prepared, summarize_province
@@ -48,6 +48,9 @@ def run_province_command(scenario, *, paths, seed, horizon, overrides, out, vari
         return
     if not quiet:
         click.echo(format_province(ds, step=step))
+        if named_sets_note:
+            click.echo("\n(the named deterministic sets are run for a scenario, not a province: run a region's scenario "
+                       "for its low-cost, central and high-cost projections)")
         elapsed = time.perf_counter() - t0
         click.echo(f"\n{len(prep.compiled)} regions x {n} paths x {ds.sizes['year'] - 1} years in {elapsed:.2f} s "
                    f"(kernel and pooling {ds.attrs['kernel_seconds']:.2f} s)" + (f"; results written to {out}" if out else ""))

@@ -52,10 +52,16 @@ def register(group):
         command = command_line(click.get_current_context())
         from ..province import is_province
         if is_province(scenario):
+            from click.core import ParameterSource
+
             from .province import run_province_command
+            asked = click.get_current_context().get_parameter_source("named_sets") not in (ParameterSource.DEFAULT, None)
+            if asked and named_sets:
+                raise OptionError("--named-sets: the named deterministic sets are run for a scenario, not a province "
+                                  "(run a region's scenario for them)")
             return run_province_command(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides,
                                         out=out, variables=variables, threads=threads, step=step, quiet=quiet,
-                                        as_json=as_json, command=command, t0=t0)
+                                        as_json=as_json, command=command, t0=t0, named_sets_note=not asked)
         # every option is checked before the (possibly long) run starts
         threads = check_threads(threads, "--threads")
         variables = parse_variables(variables)

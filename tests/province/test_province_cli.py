@@ -107,3 +107,12 @@ def test_summary_and_export_of_a_province_results_file(province_file, tmp_path):
     assert set(paths["region"]) == {"a", "b", "province"} and len(paths) == 3 * 8 * 7 * 3  # entries x paths x years x funds
     events = pd.read_csv(tmp_path / "t_events.csv", encoding="utf-8-sig")
     assert events.columns[0] == "region"
+
+
+def test_named_sets_are_said_not_run_for_a_province(province_file):
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "2"])
+    assert r.exit_code == 0 and "named deterministic sets are run for a scenario" in r.output, r.output
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "2", "--named-sets"])
+    assert r.exit_code == 2 and "--named-sets" in r.output, r.output
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "2", "--no-named-sets"])
+    assert r.exit_code == 0 and "named deterministic" not in r.output, r.output
