@@ -110,9 +110,9 @@ def test_summary_and_export_of_a_province_results_file(province_file, tmp_path):
 
 
 def test_named_sets_are_said_not_run_for_a_province(province_file):
-    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "2"])
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "5"])
     assert r.exit_code == 0 and "named deterministic sets are run for a scenario" in r.output, r.output
-    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "2", "--named-sets"])
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "5", "--named-sets"])
     assert r.exit_code == 2 and "--named-sets" in r.output, r.output
-    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "2", "--no-named-sets"])
+    r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "5", "--no-named-sets"])
     assert r.exit_code == 0 and "named deterministic" not in r.output, r.output
