@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,10 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
         loaded = dataclasses.replace(load_scenario(loaded.data, extra, base_dir=base), origin=loaded.origin,
                                      stack=loaded.stack)
     scn = loaded.scenario
+    from .scenario.sources import unsourced_warning
+    unsourced = unsourced_warning(loaded, overrides)
+    if unsourced:
+        warnings.warn(unsourced, stacklevel=2)
     if assumption_set is not None:
         from .scenario.assumption_sets import assumption_set as make_set
         scn = make_set(scn, assumption_set, assumption_quantile)

@@ -3,11 +3,10 @@
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 
 from simulator.scenario import list_builtin_scenarios, load_scenario
 from simulator.scenario.reference_doc import iter_fields, missing_documentation, render
-from simulator.scenario.values import Param, Profile
+from simulator.scenario.sources import unsourced_values, unsourced_written, written_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,35 +22,8 @@ def test_scenario_reference_page_is_current():
         assert f"`{path}`" in page.read_text()
 
 
-def _unsourced(model, prefix=""):
-    for name in type(model).model_fields:
-        v = getattr(model, name)
-        path = f"{prefix}{name}"
-        if isinstance(v, (Param, Profile)):
-            if not v.source:
-                yield path
-        elif isinstance(v, BaseModel):
-            yield from _unsourced(v, path + ".")
-        elif isinstance(v, list):
-            for i, x in enumerate(v):
-                if isinstance(x, BaseModel):
-                    yield from _unsourced(x, f"{path}[{i}].")
-        elif isinstance(v, dict):
-            for k, x in v.items():
-                if isinstance(x, BaseModel):
-                    yield from _unsourced(x, f"{path}.{k}.")
-
-
-def _explicit_paths(data, prefix=""):
-    """Key paths the scenario file (after extends) writes itself."""
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield f"{prefix}{k}"
-            if isinstance(v, (dict, list)):
-                yield from _explicit_paths(v, f"{prefix}{k}.")
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _explicit_paths(v, f"{prefix[:-1]}[{i}].")
+_unsourced = unsourced_values
+_explicit_paths = written_paths
 
 
 @pytest.mark.parametrize("name", list_builtin_scenarios())
@@ -72,5 +44,22 @@ def test_example_scenarios_validate():
 
 
 def _unsourced_written(loaded):
-    written = set(_explicit_paths(loaded.data))
-    return [p for p in _unsourced(loaded.scenario) if p in written]
+    return unsourced_written(loaded)
+
+
+def test_a_value_of_a_users_file_without_a_source_is_a_warning(tmp_path):
+    """Issue 18: an unsourced value warns (naming its key path), it does not stop the run; a value
+    given with --set is not asked for one, nor are shipped scenarios."""
+    import warnings
+
+    import simulator
+    path = tmp_path / "city.yaml"
+    path.write_text("extends: qingyuan\nname: c\neconomy:\n  base_wage: 100000\n"
+                    "employee:\n  employer_rate: {value: 0.07, source: \"the city's notice\"}\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        simulator.run(str(path), paths=2, horizon=2)
+        simulator.run(str(path), paths=2, horizon=2, overrides=["economy.base_wage=110000"])
+        simulator.run("qingyuan", paths=2, horizon=2, overrides=["economy.base_wage=110000"])
+    said = [str(w.message) for w in caught if "have no source" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("1 value(s) of") and said[0].endswith(": economy.base_wage"), said
