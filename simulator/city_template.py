@@ -82,6 +82,9 @@ def city_scenario_text(population: float, *, region: str, name: str | None = Non
     base = load_scenario("baseline")
     data = base.data
     nat = load_profile_table("china_population_2024", "population")
+    if population > float(nat.sum()):
+        raise TemplateError(f"--population: {population:,.0f} persons is more than China's {float(nat.sum()):,.0f} "
+                            "(UN WPP 2024); give the region's own mid-year population, persons")
     k = population / float(nat.sum())
     by_band = {s: [float(nat[lo:hi + 1, j].sum()) * k for lo, hi in BANDS] for j, s in enumerate(("male", "female"))}
     B = base.scenario.base_year
@@ -113,11 +116,16 @@ def city_scenario_text(population: float, *, region: str, name: str | None = Non
     w("population:")
     w("  base:")
     w(f"    # the mid-year population of {B} by 5-year age band and sex, persons (85+ is 85 and over);")
-    w("    # 'interpolation: totals' spreads each band over its single ages keeping its total")
+    w("    # 'interpolation: totals' spreads each band over its single ages keeping its total, in the")
+    w("    # national single-age shape within each band ('shape:'; without it a smooth curve spreads the")
+    w("    # open 85+ band too evenly up to age 100). With only a total, replace this block by")
+    w("    #   base: {table: china_population_2024, total: PERSONS, source: \"...\"}")
+    w("    # (the national age-sex structure scaled to the total; say so in source:)")
     w("    value:")
     for s in ("male", "female"):
         w(f"      {s}: {{" + ", ".join(f"{_band_key(lo, hi)}: {_num(round(v))}" for (lo, hi), v in zip(BANDS, by_band[s])) + "}")
     w("    interpolation: totals")
+    w("    shape: {table: china_population_2024}")
     w(f"    source: {_quote(f'{FILL_IN}: the statistical yearbook table of population by age and sex (or the census); until then UN WPP 2024 China {B} {share}')}")
     mig = _value(data["population"]["migration"]["net_total"])
     w("  migration:")

@@ -50,11 +50,26 @@ class Migration(Section):
     age_profile: Profile = profile("age-sex distribution of net migration (normalised to sum 1 over ages and sexes; may be signed)", "relative", None, None, 1.0)
 
 
+_TOTAL_FORM = "{table: china_population_2024, total: N} (the national age-sex structure scaled to N persons)"
+
+
 class Population(Section):
     base: Profile = profile("mid-year population of the base year by single age and sex", "persons", 0, None, symbol="N[0]")
     mortality: Mortality
     fertility: Fertility
     migration: Migration = Migration()
+
+    @field_validator("base", mode="before")
+    @classmethod
+    def _not_one_number(cls, v):
+        # a profile may be one number for every cell; for a population that is never what is meant
+        body = v.get("value") if isinstance(v, dict) else v
+        if isinstance(body, (int, float)) and not isinstance(body, bool):
+            raise ValueError(f"one number ({body:g}) would be the count at every single age and sex (202 of them); "
+                             f"for a total population give {_TOTAL_FORM}, or counts by age band")
+        if isinstance(v, dict) and "total" in v and "value" not in v and "table" not in v:
+            raise ValueError(f"'total' scales an age-sex structure to a sum: give the structure too, e.g. {_TOTAL_FORM}")
+        return v
 
 
 class RetirementOverride(Section):

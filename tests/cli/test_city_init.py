@@ -141,3 +141,40 @@ def test_a_city_with_its_own_history_is_back_tested(city, tmp_path):
     res = CliRunner().invoke(cli, ["backtest", str(path), "--start", "2023", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["rows"]
+
+
+def test_region_from_the_path_and_bad_names_refused(tmp_path):
+    res = CliRunner().invoke(cli, ["init", str(tmp_path / "qingdao_city.yaml"), "--population", "2e6"])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "qingdao_city.yaml").read_text(encoding="utf-8")
+    assert "\nname: qingdao_city\n" in text and '\nregion: "qingdao_city"\n' in text
+    res = CliRunner().invoke(cli, ["init", str(tmp_path / "qd.yaml"), "--region", "青岛市", "--population", "2e6"])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "qd.yaml").read_text(encoding="utf-8")
+    assert "\nname: qd\n" in text and '\nregion: "青岛市"\n' in text  # no letters in the region: the file names it
+    for args, words in ((["--region", " "], "--region"), (["--region", "X", "--population", "2e9"], "more than China")):
+        argv = ["init", str(tmp_path / "bad.yaml")] + args + ([] if "--population" in args else ["--population", "2e6"])
+        res = CliRunner().invoke(cli, argv)
+        assert res.exit_code == 2 and words in res.output, res.output
+        assert not (tmp_path / "bad.yaml").exists()
+
+
+def test_the_template_spreads_bands_in_the_national_shape(city):
+    """The open 85+ band keeps the national share of the oldest old (a smooth curve through the band
+    totals put 15-16% of the 85+ at 95 and over, the national table 2-5%)."""
+    from simulator.data import load_profile_table
+    v = simulator.load_scenario(str(city)).scenario.population.base.values
+    nat = load_profile_table("china_population_2024", "population")
+    np.testing.assert_allclose(v[95:].sum(axis=0) / v[85:].sum(axis=0), nat[95:].sum(axis=0) / nat[85:].sum(axis=0),
+                               rtol=1e-9)
+
+
+@pytest.mark.parametrize("base, words", [
+    ("{total: 3000000, source: x}", "give the structure too"),
+    ("{value: 3000000, source: x}", "every single age and sex"),
+])
+def test_a_population_given_as_one_number_names_the_total_form(tmp_path, base, words):
+    path = tmp_path / "t.yaml"
+    path.write_text(f"extends: qingyuan\nname: t\npopulation:\n  base: {base}\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["run", str(path), "--paths", "2", "--horizon", "2"])
+    assert res.exit_code == 2 and words in res.output and "table: china_population_2024, total: N" in res.output, res.output
