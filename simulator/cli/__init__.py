@@ -43,6 +43,13 @@ def cli(traceback):
     Scenarios are installed names (fundsim scenarios), YAML files or stacks a+b.yaml (default:
     baseline). Exit codes: 0 ok, 1 failure, 2 bad input (scenario, options), 130 interrupted.
     """
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        # a warning is a message to the user, not a Python location (as `fundsim run` prints it)
+        click.echo(f"warning: {message}", err=True)
+
+    warnings.showwarning = show
 
 
 # every command module adds its commands to the group

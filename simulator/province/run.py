@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -55,7 +56,6 @@ INTENSIVE_ROWS = np.array([i for i, n in enumerate(L._out) if n.split(".")[0] in
 @dataclasses.dataclass
 class PreparedProvince:
     """A province compiled: its file, and per region the loaded scenario and compiled arrays."""
-
     province: Province
     loaded: list
     compiled: list
@@ -131,9 +131,13 @@ def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(
     loaded, compiled = [], []
     for i, region in enumerate(body.regions):
         try:
-            lo, co = prepare(prov.scenario_source(region), paths=paths, seed=seed, horizon=horizon,
-                             overrides=tuple(overrides) + tuple(by_region.get(region.name, ())),
-                             variables=variables, chunk_size=chunk_size)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                lo, co = prepare(prov.scenario_source(region), paths=paths, seed=seed, horizon=horizon,
+                                 overrides=tuple(overrides) + tuple(by_region.get(region.name, ())),
+                                 variables=variables, chunk_size=chunk_size)
+            for w in caught:  # said again with the region it is about
+                warnings.warn(f"region {region.name}: {w.message}", w.category, stacklevel=2)
         except ScenarioError as e:
             e.problems.insert(0, (f"province.regions[{i}].scenario", f"region {region.name}: its scenario "
                                   f"'{region.scenario}' cannot be used (below)", None, prov.origin))

@@ -7,7 +7,8 @@
       pooling: {mode: adjustment_fund, share: 0.03, min_months: 3}   # or separate, or unified
       regions:
         - {name: qingdao, scenario: qingdao}          # a built-in name or a path (relative to this file)
-        - {name: ageing_city, scenario: cities/ageing_city.yaml, joins_unified_pool: 2030}
+        - {name: ageing_city, scenario: cities/ageing_city.yaml, share: 0.02}   # its own levy share
+      # with pooling {mode: unified, unified_from: 2027}, a region may join later: joins_unified_pool: 2030
       local: [expenditure.excess_cost_growth]          # uncertain values drawn per region (default: shared)
 
 Problems are reported as for a scenario: one :class:`~simulator.errors.ScenarioError` naming the
@@ -116,7 +117,8 @@ class ProvinceBody(_Strict):
     regions: list[Region] = Field(min_length=1, max_length=64)
     #: key paths of uncertain scenario values drawn on streams keyed by region (section 17), and
     #: random components drawn per region: ``disease`` (the disease trends), ``epidemic``,
-    #: ``mortality``, ``driver:wage_growth`` (and the other drivers).  Everything else is shared.
+    #: ``mortality``, ``drivers`` (the four economic drivers together: their shocks are correlated).
+    #: Everything else is shared.
     local: list[str] = []
     simulation: Simulation = Simulation()
     horizon: Optional[int] = Field(None, ge=1, le=200)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import pickle
 from pathlib import Path
 
@@ -126,6 +127,35 @@ def _dump(data) -> str:
     return text
 
 
+#: the commands that take a province file (section 17) as well as a scenario
+PROVINCE_COMMANDS = "run, sweep, sensitivity, breakeven, report, plot --kind regions, summary and export"
+
+
+def _not_a_province(source, base) -> None:
+    """A province file given where one scenario is meant: one clear message, not 'no scenario'.
+    (Told by its top-level ``province:`` key, or a shipped province's name, without importing
+    :mod:`simulator.province`, which sits above this layer.)"""
+    ref = str(source)
+    path = Path(base, ref) if base is not None and not Path(ref).is_absolute() else Path(ref)
+    found = False
+    if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                found = any(line.startswith("province:") for line in fh.read(65536).splitlines())
+        except OSError:
+            return
+    elif not path.exists() and ref.isidentifier():
+        from importlib import resources
+        try:
+            found = resources.files("simulator").joinpath("scenarios", "provinces", f"{ref}.yaml").is_file()
+        except (FileNotFoundError, NotADirectoryError, OSError):
+            return
+    if found:
+        raise ScenarioError([(None, f"is a province file (several regions); {PROVINCE_COMMANDS} take one, this "
+                              "takes one scenario: give a region's scenario (e.g. the file or name its regions list)",
+                              None, ref)], ref)
+
+
 def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario:
     """Load, resolve and validate a scenario.
 
@@ -156,6 +186,8 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
             return source
         source = copy.deepcopy(source.data)
     base = Path(base_dir) if base_dir is not None else None
+    if isinstance(source, (str, os.PathLike)) and not isinstance(source, bool):
+        _not_a_province(source, base)
     elements = _stack_elements(source, base)
     if elements is not None and len(elements) == 1:
         source, elements = elements[0], None

@@ -116,3 +116,11 @@ def test_named_sets_are_said_not_run_for_a_province(province_file):
     assert r.exit_code == 2 and "--named-sets" in r.output, r.output
     r = CliRunner().invoke(cli, ["run", str(province_file), "--paths", "4", "--horizon", "5", "--no-named-sets"])
     assert r.exit_code == 0 and "named deterministic" not in r.output, r.output
+
+
+@pytest.mark.parametrize("command", [["show"], ["compare", "qingdao"], ["attribute"], ["uncertainty"]])
+def test_a_command_for_one_scenario_says_a_province_is_not_one(province_file, command):
+    for source in ("example_province", str(province_file)):
+        argv = [command[0], source] + command[1:]
+        r = CliRunner().invoke(cli, argv)
+        assert r.exit_code == 2 and "is a province file" in r.output and "region's scenario" in r.output, (argv, r.output)
