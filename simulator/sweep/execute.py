@@ -182,8 +182,11 @@ class _Executor:
             return self
         with _sigint_held() as pending:
             try:
+                # the workers' own log lines are not the user's messages: a task's error reaches the
+                # sweep as its exception, and on Ctrl-C a worker whose scheduler went first logs a
+                # heartbeat ERROR (a race seen in CI) that would break the one-line message
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                            processes=self.mode == "local", silence_logs=logging.ERROR,
+                                            processes=self.mode == "local", silence_logs=logging.CRITICAL,
                                             dashboard_address=":0")
                 self.client = Client(self.cluster)
             except BaseException:
