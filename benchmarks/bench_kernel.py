@@ -164,13 +164,14 @@ def _step_cases():
         "rules.trigger_step": (RU.trigger_step, (5.0, 6.0, True, 6.0, 9.0, 0.005)),
         "rules.backstop_transfer": (RU.backstop_transfer, (3.0, 2.4e12, 1e11)),
         "breakeven.breakeven_rate": (BE.breakeven_rate, (par, 2e13, 1.0, 5e11, 5e10, 0.0, 4e11, 2e12, 1e11, 1e9, 1e9)),
+        "breakeven.breakeven_rate_slope": (BE.breakeven_rate_slope, (par, 2e13, 1.0)),
         "breakeven.resident_gap": (BE.resident_gap, (420.0, par, inp.flags, 3, y, 0.009, 1.0, 9e8, 1e12, 1e10, 2e11, 1e11,
                                                      1e12, 1e12, 0.7, 1.0, 1e9)),
         "breakeven.breakeven_premium": (BE.breakeven_premium, (par, inp.flags, 3, y, 0.009, 1.0, 9e8, 1e12, 1e10, 2e11, 1e11,
                                                                1e12, 1e12, 0.7, 1.0, 1e9, 420.0)),
         "record.record_year": (RE.record_year, (np.empty(L.N_OUT), a3(), a3(), a3(), a3(), a3(), np.ones((2, 3)), a2(), a2(),
                                                 a2(), a2(), a2(), a2(), 1.0, a2(), 1.0, 0.0, a2(), a2(), a2(),
-                                                *([1.0] * 24), a4(), 0.0, 1.0, 1.0, 1.0, a2(), a2())),
+                                                *([1.0] * 25), a4(), 0.0, 1.0, 1.0, 1.0, a2(), a2())),
     })
     return _CASES
 
@@ -210,7 +211,7 @@ STEP_NAMES = (
     "income.resident_contributions", "income.contribution_income",
     "funds.account_outflow", "funds.fund_expenditure", "funds.balances", "funds.reserve_months",
     "rules.trigger_offsets", "rules.trigger_step", "rules.backstop_transfer",
-    "breakeven.breakeven_rate", "breakeven.resident_gap", "breakeven.breakeven_premium",
+    "breakeven.breakeven_rate", "breakeven.breakeven_rate_slope", "breakeven.resident_gap", "breakeven.breakeven_premium",
     "record.record_year",
 )
 

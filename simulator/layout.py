@@ -236,6 +236,7 @@ O_DIP_FLOOR_BINDING = tuple(_o(f"dip_floor_binding.{m}") for m in ("employee", "
 O_DIP_CAP_BINDING = tuple(_o(f"dip_income_cap_binding.{m}") for m in ("employee", "resident"))
 O_DIP_PRICE_RATIO = tuple(_o(f"inpatient_price_ratio.{m}") for m in ("employee", "resident"))
 O_OUT_OF_REGION = tuple(_o(f"out_of_region_expenditure.{m}") for m in ("employee", "resident"))
+O_BREAKEVEN_RATE_SLOPE = _o("breakeven_rate_slope")
 N_OUT = len(_out)
 OUT_NAMES = tuple(_out)
 

@@ -24,6 +24,15 @@ def breakeven_rate(par, base_emp, relief, employee, flex, retiree, credits_fixed
     return np.nan
 
 
+@jit()
+def breakeven_rate_slope(par, base_emp, relief):
+    """What one unit of the employer rate adds to the pooled contribution income the break-even
+    rate balances, net of the care carve-out: ``a·(1 − share)`` of :func:`breakeven_rate`, yuan per
+    year per unit of rate (section 12).  The rate of several books together (a province's) is
+    their break-even rates weighted by it."""
+    return base_emp * relief * (1 - (1 - par[L.PPO]) * par[L.ALPHA_E]) * (1 - par[L.LTC])
+
+
 N_BRACKET_DOUBLINGS = 60
 #: Brent's steps at most (it needs about 8 here; halving to the last bit would need about 55)
 N_ROOT_STEPS = 200

@@ -11,7 +11,7 @@ from .reform import hospital_margin
 def record_year(o, inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, pay, budget, pts, pv_ref, V, Cm, se_now,
                 floor_overrun, floor_binding, cap_binding, pop_sum, n_emp, n_flex, n_ret, n_res, births_all,
                 births_emp, maternity, cii, ltc, employer, employee, flex, retiree, buyback, res_contrib, cer,
-                be_rate, be_prem, base_emp, premium, subsidy, W, Y, x, epi, kappa, deaths, net_mig, price_ratio, away):
+                be_rate, be_slope, be_prem, base_emp, premium, subsidy, W, Y, x, epi, kappa, deaths, net_mig, price_ratio, away):
     """Write one path-year's outputs into ``o`` (N_OUT,): units as :data:`simulator.results.VARIABLES` declares."""
     for f in range(3):
         o[L.O_INC_C[f]] = inc_c[f]
@@ -53,6 +53,7 @@ def record_year(o, inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, p
     o[L.O_RES_CONTRIB] = res_contrib
     o[L.O_EMPLOYER_RATE] = cer
     o[L.O_BREAKEVEN_RATE] = be_rate
+    o[L.O_BREAKEVEN_RATE_SLOPE] = be_slope
     o[L.O_BREAKEVEN_PREMIUM] = be_prem
     o[L.O_CONTRIB_BASE] = base_emp
     o[L.O_PREMIUM] = premium

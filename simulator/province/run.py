@@ -39,9 +39,9 @@ from ..results import assemble, derive
 from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, check_region_names, load_province, province_settings  # noqa: F401
 
 #: variables a province run keeps whatever ``variables`` says (its counts and summaries need them)
-PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months",
-                  "combined_pooled_reserve_months", "income", "expenditure", "contribution_income", "operating_balance",
-                  "fiscal_gap", "interest", "borrowing_cost", "fiscal_transfer")
+PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months", "combined_pooled_reserve_months",
+                  "income", "expenditure", "contribution_income", "operating_balance", "fiscal_gap", "interest", "borrowing_cost",
+                  "fiscal_transfer")
 MODES = {"separate": MODE_SEPARATE, "adjustment_fund": MODE_ADJUSTMENT, "unified": MODE_UNIFIED}
 POOLED = (L.F_POOL, L.F_RES)
 
@@ -245,10 +245,15 @@ def pool_chunk(prep: PreparedProvince, raws: np.ndarray, shifts, *, reference=Fa
 
 def province_raw(prep: PreparedProvince, raws: np.ndarray, pooled: dict) -> np.ndarray:
     """The province's own entry (P, T, N_OUT): every extensive output summed over the regions
-    (money, persons, points), rates and prices NaN; its funds hold every book: the regions' own
-    (NaN while in the unified pool), the adjustment fund or the unified pool."""
+    (money, persons, points), rates and prices NaN but the break-even employer rate of all books
+    together (the regions' weighted by ``breakeven_rate_slope``: it is linear in the rate); its funds
+    hold every book: the regions' own (NaN while in the unified pool), the adjustment fund or the
+    unified pool."""
     out = raws.sum(axis=0)
     out[:, :, INTENSIVE_ROWS] = np.nan
+    slope = np.where(raws[:, :, :, L.O_BREAKEVEN_RATE_SLOPE] > 0, raws[:, :, :, L.O_BREAKEVEN_RATE_SLOPE], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[:, :, L.O_BREAKEVEN_RATE] = np.nansum(raws[:, :, :, L.O_BREAKEVEN_RATE] * slope, axis=0) / slope.sum(axis=0)
     for f in range(3):
         out[:, :, L.O_BAL[f]] = np.nansum(raws[:, :, :, L.O_BAL[f]], axis=0) + pooled["fund_balance"][..., f]
         out[:, :, L.O_J[f]] = raws[:, :, :, L.O_J[f]].sum(axis=0) + pooled["fund_interest"][..., f]
@@ -368,25 +373,6 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     if check_finite:
         check_province_finite(prep, arrays, ids_all, prep.compiled[0].years[:T])
     return assemble_province(prep, arrays, extra, prep.compiled[0].years[:T], ids_all, attrs)
-
-
-def check_province_overrides(source, overrides=()) -> tuple[Province, list]:
-    """``overrides`` checked against a province file and each region's scenario, compiling nothing
-    (a sweep's values are checked before any run): (the Province, each region's LoadedScenario)."""
-    from ..scenario import load_scenario
-    from .spec import split_overrides
-    own, common, by_region = split_overrides(tuple(overrides or ()))
-    prov = load_province(source, own)
-    check_region_names(prov, by_region)
-    loaded = []
-    for i, region in enumerate(prov.body.regions):
-        try:
-            loaded.append(load_scenario(prov.scenario_source(region), tuple(common) + tuple(by_region.get(region.name, ()))))
-        except ScenarioError as e:
-            e.problems.insert(0, (f"province.regions[{i}].scenario", f"region {region.name}: its scenario "
-                                  f"'{region.scenario}' cannot be used (below)", None, prov.origin))
-            raise ScenarioError(e.problems, prov.origin) from None
-    return prov, loaded
 
 
 def run_province(source, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,

@@ -21,6 +21,11 @@ def breakeven_rate(par, base_emp, relief, employee, flex, retiree, credits_fixed
     return np.where(a_rate * (1 - ltc_share) > 0, be_rate, np.nan)
 
 
+def breakeven_rate_slope(par, base_emp, relief):
+    """``a·(1 − share)`` of :func:`breakeven_rate` (as the kernel's), yuan per year per unit of rate."""
+    return base_emp * relief * (1 - (1 - par[:, L.PPO]) * par[:, L.ALPHA_E]) * (1 - par[:, L.LTC])
+
+
 N_BRACKET_DOUBLINGS = 60
 #: Brent's steps at most (as the kernel)
 N_ROOT_STEPS = 200

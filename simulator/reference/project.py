@@ -151,6 +151,7 @@ def project(inp, horizon=None):
         # ---- pay-as-you-go break-even (section 12): employer rate, resident premium
         be_rate = BE.breakeven_rate(par, base_emp, relief, employee, flex, retiree, credits_fixed, medical[:, 0],
                                     maternity, buyback, recov[:, 0])
+        be_slope = BE.breakeven_rate_slope(par, base_emp, relief)
         res_parts = (inp_np[:, 1], inp_pd[:, 1] + away[:, 1], med[:, 1, L.OUT], med[:, 1, L.CHR], demand[:, 1], budget[:, 1])
         be_prem = BE.breakeven_premium(par, flags, t, Y, base[L.B_PSI0], enrol, n_res, res_parts, theta,
                                        epi_mult, recov[:, 1], Pi_prem)
@@ -160,7 +161,7 @@ def project(inp, horizon=None):
         record_year(out[:, t], inc_c, J, exp, new_bal, transfer, med, leak, recov, demand, pay, budget, pts, pv_ref,
                     V, Cm, se_now, floor_overrun, floor_binding, cap_binding, pop_sum, n_emp, n_flex, n_ret, n_res,
                     births_all, births_emp, maternity, cii, ltc.sum(axis=1), employer, employee, flex, retiree,
-                    buyback, res_contrib, cer, be_rate, be_prem, base_emp, Pi_prem, Ps, W, Y, x, epi, kappa, deaths,
+                    buyback, res_contrib, cer, be_rate, be_slope, be_prem, base_emp, Pi_prem, Ps, W, Y, x, epi, kappa, deaths,
                     net_mig, price_ratio, away)
 
         # ---- carry to next year

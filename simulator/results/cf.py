@@ -22,6 +22,7 @@ CF_UNITS = {
     "yuan": ("1", "yuan (CNY), nominal"),
     "yuan per year": ("year-1", "yuan (CNY) per year, nominal: the flow during the calendar year"),
     "yuan per member": ("1", "yuan (CNY) per member, nominal"),
+    "yuan per year per unit of rate": ("year-1", "yuan (CNY) per year per unit of the contribution rate (1 = 100%), nominal"),
     "yuan per point": ("1", "yuan (CNY) per DRG/DIP point, nominal"),
     "yuan per person per year": ("year-1", "yuan (CNY) per person per year, nominal"),
     "points (base-year yuan)": ("1", "DRG/DIP points, counted in base-year yuan"),

@@ -29,6 +29,7 @@ _SCALARS = {  # dataset name -> kernel output index
     "wage_growth": L.O_WAGE_GROWTH, "excess_cost_growth": L.O_EXCESS, "interest_rate": L.O_INTEREST_RATE,
     "resident_income_growth": L.O_RESINC_GROWTH, "epidemic": L.O_EPIDEMIC, "mortality_index": L.O_KAPPA,
     "breakeven_rate": L.O_BREAKEVEN_RATE, "breakeven_premium": L.O_BREAKEVEN_PREMIUM,
+    "breakeven_rate_slope": L.O_BREAKEVEN_RATE_SLOPE,
     "contribution_base": L.O_CONTRIB_BASE,
 }
 _BY_SCHEME = {

@@ -82,7 +82,7 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
             raise SweepError(f"vary {key}: the low and high values are the same ({lo_t})")
         for t in (lo_t, hi_t):
             if province:
-                from ..province.run import check_province_overrides
+                from ..province.checks import check_province_overrides
                 check_province_overrides(ref, fixed_all + (f"{key}={t}",))
             else:
                 load_scenario(ref, fixed_all + (f"{key}={t}",))
@@ -138,7 +138,8 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
 def _province_settings(ref, fixed, m, paths, seed, horizon):
     """A province's name, base year and (paths, seed, horizon): the command line's, else the
     province file's, else its first region's scenario's (as :func:`simulator.province.run_province`)."""
-    from ..province.run import check_province_overrides, province_settings
+    from ..province.checks import check_province_overrides
+    from ..province.spec import province_settings
     from .province import check_province_metrics
 
     prov, loaded = check_province_overrides(ref, fixed)

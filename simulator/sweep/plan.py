@@ -122,7 +122,8 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
         if len(resolved) > 1:
             raise SweepError("a province is swept alone: give one province file (its variants come from --grid "
                              "and --sample, e.g. --grid province.pooling.share=0.01,0.03)")
-        from ..province.run import check_province_overrides, province_settings
+        from ..province.checks import check_province_overrides
+        from ..province.spec import province_settings
         prov, loaded = check_province_overrides(resolved[0][0], fixed)
         name, base_year, (P, S, H) = province_settings(prov, loaded[0], paths, seed, horizon)
         fixed_all = fixed + (f"province.simulation.paths={P}", f"province.simulation.seed={S}", f"province.horizon={H}")

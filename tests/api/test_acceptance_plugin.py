@@ -19,8 +19,13 @@ def _imported():
     (each run would import simulator again, slowly, and numba's dispatchers twice)."""
     import simulator
     import simulator.results  # noqa: F401
+    from ruamel.yaml import YAML
 
-    simulator.run("baseline", paths=2, horizon=2)
+    simulator.run("baseline", paths=2, horizon=2, overrides=["employee.employer_rate=0.07"])
+    # the plugin's safe loader: its modules imported inside an inner run would be dropped after it
+    # and imported again by the next, and ruamel's parser then no longer knows its own tokens
+    # ("expected the node content, but found '<block sequence start>'")
+    YAML(typ="safe", pure=True).load("- a: 1\n")
 
 CASE = """\
 - name: {name}

@@ -486,6 +486,7 @@ def test_breakeven_steps(case, t, elastic):
     employee, flex, retiree, cf = (rng.uniform(4e11, 6e11, P) for _ in range(4))
     med0, mat, bb, rec = rng.uniform(1.5e12, 2e12, P), rng.uniform(1e11, 2e11, P), rng.uniform(0, 1e9, P), rng.uniform(0, 1e9, P)
     r_rate = rBE.breakeven_rate(par, base_emp, relief, employee, flex, retiree, cf, med0, mat, bb, rec)
+    r_slope = rBE.breakeven_rate_slope(par, base_emp, relief)
     Y, enrol, n_res = rng.uniform(3e4, 5e4, P), rng.uniform(0.9, 1.1, P), rng.uniform(8e8, 1e9, P)
     parts = tuple(rng.uniform(1e11, 1e12, P) for _ in range(6))
     theta, epi_mult, recov, Pi_now = rng.uniform(0.5, 0.8, P), rng.uniform(1.0, 1.1, P), rng.uniform(0, 1e9, P), rng.uniform(300, 500, P)
@@ -495,6 +496,7 @@ def test_breakeven_steps(case, t, elastic):
     for p in range(P):
         close(kBE.breakeven_rate(par[p], base_emp[p], relief[p], employee[p], flex[p], retiree[p], cf[p], med0[p],
                                  mat[p], bb[p], rec[p]), r_rate[p])
+        close(kBE.breakeven_rate_slope(par[p], base_emp[p], relief[p]), r_slope[p])
         args = (par[p], flags, t, Y[p], psi0, enrol[p], n_res[p], *(x[p] for x in parts), theta[p], epi_mult[p], recov[p])
         close(kBE.resident_gap(Pi_now[p], *args), r_gap[p])
         close(kBE.breakeven_premium(*args, Pi_now[p]), r_prem[p], rtol=1e-9 if not elastic else 1e-7)

@@ -38,7 +38,7 @@ def test_unified_two_identical_regions_is_twice_one_region(single):
     prov = ds.sel(region=PROVINCE_ENTRY)
     for name in FLOWS + ("balance", "interest", "income"):
         np.testing.assert_allclose(prov[name].values, 2 * single[name].values, rtol=1e-12, atol=1e-6, err_msg=name)
-    for name in ("reserve_months", "combined_pooled_reserve_months"):
+    for name in ("reserve_months", "combined_pooled_reserve_months", "breakeven_rate"):
         np.testing.assert_allclose(prov[name].values, single[name].values, rtol=1e-11, err_msg=name)
     # the regions keep no pooled balance of their own after the base year; the pool holds it
     assert np.isnan(ds["balance"].sel(region="a", fund="employee_pooled").values[:, 1:]).all()
@@ -153,3 +153,19 @@ def test_a_local_deviation_of_a_driver_is_the_regions_own_on_top_of_the_shared_o
                        horizon=HORIZON, overrides=["economy.drivers.wage_growth.local_sd=0.01"])
     for name in ("wage_growth", "expenditure", "balance"):
         np.testing.assert_array_equal(one[name].sel(region="a").values, alone[name].values, err_msg=name)
+
+
+def test_the_provinces_breakeven_rate_balances_all_its_books():
+    """The break-even employer rate is linear in the rate (section 12): the province's is its
+    regions' weighted by breakeven_rate_slope, and at it the regions' gaps (slope x (own rate -
+    province's)) cancel; it lies between the regions' own."""
+    regions = [{"name": "qd", "scenario": "qingdao"}, {"name": "ag", "scenario": "ageing_city"}]
+    ds = run_province(_province("unified", regions), paths=PATHS, seed=SEED, horizon=HORIZON)
+    rate, slope = ds["breakeven_rate"], ds["breakeven_rate_slope"]
+    prov = rate.sel(region=PROVINCE_ENTRY)
+    own = rate.sel(region=["qd", "ag"])
+    assert (slope.sel(region=["qd", "ag"]) > 0).all()
+    gap = (slope.sel(region=["qd", "ag"]) * (own - prov)).sum("region")
+    np.testing.assert_allclose(gap.values, 0.0, atol=1e-9 * float(slope.max()))
+    assert ((prov >= own.min("region") - 1e-12) & (prov <= own.max("region") + 1e-12)).all()
+    assert float(abs(own.sel(region="qd") - own.sel(region="ag")).max()) > 1e-3  # the regions differ
