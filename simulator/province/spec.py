@@ -151,8 +151,14 @@ class Province:
     """A validated province file: :attr:`body` (the model), :attr:`origin` (its path),
     :attr:`folder` (what relative scenario paths resolve against) and :attr:`text`."""
 
-    def __init__(self, body: ProvinceBody, origin: str, folder, text: str):
+    def __init__(self, body: ProvinceBody, origin: str, folder, text: str, overridden=()):
         self.body, self.origin, self.folder, self.text = body, origin, folder, text
+        self.overridden = [tuple(t) for t in overridden]  # key paths set by --set overrides
+
+    def origin_of(self, *key) -> str:
+        """``--set`` if an override set the key path ``key`` (or one above or below it), else the file."""
+        hit = any(t[:min(len(t), len(key))] == tuple(key[:min(len(t), len(key))]) for t in self.overridden)
+        return "--set" if hit else self.origin
 
     @property
     def name(self) -> str:
@@ -313,7 +319,7 @@ def load_province(source, overrides=()) -> Province:
     problems = [(".".join(map(str, loc)), msg) + _where(loc, locs, overridden, label) for loc, msg in _care_problems(body)]
     if problems:
         raise ScenarioError(problems, label)
-    return Province(body, origin, folder, text)
+    return Province(body, origin, folder, text, overridden)
 
 
 def _where(loc: tuple, locs: dict, overridden: list, label: str) -> tuple:

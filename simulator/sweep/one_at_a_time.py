@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
-from ..errors import EXIT_FAILURE
+from ..errors import EXIT_FAILURE, ScenarioError
 from .common import MetricError, SweepError
 from .execute import _Executor, _Progress, _say_dashboard
 from .metrics import metric_label, metric_units, parse_metric
@@ -81,11 +81,18 @@ def sensitivity(scenario="baseline", *, metric, vary, overrides=(), paths=None, 
         if lo_t == hi_t:
             raise SweepError(f"vary {key}: the low and high values are the same ({lo_t})")
         for t in (lo_t, hi_t):
-            if province:
-                from ..province.checks import check_province_overrides
-                check_province_overrides(ref, fixed_all + (f"{key}={t}",))
-            else:
-                load_scenario(ref, fixed_all + (f"{key}={t}",))
+            try:
+                if province:
+                    from ..province.checks import check_province_overrides
+                    check_province_overrides(ref, fixed_all + (f"{key}={t}",))
+                else:
+                    load_scenario(ref, fixed_all + (f"{key}={t}",))
+            except ScenarioError as e:  # the varied value's problems are --vary's, not --set's
+                varied = key.split("region.", 1)[-1].split(".", 1)[-1] if key.startswith("region.") else key
+                e.problems = [(k, msg, line, "--vary" if origin == "--set" and k is not None and
+                               (k == varied or k.startswith(varied + ".") or k.startswith(varied + "[")) else origin)
+                              for k, msg, line, origin in e.problems]
+                raise ScenarioError(e.problems, e.file, e.more) from None
         params.append(key)
         pairs.append(((lo_t, lo), (hi_t, hi)))
     runs = [fixed_all] + [fixed_all + (f"{k}={t}",) for k, pr in zip(params, pairs) for t, _ in pr]

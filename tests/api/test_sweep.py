@@ -446,3 +446,14 @@ def test_cli_sensitivity_json_and_file(tmp_path):
         res = r.invoke(cli, ["sensitivity", *bad, "-n", "5", "--horizon", "10", "--scheduler", "sync"])
         assert res.exit_code == 2, res.output
         assert msg in res.output and "Traceback" not in res.output
+
+
+def test_a_bad_varied_value_is_blamed_on_vary_not_set():
+    from click.testing import CliRunner
+
+    from simulator.cli import cli
+    base = ["sensitivity", "baseline", "-m", "reserve_months:employee_pooled:2030:median", "-n", "4", "--horizon", "6"]
+    r = CliRunner().invoke(cli, base + ["--vary", "employee.employer_rate=0.07:7"])
+    assert r.exit_code == 2 and "--vary: employee.employer_rate" in r.output, r.output
+    r = CliRunner().invoke(cli, base + ["--vary", "employee.employer_rate=0.07:0.08", "--set", "employee.nokey=1"])
+    assert r.exit_code == 2 and "--set: employee.nokey" in r.output, r.output

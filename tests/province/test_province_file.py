@@ -139,3 +139,14 @@ def test_a_share_on_every_region_is_enough_for_the_adjustment_fund(tmp_path):
     assert [r.share for r in load_province(_write(tmp_path, text)).body.regions] == [0.02, 0.04]
     with pytest.raises(ScenarioError, match="a share on every region"):
         load_province(_write(tmp_path, text.replace(", share: 0.04", "")))
+
+
+def test_a_region_scenario_set_on_the_command_line_is_blamed_on_it(tmp_path):
+    from simulator.province import prepare_province
+    path = _write(tmp_path, GOOD)
+    with pytest.raises(ScenarioError) as e:
+        prepare_province(path, paths=2, horizon=2, overrides=["province.regions[0].scenario=nope.yaml"])
+    assert "--set: province.regions[0].scenario" in str(e.value), str(e.value)
+    with pytest.raises(ScenarioError) as e:
+        prepare_province(_write(tmp_path, GOOD.replace("qingyuan", "nope.yaml"), "p2.yaml"), paths=2, horizon=2)
+    assert "p2.yaml" in str(e.value) and "--set" not in str(e.value), str(e.value)
