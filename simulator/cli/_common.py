@@ -149,3 +149,13 @@ def parse_variables(given):
     except OptionError as e:
         raise OptionError("--" + str(e)) from None
     return names
+
+
+def given_options(*names) -> list:
+    """The flags (``--by``) of the options named ``names`` (parameter names) that the command line
+    gave, not left at their defaults: for options that belong to one kind of input only."""
+    from click.core import ParameterSource
+    ctx = click.get_current_context()
+    params = {p.name: p for p in ctx.command.params}
+    return [next((o for o in params[n].opts if o.startswith("--")), params[n].opts[0]) for n in names
+            if ctx.get_parameter_source(n) not in (ParameterSource.DEFAULT, None)]

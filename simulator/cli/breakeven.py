@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import handle_errors
+from ._common import given_options, handle_errors
 
 
 def register(group):
@@ -48,14 +48,9 @@ def register(group):
 
         from ..province import is_province
         if is_province(scenario):
-            from click.core import ParameterSource
-
             from ..limits import OptionError
             from ..province.solve import breakeven_share
-            ctx = click.get_current_context()
-            scenario_only = [f"--{n.replace('_', '-')}" if n != "levers" else "--lever"
-                             for n in ("levers", "target_months", "start_year", "throughout", "relative")
-                             if ctx.get_parameter_source(n) not in (ParameterSource.DEFAULT, None)]
+            scenario_only = given_options("levers", "target_months", "start_year", "throughout", "relative")
             if scenario_only:
                 raise OptionError(f"{', '.join(scenario_only)}: for a scenario's levers; a province file solves for "
                                   "the adjustment-fund share (--by, --fund, --min-months, --probability)")
@@ -64,10 +59,7 @@ def register(group):
             click.echo(json.dumps(r.as_dict(), indent=2) if as_json else r.format())
             return
 
-        ctx = click.get_current_context()
-        from click.core import ParameterSource
-        province_only = [f"--{n.replace('_', '-')}" if n != "by_year" else "--by" for n in ("by_year", "fund", "min_months")
-                         if ctx.get_parameter_source(n) not in (ParameterSource.DEFAULT, None)]
+        province_only = given_options("by_year", "fund", "min_months")
         if province_only:
             from ..limits import OptionError
             raise OptionError(f"{', '.join(province_only)}: for a province file's adjustment-fund share; a scenario "

@@ -8,7 +8,7 @@ import warnings
 
 import click
 
-from ._common import check_out_suffix, command_line, handle_errors, parse_variables, progress_printer
+from ._common import check_out_suffix, command_line, given_options, handle_errors, parse_variables, progress_printer
 
 
 def register(group):
@@ -52,10 +52,8 @@ def register(group):
         command = command_line(click.get_current_context())
         from ..province import is_province
         if is_province(scenario):
-            from click.core import ParameterSource
-
             from .province import run_province_command
-            asked = click.get_current_context().get_parameter_source("named_sets") not in (ParameterSource.DEFAULT, None)
+            asked = bool(given_options("named_sets"))
             if asked and named_sets:
                 raise OptionError("--named-sets: the named deterministic sets are run for a scenario, not a province "
                                   "(run a region's scenario for them)")

@@ -210,6 +210,7 @@ def iter_paths_table(ds: xr.Dataset, variables=None, block: int | None = None):
     """The ``paths`` table in pieces (one variable, at most ``block`` paths each; default
     :data:`PATH_BLOCK`), for writers that stream it to disk."""
     block = int(block or PATH_BLOCK)
+    columns = paths_columns(ds)
     for name in path_variables(ds, variables):
         da = ds[name]
         extra = [d for d in da.dims if d not in ("path", "year")]
@@ -222,7 +223,6 @@ def iter_paths_table(ds: xr.Dataset, variables=None, block: int | None = None):
             df["value"] = part.values.astype(float).ravel()
             df["variable"] = name
             df["units"] = units
-            columns = paths_columns(ds)
             for col in columns:
                 if col not in df:
                     df[col] = None

@@ -20,8 +20,5 @@ def check_province_overrides(source, overrides=()) -> tuple[Province, list]:
         try:
             loaded.append(load_scenario(prov.scenario_source(region), tuple(common) + tuple(by_region.get(region.name, ()))))
         except ScenarioError as e:
-            e.problems.insert(0, (f"province.regions[{i}].scenario", f"region {region.name}: its scenario "
-                                  f"'{region.scenario}' cannot be used (below)", None,
-                                  prov.origin_of("province", "regions", i, "scenario")))
-            raise ScenarioError(e.problems, prov.origin) from None
+            raise prov.region_error(i, e) from None
     return prov, loaded

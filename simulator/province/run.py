@@ -141,10 +141,7 @@ def prepare_province(source, *, paths=None, seed=None, horizon=None, overrides=(
             for w in caught:  # said again with the region it is about
                 warnings.warn(f"region {region.name}: {w.message}", w.category, stacklevel=2)
         except ScenarioError as e:
-            e.problems.insert(0, (f"province.regions[{i}].scenario", f"region {region.name}: its scenario "
-                                  f"'{region.scenario}' cannot be used (below)", None,
-                                  prov.origin_of("province", "regions", i, "scenario")))
-            raise ScenarioError(e.problems, prov.origin) from None
+            raise prov.region_error(i, e) from None
         if i == 0:  # the first region settles what the file and the command line leave open
             paths, seed = int(co.inputs.path_ids.shape[0]), int(co.inputs.seed)
             horizon = int(co.inputs.sched.shape[1] - 1)

@@ -25,6 +25,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ScenarioError, excerpt, suggest
+from ..scenario.resolve import builtin_province, is_province_file
 
 POOLING_MODES = ("separate", "adjustment_fund", "unified")
 #: the name of the province's own entry on the results' ``region`` axis
@@ -155,10 +156,16 @@ class Province:
         self.body, self.origin, self.folder, self.text = body, origin, folder, text
         self.overridden = [tuple(t) for t in overridden]  # key paths set by --set overrides
 
+    def region_error(self, i: int, e: ScenarioError) -> ScenarioError:
+        """``e``, a problem of region ``i``'s scenario, headed by the province file's line that names it."""
+        region = self.body.regions[i]
+        head = (f"province.regions[{i}].scenario", f"region {region.name}: its scenario '{region.scenario}' cannot be "
+                "used (below)", None, self.origin_of("province", "regions", i, "scenario"))
+        return ScenarioError([head] + list(e.problems), self.origin)
+
     def origin_of(self, *key) -> str:
         """``--set`` if an override set the key path ``key`` (or one above or below it), else the file."""
-        hit = any(t[:min(len(t), len(key))] == tuple(key[:min(len(t), len(key))]) for t in self.overridden)
-        return "--set" if hit else self.origin
+        return "--set" if _set_by(self.overridden, key) else self.origin
 
     @property
     def name(self) -> str:
@@ -178,12 +185,6 @@ class Province:
         return ref
 
 
-def _builtin_province(name: str):
-    from importlib import resources
-    res = resources.files("simulator").joinpath("scenarios", "provinces", f"{name}.yaml")
-    return res if res.is_file() else None
-
-
 def list_builtin_provinces() -> list[str]:
     """Names of the province files shipped with the package (``simulator/scenarios/provinces/``)."""
     from importlib import resources
@@ -200,7 +201,7 @@ def _read(source) -> tuple[dict, dict, str, str, object, str]:
     if isinstance(source, dict):
         return source, {}, "<dict>", "<dict>", None, ""
     ref = str(source)
-    res = _builtin_province(ref) if not ref.lower().endswith((".yaml", ".yml")) and "/" not in ref else None
+    res = builtin_province(ref) if not ref.lower().endswith((".yaml", ".yml")) and "/" not in ref else None
     if res is not None:
         raw = res.read_bytes()
         label, origin, folder = f"<built-in>/provinces/{ref}.yaml", ref, res.parent if hasattr(res, "parent") else None
@@ -224,23 +225,7 @@ def _read(source) -> tuple[dict, dict, str, str, object, str]:
 def is_province(source) -> bool:
     """True if ``source`` (a path, a built-in name or a dict) is a province file (its top-level key
     is ``province:``), without validating it."""
-    if isinstance(source, dict):
-        return set(source) == {"province"}
-    if source is None or not isinstance(source, (str, os.PathLike)):
-        return False
-    ref = str(source)
-    if "+" in ref and not os.path.exists(ref):
-        return False
-    if _builtin_province(ref) is not None and not os.path.exists(ref):
-        return True
-    if not ref.lower().endswith((".yaml", ".yml")) or not os.path.isfile(ref):
-        return False
-    try:
-        with open(ref, encoding="utf-8", errors="replace") as f:
-            head = f.read(65536)
-    except OSError:
-        return False
-    return any(line.startswith("province:") for line in head.splitlines())
+    return is_province_file(source)
 
 
 def _apply_overrides(data: dict, overrides, label: str) -> None:
@@ -322,13 +307,17 @@ def load_province(source, overrides=()) -> Province:
     return Province(body, origin, folder, text, overridden)
 
 
+def _set_by(overridden, loc) -> bool:
+    """Whether one of the override key paths ``overridden`` set the key path ``loc`` (or one under
+    or above it)."""
+    return any(tuple(t[:min(len(t), len(loc))]) == tuple(loc[:min(len(t), len(loc))]) for t in overridden)
+
+
 def _where(loc: tuple, locs: dict, overridden: list, label: str) -> tuple:
     """(line, origin) of a problem at key path ``loc``: ``--set`` where an override set that key
     or one under or above it, else the deepest key of the file that holds it."""
-    for tokens in overridden:
-        n = min(len(tokens), len(loc))
-        if tuple(tokens[:n]) == tuple(loc[:n]):
-            return None, "--set"
+    if _set_by(overridden, loc):
+        return None, "--set"
     line = None
     for n in range(len(loc), 0, -1):
         line = locs.get(tuple(loc[:n]))

@@ -16,7 +16,8 @@ from ..errors import MAX_PROBLEMS_SHOWN, ScenarioError, excerpt
 from . import disk_cache
 from .keypaths import _canonical, _dotted, _kind, _locate, _schema_node, _valid_keys
 from .overrides import _apply_override
-from .resolve import STACK_SEPARATOR, _resolve, _resolve_stack, _Source, _stack_elements, _stack_label, _top_source
+from .resolve import (STACK_SEPARATOR, _resolve, _resolve_stack, _Source, _stack_elements, _stack_label, _top_source,
+                      is_province_file)
 from .result import LoadedScenario, dump_yaml, dump_yaml_section
 from .schema import Scenario
 from ..errors import suggest
@@ -132,28 +133,11 @@ PROVINCE_COMMANDS = "run, sweep, sensitivity, breakeven, report, plot --kind reg
 
 
 def _not_a_province(source, base) -> None:
-    """A province file given where one scenario is meant: one clear message, not 'no scenario'.
-    (Told by its top-level ``province:`` key, or a shipped province's name, without importing
-    :mod:`simulator.province`, which sits above this layer.)"""
-    ref = str(source)
-    path = Path(base, ref) if base is not None and not Path(ref).is_absolute() else Path(ref)
-    found = False
-    if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                found = any(line.startswith("province:") for line in fh.read(65536).splitlines())
-        except OSError:
-            return
-    elif not path.exists() and ref.isidentifier():
-        from importlib import resources
-        try:
-            found = resources.files("simulator").joinpath("scenarios", "provinces", f"{ref}.yaml").is_file()
-        except (FileNotFoundError, NotADirectoryError, OSError):
-            return
-    if found:
+    """A province file given where one scenario is meant: one clear message, not 'no scenario'."""
+    if is_province_file(source, base):
         raise ScenarioError([(None, f"is a province file (several regions); {PROVINCE_COMMANDS} take one, this "
                               "takes one scenario: give a region's scenario (e.g. the file or name its regions list)",
-                              None, ref)], ref)
+                              None, str(source))], str(source))
 
 
 def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario:

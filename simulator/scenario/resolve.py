@@ -62,6 +62,36 @@ def _builtin(name: str) -> _Source | None:
     return _Source("builtin", ident, label, name, _builtin_dir(), resource=res)
 
 
+def builtin_province(name: str):
+    """The shipped province file ``simulator/scenarios/provinces/NAME.yaml`` (a resource), or None."""
+    try:
+        res = _builtin_dir().joinpath("provinces", f"{name}.yaml")
+        return res if res.is_file() else None
+    except (FileNotFoundError, NotADirectoryError, OSError):
+        return None
+
+
+def is_province_file(source, base=None) -> bool:
+    """True if ``source`` (a path relative to ``base``, a shipped province's name or a dict) is a
+    province file, told by its top-level ``province:`` key without validating it.  Here, below
+    :mod:`simulator.province`, so that the scenario loader can refuse one with a clear message."""
+    if isinstance(source, dict):
+        return set(source) == {"province"}
+    if source is None or not isinstance(source, (str, os.PathLike)):
+        return False
+    ref = str(source)
+    path = Path(base, ref) if base is not None and not Path(ref).is_absolute() else Path(ref)
+    if path.exists():
+        if not path.is_file() or path.suffix.lower() not in _YAML_SUFFIXES:
+            return False
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                return any(line.startswith("province:") for line in fh.read(65536).splitlines())
+        except OSError:
+            return False
+    return STACK_SEPARATOR not in ref and builtin_province(ref) is not None
+
+
 def _looks_like_path(ref: str) -> bool:
     return "/" in ref or "\\" in ref or ref.lower().endswith(_YAML_SUFFIXES) or ref.startswith(".")
 
