@@ -1,13 +1,15 @@
-"""An on-disk memo of the two slow, pure steps of loading a scenario (issue 19 item 4): the YAML
-parse of a file (ruamel.yaml's pure-Python parser, about 0.2 s for the baseline) and the YAML dump
+"""An on-disk memo of the slow, pure steps of loading a scenario (issue 19 item 4): the YAML
+parse of a file (ruamel.yaml's pure-Python parser, about 0.2 s for the baseline), the YAML dump
 of the resolved data that result files store (:func:`~simulator.scenario.result.dump_yaml`,
-about 0.15 s a load).  A warm ``fundsim run`` then never imports ruamel.yaml.
+about 0.15 s a load) and the validated :class:`~simulator.scenario.schema.Scenario` (building
+pydantic's validators for the schema's models costs about 0.1 s a process; they are built lazily,
+so a warm run never builds them).  A warm ``fundsim run`` then never imports ruamel.yaml.
 
 Entries live in ``scenarios/`` inside numba's cache folder (:func:`simulator.cache_dir.cache_directory`:
 never inside the installed package).  Each is keyed by the SHA-256 of exactly what the step reads
 (the file's bytes and label; the pickled resolved data, which records every type, value and key
-order) together with :func:`_fingerprint`: the Python version, the scenario package's sources and
-ruamel.yaml's version file.  So an entry is only ever used for input the step would turn into
+order) together with :func:`_fingerprint`: the Python version, the scenario package's sources
+(and ``simulator/errors.py``), pydantic's version and ruamel.yaml's version file.  So an entry is only ever used for input the step would turn into
 the same output.  Errors are never cached (the step runs again and raises as before).  Entries
 are written atomically (a temporary file, then a rename); one that cannot be read or written is
 ignored, and the folder keeps at most :data:`MAX_ENTRIES` of them.  Entries are pickles, as
@@ -38,8 +40,16 @@ def _fingerprint() -> bytes:
     """What every entry also depends on: the interpreter, this package's sources, ruamel.yaml."""
     if "fp" not in _state:
         h = hashlib.sha256(sys.version.encode())
-        for f in sorted(_HERE.glob("*.py")):
+        # the scenario package and the error helpers its validators use
+        for f in sorted(_HERE.glob("*.py")) + [_HERE.parent / "errors.py"]:
             h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        try:  # validated scenarios are pydantic models: its version is part of what they are
+            import pydantic
+            import pydantic_core
+
+            h.update(f"pydantic {pydantic.VERSION} {pydantic_core.__version__}".encode())
+        except ImportError:
+            h.update(b"no pydantic")
         try:
             import importlib.util
 

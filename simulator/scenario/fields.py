@@ -57,7 +57,7 @@ def year_field(description, default=REQUIRED, **extra):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, validate_assignment=False, strict=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, validate_assignment=False, strict=True, defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod

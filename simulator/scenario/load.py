@@ -128,6 +128,23 @@ def _dump(data) -> str:
     return text
 
 
+def _validate(data) -> Scenario:
+    """``Scenario.model_validate(data)``, from the on-disk memo when this very data (its pickle) was
+    validated before (:mod:`.disk_cache`): the schema's models are built lazily (``defer_build``),
+    so a warm run neither builds the validators (about 0.1 s) nor runs them.  Only a valid
+    scenario is stored; invalid data is validated every time and raises as before."""
+    try:
+        k = disk_cache.key("validated", pickle.dumps(data, protocol=4))
+    except Exception:  # not picklable: validated as always
+        return Scenario.model_validate(data)
+    hit = disk_cache.get(k)
+    if isinstance(hit, Scenario):
+        return hit
+    scenario = Scenario.model_validate(data)
+    disk_cache.put(k, scenario)
+    return scenario
+
+
 #: the commands that take a province file (section 17) as well as a scenario
 PROVINCE_COMMANDS = "run, sweep, sensitivity, breakeven, report, plot --kind regions, summary and export"
 
@@ -194,7 +211,7 @@ def load_scenario(source=None, overrides=(), *, base_dir=None) -> LoadedScenario
     for text in overrides:
         _apply_override(data, locs, text)
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = _validate(data)
     except ValidationError as e:
         problems, more = _validation_problems(e, locs, src.label)
         missing_top = [p for p in problems if p[1] == "required key is missing" and p[0] and "." not in p[0]]

@@ -1,6 +1,6 @@
 """A command that starts fast (issue 19 item 4): the scenario memo gives exactly what a load
-without it gives, a damaged memo is ignored, and a warm `fundsim run` imports neither ruamel.yaml
-nor dask."""
+without it gives, a damaged memo is ignored, an invalid scenario is never memoised, and a warm
+`fundsim run` imports neither ruamel.yaml nor dask and never builds the schema's validators."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_memo_gives_the_same_load_and_ignores_damaged_entries(tmp_path, monkeypa
     _fresh(monkeypatch, tmp_path / "cache")
     first = load_scenario(str(f), ["simulation.seed=12"])
     entries = list((tmp_path / "cache" / "scenarios").iterdir())
-    assert len(entries) >= 3  # two parses (the file, baseline) and a dump
+    assert len(entries) >= 4  # two parses (the file, baseline), a dump and the validated scenario
     _fresh(monkeypatch, tmp_path / "cache")
     second = load_scenario(str(f), ["simulation.seed=12"])
     _same(plain, first)
@@ -46,6 +46,30 @@ def test_memo_gives_the_same_load_and_ignores_damaged_entries(tmp_path, monkeypa
         e.write_bytes(b"not a pickle")
     _fresh(monkeypatch, tmp_path / "cache")
     _same(plain, load_scenario(str(f), ["simulation.seed=12"]))
+
+
+def test_an_invalid_scenario_is_refused_every_time_and_never_memoised(tmp_path, monkeypatch):
+    import pytest
+
+    from simulator.errors import ScenarioError
+
+    f = tmp_path / "bad.yaml"
+    f.write_text("extends: baseline\nname: memo_bad\nsimulation:\n  paths: -3\n")
+    _fresh(monkeypatch, tmp_path / "cache")
+    key = disk_cache.key
+    monkeypatch.setattr(disk_cache, "key", lambda kind, *parts: f"{kind}-{key(kind, *parts)}")
+
+    def kinds():
+        return sorted(e.name.split("-")[0] for e in (tmp_path / "cache" / "scenarios").iterdir() if e.name.count("-") == 1)
+
+    for _ in range(2):
+        with pytest.raises(ScenarioError, match="simulation.paths"):
+            load_scenario(str(f))
+        resolve._PARSED.clear()
+    assert "validated" not in kinds()
+    f.write_text("extends: baseline\nname: memo_bad\nsimulation:\n  paths: 3\n")
+    assert load_scenario(str(f)).scenario.simulation.paths == 3
+    assert kinds().count("validated") == 1
 
 
 def test_memo_follows_the_file(tmp_path, monkeypatch):
@@ -60,20 +84,25 @@ def test_memo_follows_the_file(tmp_path, monkeypatch):
 
 PROBE = """
 import atexit, json, runpy, sys
-atexit.register(lambda: print(json.dumps({m: m in sys.modules for m in ("ruamel.yaml", "dask", "distributed", "pint")})))
+def report():
+    from simulator.scenario.schema import Scenario
+    seen = {m: m in sys.modules for m in ("ruamel.yaml", "dask", "distributed", "pint")}
+    seen["schema built"] = bool(Scenario.__pydantic_complete__)
+    print(json.dumps(seen))
+atexit.register(report)
 sys.argv = ["fundsim", "run", "--paths", "20", "--horizon", "3", "--quiet"]
 runpy.run_module("simulator", run_name="__main__")
 """
 
 
-def test_warm_run_imports_neither_ruamel_nor_dask(tmp_path):
+def test_warm_run_imports_neither_ruamel_nor_dask_nor_builds_the_schema(tmp_path):
     env = dict(os.environ, FUNDSIM_PROGRESS="0")
     for _ in range(2):  # the first fills the memo (and numba's cache)
         proc = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=tmp_path, capture_output=True, text=True,
                               timeout=900)
         assert proc.returncode == 0, proc.stderr[-3000:]
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert loaded == {"ruamel.yaml": False, "dask": False, "distributed": False, "pint": False}
+    assert loaded == {"ruamel.yaml": False, "dask": False, "distributed": False, "pint": False, "schema built": False}
 
 
 LAZY = """
