@@ -15,3 +15,8 @@ class Memory:
     def peakmem_run_core(self, paths):
         import simulator
         simulator.run("baseline", paths=paths, seed=1, horizon=YEARS, variables="core")
+
+    def peakmem_run_core_single(self, paths):
+        """The same kept in single precision (issue 17's 1 GiB at 100,000 paths x 40 years)."""
+        import simulator
+        simulator.run("baseline", paths=paths, seed=1, horizon=YEARS, variables="core", precision="single")

@@ -21,8 +21,8 @@ from .compile import Compiled, compile_scenario
 from .data import data_versions
 from .errors import NonFiniteResultError
 from .limits import (DEFAULT_CHUNK, OptionError, OutOfMemoryError, RunTooLargeError, _cells, _out_of_memory,  # noqa: F401
-                     _parameter_rows, available_memory, check_memory, check_threads, estimate_memory, max_paths,
-                     max_threads, numba_threads, variable_names)
+                     _parameter_rows, available_memory, check_memory, check_threads, chunk_paths, estimate_memory,
+                     kept_dtype, max_paths, max_threads, numba_threads, variable_names)
 from .results import assemble, derive, first_nonfinite
 from .scenario import LoadedScenario, load_scenario
 from .summary import format_summary, summarize  # noqa: F401  (re-exported)
@@ -58,7 +58,7 @@ def project_arrays(inputs, out, *, reference: bool = False) -> None:
 
 def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), assumption_set=None,
             assumption_quantile=0.9, variables=None, summary=False,
-            chunk_size=DEFAULT_CHUNK) -> tuple[LoadedScenario, Compiled]:
+            chunk_size=DEFAULT_CHUNK, precision="double") -> tuple[LoadedScenario, Compiled]:
     """Load, validate and compile a scenario (a built-in name, a path, a dict or a LoadedScenario).
 
     ``assumption_set`` (``"central"``, ``"low_cost"``, ``"high_cost"``) makes the run
@@ -66,8 +66,9 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
 
     Before compiling, the memory is checked (:func:`check_memory`; :class:`RunTooLargeError`,
     which says how many paths fit): for the compiled draws, and with ``variables`` for the whole
-    run keeping them (with ``summary``, also the summary ``fundsim run`` prints).
+    run keeping them (with ``summary``, also the summary ``fundsim run`` prints) in ``precision``.
     """
+    kept_dtype(precision)
     # paths, seed and horizon become part of the resolved scenario, so that the text stored in a
     # result file is exactly what ran
     extra = [f"{k}={v}" for k, v in (("simulation.paths", paths), ("simulation.seed", seed), ("horizon", horizon))
@@ -93,8 +94,8 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
     if assumption_set is not None:
         from .scenario.assumption_sets import assumption_set as make_set
         scn = make_set(scn, assumption_set, assumption_quantile)
-    check_memory(scn.simulation.paths, len(scn.years), variables, chunk_size=chunk_size, rows=_parameter_rows(scn),
-                 summary=summary)
+    check_memory(scn.simulation.paths, len(scn.years), variables, chunk_size=chunk_paths(chunk_size, len(scn.years)),
+                 rows=_parameter_rows(scn), summary=summary, precision=precision)
     try:
         compiled = compile_scenario(scn, file=loaded.origin)
     except MemoryError:
@@ -105,7 +106,7 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
 
 def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), threads=None,
         chunk_size=DEFAULT_CHUNK, progress=None, use_reference=False, check_finite=True,
-        assumption_set=None, assumption_quantile=0.9, variables="all") -> xr.Dataset:
+        assumption_set=None, assumption_quantile=0.9, variables="all", precision="double") -> xr.Dataset:
     """Run a scenario and return the results as an ``xarray.Dataset`` (specification section 14).
 
     Parameters
@@ -124,7 +125,8 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
     threads : int, optional
         Numba threads (results do not depend on it).
     chunk_size : int
-        Paths per kernel call (results do not depend on it).
+        Paths per kernel call at most (fewer when one chunk's work would pass
+        ``limits.CHUNK_WORK_BYTES``; results do not depend on it).
     progress : callable(done_paths, total_paths), optional
         Called after each chunk.
     use_reference : bool
@@ -136,9 +138,16 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
     variables : "all", "core" or a list of names
         Output variables to keep (``simulator.results.VARIABLES``); "core" keeps what summaries
         and break-even analysis need, for large runs (memory grows with paths x years x variables).
+    precision : "double" or "single"
+        How the kept variables are stored: the projection is computed in double precision either
+        way; "single" keeps float32 (about 7 significant digits: each value is the double result
+        rounded once), half the memory and file size, for runs of 100,000 paths and more. The
+        result's ``precision`` attribute says which.
     """
     from .province import is_province
     if is_province(scenario):
+        if precision != "double":
+            raise OptionError("precision: a province's results are kept in double precision only; run without it")
         if assumption_set is not None:
             raise OptionError("assumption_set: not supported for a province yet; run a region's scenario")
         from .province import run_province
@@ -147,30 +156,34 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
                             check_finite=check_finite, variables=variables)
     loaded, compiled = prepare(scenario, paths=paths, seed=seed, horizon=horizon, overrides=overrides,
                                assumption_set=assumption_set, assumption_quantile=assumption_quantile,
-                               variables=variables, chunk_size=chunk_size)
+                               variables=variables, chunk_size=chunk_size, precision=precision)
     return run_compiled(loaded, compiled, threads=threads, chunk_size=chunk_size, progress=progress,
-                        use_reference=use_reference, check_finite=check_finite, variables=variables)
+                        use_reference=use_reference, check_finite=check_finite, variables=variables,
+                        precision=precision)
 
 
 def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, chunk_size=DEFAULT_CHUNK,
-                 progress=None, use_reference=False, check_finite=True, path_ids=None, variables="all") -> xr.Dataset:
+                 progress=None, use_reference=False, check_finite=True, path_ids=None, variables="all",
+                 precision="double") -> xr.Dataset:
     """Run an already compiled scenario (for repeated runs: sweeps, break-even searches).
 
     Paths run in chunks of ``chunk_size``; each chunk's kernel output is turned into the kept
-    variables at once, so memory is the kept variables plus one chunk's buffer.
+    variables at once, so memory is the kept variables (in ``precision``, :func:`run`) plus one
+    chunk's buffer (at most ``chunk_size`` paths, :func:`simulator.limits.chunk_paths`).
     """
+    dtype = kept_dtype(precision)
     inp = compiled.inputs
     all_ids = inp.path_ids if path_ids is None else np.asarray(path_ids, dtype=np.int64)
     P, T = all_ids.shape[0], inp.sched.shape[1]
     names = variable_names(variables)
     if not use_reference:
         threads = check_threads(threads)
-    check_memory(P, T, variables, chunk_size=chunk_size, rows=inp.sched.shape[0], compiled=True)
+    chunk_size = chunk_paths(chunk_size, T)
+    check_memory(P, T, variables, chunk_size=chunk_size, rows=inp.sched.shape[0], compiled=True, precision=precision)
     scn = compiled.scenario
     rep_prev = scn.reported.previous_year
     prev_exp = [rep_prev.employee_pooled.expenditure.central, rep_prev.employee_accounts.expenditure.central,
                 rep_prev.resident.expenditure.central]
-    chunk_size = max(1, int(chunk_size))
     try:
         buf = np.empty((min(chunk_size, P), T, L.N_OUT))
     except MemoryError:
@@ -191,7 +204,7 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
                 part = derive(view, prev_exp)
                 for name in names:
                     if name not in arrays:
-                        arrays[name] = np.empty((P,) + part[name].shape[1:])
+                        arrays[name] = np.empty((P,) + part[name].shape[1:], dtype=dtype)
                     arrays[name][start:start + len(ids)] = part[name]
                 del part
                 if progress is not None:
@@ -218,6 +231,8 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
         "calibration_warnings": "\n".join(compiled.warnings),
         "engine": "numpy reference" if use_reference else "numba kernel",
         "assumption_set": str(getattr(compiled, "assumption_set", None) or "stochastic"),
+        # how the variables are stored (computed in double precision either way; run's precision)
+        "precision": str(precision),
         "kernel_seconds": float(kernel_time),
         "run_seconds": float(elapsed),
         "conventions": "mid-year stocks; flows during the year; balances at year end; money in nominal yuan",
@@ -279,9 +294,10 @@ def scenario_of(ds: xr.Dataset) -> LoadedScenario:
 RESULT_SUFFIX_HINT = "; results are written as netCDF: write FILE.nc, then 'fundsim export FILE.nc -o FILE.csv' (or .xlsx, .parquet)"
 
 
-def result_file_size(paths, years, variables="all") -> int:
+def result_file_size(paths, years, variables="all", precision="double") -> int:
     """Bytes of the netCDF file of a run (the kept variables, uncompressed, plus about 1 MB)."""
-    return int(paths) * int(years) * _cells(variable_names(variables)) * 8 + 2**20
+    itemsize = np.dtype(kept_dtype(precision)).itemsize
+    return int(paths) * int(years) * _cells(variable_names(variables)) * itemsize + 2**20
 
 
 def check_result_path(path, *, option=None, size=None) -> Path:

@@ -15,8 +15,31 @@ from . import layout as L
 from .errors import EXIT_BAD_INPUT, SimulatorError
 from .results import select_variables
 
-#: paths per kernel call; bounds the kernel's buffer (about 24 KB per path) and gives progress steps
+#: paths per kernel call at most; bounds the kernel's buffer (about 24 KB per path) and gives progress steps
 DEFAULT_CHUNK = 5000
+#: bytes of one chunk's kernel output and derived variables (about 530 paths of 40 years): each
+#: chunk reuses the last one's memory, which stays small beside the kept variables (fresh pages'
+#: first writes are slow on the development VM; results do not depend on the chunking)
+CHUNK_WORK_BYTES = 32 * 2**20
+#: how the kept variables are stored: the projection is always computed in double precision;
+#: "single" keeps its results as float32 (about 7 significant digits), half the memory and file
+PRECISIONS = {"double": np.float64, "single": np.float32}
+
+
+def kept_dtype(precision="double"):
+    """The NumPy type the kept variables are stored in (:data:`PRECISIONS`); OptionError otherwise."""
+    try:
+        return PRECISIONS[precision]
+    except (KeyError, TypeError):
+        raise OptionError(f"precision: {precision!r} is not one of {', '.join(PRECISIONS)}") from None
+
+
+def chunk_paths(chunk_size, years) -> int:
+    """Paths per kernel call: at most ``chunk_size``, and no more than fit one chunk's work in
+    :data:`CHUNK_WORK_BYTES` (at least 50)."""
+    from .results import VARIABLES
+    per_path = max(1, int(years)) * (L.N_OUT + _cells(VARIABLES)) * 8
+    return max(1, min(int(chunk_size), max(50, CHUNK_WORK_BYTES // per_path)))
 
 
 class RunTooLargeError(SimulatorError):
@@ -104,10 +127,10 @@ _SUMMARY_CELLS = 56
 
 
 def estimate_memory(paths, years, variables="all", *, chunk_size=DEFAULT_CHUNK, rows=None, compiled=False,
-                    summary=False, regions=1) -> int:
+                    summary=False, regions=1, precision="double") -> int:
     """Bytes a run of ``paths`` x ``years`` (years including the base year) needs beyond what is in use.
 
-    The kept variables (paths x years x numbers per path-year x 8 bytes), one chunk's kernel
+    The kept variables (paths x years x numbers per path-year x 8 bytes, 4 with ``precision="single"``), one chunk's kernel
     buffer and derived variables, the compiled per-path draws (``rows`` parameter rows; left out
     with ``compiled=True``, when they exist already) and, with ``summary``, the working memory of
     the summary ``fundsim run`` prints; ``variables=None``: compiling only. Measured peaks are
@@ -120,10 +143,10 @@ def estimate_memory(paths, years, variables="all", *, chunk_size=DEFAULT_CHUNK, 
     draws = 0 if compiled else P * (rows + 4) * 8
     if variables is None:  # compiling only
         return draws
-    chunk = min(max(1, int(chunk_size)), P)
     R = max(1, int(regions))
+    chunk = min(chunk_paths(chunk_size, T), P)  # the paths per kernel call the run uses
     entries = R + 1 if R > 1 else 1
-    kept = P * T * _cells(variable_names(variables)) * 8 * entries
+    kept = P * T * _cells(variable_names(variables)) * np.dtype(kept_dtype(precision)).itemsize * entries
     work = chunk * T * (R * L.N_OUT + _cells(VARIABLES)) * 8 + R * chunk * (rows + 1) * 8
     if summary:
         work = max(work, P * T * _SUMMARY_CELLS * 8)

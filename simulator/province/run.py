@@ -34,7 +34,7 @@ from .. import __version__
 from .. import layout as L
 from ..errors import ScenarioError, suggest
 from ..kernels.pooling import MODE_ADJUSTMENT, MODE_SEPARATE, MODE_UNIFIED
-from ..limits import DEFAULT_CHUNK, check_memory, check_threads, numba_threads, variable_names
+from ..limits import DEFAULT_CHUNK, check_memory, check_threads, chunk_paths, numba_threads, variable_names
 from ..results import assemble, derive
 from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, check_region_names, load_province, province_settings  # noqa: F401
 
@@ -299,7 +299,7 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
     # a chunk's regions share one buffer (R, n, T, N_OUT): kept small, the next chunk reuses its
     # memory, where a fresh 400 MB buffer's first writes cost a third of a 16-region run (measured;
     # results do not depend on the chunking)
-    chunk_size = min(max(1, int(chunk_size)), max(50, CHUNK_BUFFER_BYTES // (R * T * L.N_OUT * 8)))
+    chunk_size = min(chunk_paths(chunk_size, T), max(50, CHUNK_BUFFER_BYTES // (R * T * L.N_OUT * 8)))
     n0 = min(chunk_size, P)
     raws = np.empty((R, n0, T, L.N_OUT))
     entries = R + 1

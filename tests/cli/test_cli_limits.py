@@ -99,20 +99,22 @@ def test_run_that_does_not_fit_says_how_many_paths_would(runner, monkeypatch):
 
 def test_estimate_bounds_the_memory_a_run_allocates():
     """tracemalloc counts numpy's allocations: the estimate is an upper bound, and not a loose one."""
-    for P, variables, chunk in ((3000, "all", 1000), (2000, "core", 500), (1500, ["reserve_months"], 5000)):
+    for P, variables, chunk, precision in ((3000, "all", 1000, "double"), (2000, "core", 500, "double"),
+                                           (1500, ["reserve_months"], 5000, "double"), (3000, "core", 1000, "single")):
         loaded, compiled = simulator.prepare("baseline", paths=P, seed=1, horizon=20)
         simulator.run_compiled(loaded, compiled, chunk_size=chunk, variables=variables)  # warm
         tracemalloc.start()
         try:
-            ds = simulator.run_compiled(loaded, compiled, chunk_size=chunk, variables=variables)
+            ds = simulator.run_compiled(loaded, compiled, chunk_size=chunk, variables=variables, precision=precision)
             if variables != ["reserve_months"]:
                 simulator.summarize(ds)
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-        est = api.estimate_memory(P, 21, variables, chunk_size=chunk, rows=compiled.inputs.sched.shape[0],
-                                  compiled=True, summary=variables != ["reserve_months"])
-        assert 0.6 * est <= peak <= est, (P, variables, peak, est)
+        est = api.estimate_memory(P, 21, variables, chunk_size=limits.chunk_paths(chunk, 21),
+                                  rows=compiled.inputs.sched.shape[0], compiled=True,
+                                  summary=variables != ["reserve_months"], precision=precision)
+        assert 0.6 * est <= peak <= est, (P, variables, precision, peak, est)
 
 
 def test_memory_running_out_during_a_run_is_one_line(runner, monkeypatch):
