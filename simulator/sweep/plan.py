@@ -153,6 +153,13 @@ def _plan_scenarios(resolved, fixed, extra):
     from ..scenario import load_scenario
 
     loaded = [load_scenario(r, fixed + extra) for r, _ in resolved]
+    import warnings
+
+    from ..scenario.sources import unsourced_warning
+    for ls in loaded:  # as a run says it (api.prepare): once per scenario file, not once per variant
+        unsourced = unsourced_warning(ls, fixed + extra)
+        if unsourced:
+            warnings.warn(unsourced, stacklevel=3)
     first = loaded[0].scenario
     for (r, label), ls in zip(resolved[1:], loaded[1:]):
         s = ls.scenario

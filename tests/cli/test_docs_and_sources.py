@@ -63,3 +63,18 @@ def test_a_value_of_a_users_file_without_a_source_is_a_warning(tmp_path):
         simulator.run("qingyuan", paths=2, horizon=2, overrides=["economy.base_wage=110000"])
     said = [str(w.message) for w in caught if "have no source" in str(w.message)]
     assert len(said) == 1 and said[0].startswith("1 value(s) of") and said[0].endswith(": economy.base_wage"), said
+
+
+def test_a_sweep_of_a_users_file_warns_once_of_its_unsourced_values(tmp_path):
+    """The sweep plans its variants from the file as a run does, and says it once (not per variant)."""
+    import warnings
+
+    from simulator.sweep.plan import plan_sweep
+    path = tmp_path / "city.yaml"
+    path.write_text("extends: qingyuan\nname: c\neconomy:\n  base_wage: 100000\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan = plan_sweep(str(path), grid={"employee.employer_rate": [0.06, 0.07, 0.08]}, paths=2, horizon=2)
+    assert len(plan.variants) == 3
+    said = [str(w.message) for w in caught if "have no source" in str(w.message)]
+    assert len(said) == 1 and said[0].endswith(": economy.base_wage"), said
