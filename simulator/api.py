@@ -205,6 +205,8 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
                 for name in names:
                     if name not in arrays:
                         arrays[name] = np.empty((P,) + part[name].shape[1:], dtype=dtype)
+                    if dtype is np.float32:
+                        _check_single_range(part[name], name, all_ids[start:start + len(ids)], compiled.years)
                     arrays[name][start:start + len(ids)] = part[name]
                 del part
                 if progress is not None:
@@ -245,6 +247,17 @@ def run_compiled(loaded: LoadedScenario, compiled: Compiled, *, threads=None, ch
             raise NonFiniteResultError(f"the projection produced a non-finite value: first at path {path}, "
                                        f"year {year}, variable '{name}'; check the scenario's extreme values")
     return ds
+
+
+def _check_single_range(values, name, path_ids, years) -> None:
+    """NonFiniteResultError when a finite double value is beyond float32's range (about 3.4e38),
+    which single precision would store as infinity: said as such, not as a non-finite projection."""
+    big = np.abs(values) > np.finfo(np.float32).max
+    if big.any():
+        where = tuple(np.argwhere(big)[0])
+        raise NonFiniteResultError(f"'{name}' at path {int(path_ids[where[0]])}, year {int(years[where[1]])} is "
+                                   f"{float(values[where]):.3g}, beyond single precision's range (about 3.4e38); "
+                                   "run in double precision")
 
 
 def calibration_report(ds: xr.Dataset) -> dict:

@@ -224,7 +224,8 @@ def _out_of_memory(paths, years) -> OutOfMemoryError:
     avail = available_memory()
     return OutOfMemoryError(f"out of memory during a run of {int(paths):,} paths x {int(years)} years"
                             + (f" ({_gib(avail)} available now)" if avail is not None else "")
-                            + "; run fewer paths or keep fewer variables (variables 'core' or a list)")
+                            + "; run fewer paths, keep fewer variables (variables 'core' or a list) or keep them in "
+                            "single precision (precision 'single')")
 
 
 def _gib(n) -> str:
@@ -278,6 +279,8 @@ def check_memory(paths, years, variables="all", *, available=None, **kw) -> None
     else:
         names = variable_names(variables)
         which = "keeping " + (", ".join(names) if len(names) <= 5 else f"{len(names)} variables")
+    if variables is not None and kw.get("precision", "double") == "single":
+        which += " in single precision"
     where = f" of {int(kw['regions'])} regions" if kw.get("regions", 1) > 1 else ""
     head = (f"a run{where} of {int(paths):,} paths x {int(years)} years {which} needs about {_gib(need)} of memory, "
             f"more than the {_gib(avail)} available")
@@ -290,4 +293,8 @@ def check_memory(paths, years, variables="all", *, available=None, **kw) -> None
         if cells is not None and _cells(variable_names(alt)) < cells:
             alternatives.append(f"{label}: {_round_down(max_paths(years, alt, avail, **kw)):,}")
     more = f" (keeping fewer variables fits more: {'; '.join(alternatives)})" if alternatives else ""
+    if variables is not None and kw.get("precision", "double") == "double":
+        single = max_paths(years, variables, avail, **dict(kw, precision="single"))
+        if single > fit:
+            more += f"; in single precision (--precision single) {_round_down(single):,} fit"
     raise RunTooLargeError(f"{head}: at most {_round_down(fit):,} paths fit{more}")

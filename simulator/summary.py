@@ -75,6 +75,17 @@ def event_years(ds: xr.Dataset, view: xr.Dataset | None = None) -> xr.Dataset:
                        for k, f in flags.items()})
 
 
+def _mean_and_se(x: xr.DataArray, n: int):
+    """Mean over paths and its Monte Carlo standard error, summed in double precision also for a
+    run kept in single precision (float32 sums over 100,000 paths drift by about 1e-3; a standard
+    error of identical paths would not be 0)."""
+    if x.dtype != np.float64:
+        x = x.astype(np.float64)
+    mean = x.mean("path")
+    se = x.std("path", ddof=1) / np.sqrt(n) if n > 1 else mean * np.nan
+    return mean, se
+
+
 def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
     """Summaries over paths: a Dataset with a ``quantile`` dimension and probabilities.
 
@@ -93,8 +104,7 @@ def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
     rm = v["reserve_months"]
     out = xr.Dataset(attrs={k: ds.attrs[k] for k in ("scenario_name", "seed", "paths", "software_version") if k in ds.attrs})
     out["reserve_months_quantile"] = rm.quantile(q, dim="path")
-    out["reserve_months_mean"] = rm.mean("path")
-    out["reserve_months_mean_se"] = rm.std("path", ddof=1) / np.sqrt(n) if n > 1 else rm.mean("path") * np.nan
+    out["reserve_months_mean"], out["reserve_months_mean_se"] = _mean_and_se(rm, n)
     probs = []
     for name, lo, hi in BANDS:
         probs.append(((rm >= lo) & (rm < hi)).mean("path").expand_dims(band=[name]))
@@ -122,8 +132,7 @@ def summarize(ds: xr.Dataset, quantiles=QUANTILES) -> xr.Dataset:
                                                attrs={"long_name": EVENTS[name] + "; +inf: not within the horizon"})
     for var in ("income", "expenditure", "balance"):
         out[f"{var}_quantile"] = ds[var].quantile(q, dim="path")
-        out[f"{var}_mean"] = ds[var].mean("path")
-        out[f"{var}_mean_se"] = ds[var].std("path", ddof=1) / np.sqrt(n) if n > 1 else ds[var].mean("path") * np.nan
+        out[f"{var}_mean"], out[f"{var}_mean_se"] = _mean_and_se(ds[var], n)
     for name in out.data_vars:
         base = name.split("_quantile")[0].split("_mean")[0]
         if "probability" in name or "within_horizon" in name:
@@ -273,6 +282,7 @@ def summary_dict(ds: xr.Dataset, s: xr.Dataset | None = None) -> dict:
         "base_year": int(a.get("base_year", years[0])),
         "years": [years[0], years[-1]],
         "software_version": a.get("software_version"),
+        "precision": a.get("precision", "double"),
         "units": {"reserve_months": "months", "probability": "fraction of paths", "year": "calendar year"},
         "quantiles": {quantile_key(q): float(q) for q in s["quantile"].values},
         "funds": {},

@@ -18,6 +18,10 @@ SUMMARY_COLUMNS = ("fund", "year", "variable", "statistic", "value", "units")
 EVENTS_COLUMNS = ("fund", "event", "year", "statistic", "value", "units")
 PATHS_COLUMNS = ("path", "year", "variable", "fund", "scheme", "line", "value", "units")
 
+#: how the result's variables were kept (the run's ``precision``)
+PRECISION_NOTES = {"double": "double (float64)",
+                   "single": "single (float32, about 7 significant digits: each value is the double-precision "
+                             "result rounded once; written here with more digits than it holds)"}
 #: what each column and statistic means (the ``about`` table, and the how-to page)
 COLUMN_NOTES = {
     "fund": "employee_pooled (统筹基金), employee_accounts (individual accounts), resident (居民医保基金), "
@@ -250,6 +254,7 @@ def about_table(ds: xr.Dataset, source=None, now=None) -> pd.DataFrame:
         ("paths", str(a.get("paths", ds.sizes.get("path", "")))),
         ("seed", str(a.get("seed", ""))),
         ("years", f"{int(years[0])}-{int(years[-1])}"),
+        ("precision", PRECISION_NOTES.get(str(a.get("precision", "double")), str(a.get("precision")))),
         ("results_file", str(source) if source else "(in memory)"),
         ("results_software_version", str(a.get("software_version", ""))),
         ("exported", now.strftime("%Y-%m-%dT%H:%M:%SZ")),

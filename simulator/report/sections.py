@@ -38,6 +38,7 @@ def _section_run(ds, data, L) -> str:
         (L("run.seed"), a.get("seed", "?")),
         (L("run.assumption_set"), a.get("assumption_set", "stochastic")),
         (L("run.engine"), a.get("engine", "")),
+        (L("run.precision"), a.get("precision", "double")),
         (L("run.version"), f"fundsim {a.get('software_version', '?')}"),
         (L("run.scenario_file"), a.get("scenario_origin", "")),
         (L("run.conventions"), a.get("conventions", "")),

@@ -89,6 +89,8 @@ def _api_call(attrs) -> str:
             args.append(f"{key}={int(attrs[key])}")
     if attrs.get("assumption_set") not in (None, "stochastic"):
         args.append(f"assumption_set={attrs['assumption_set']!r}")
+    if attrs.get("precision", "double") != "double":
+        args.append(f"precision={attrs['precision']!r}")
     return f"simulator.run({', '.join(args)})"
 
 

@@ -9,10 +9,13 @@ Entries live in ``scenarios/`` inside numba's cache folder (:func:`simulator.cac
 never inside the installed package).  Each is keyed by the SHA-256 of exactly what the step reads
 (the file's bytes and label; the pickled resolved data, which records every type, value and key
 order) together with :func:`_fingerprint`: the Python version, the scenario package's sources
-(and ``simulator/errors.py``), pydantic's version and ruamel.yaml's version file.  So an entry is only ever used for input the step would turn into
+(and ``simulator/errors.py``), the shipped data files' hashes (:func:`simulator.data.data_versions`:
+a profile given as a ``table:`` is read when the scenario is validated) and
+``simulator/data/__init__.py``, the versions of pydantic, numpy and scipy, and ruamel.yaml's
+version file.  So an entry is only ever used for input the step would turn into
 the same output.  Errors are never cached (the step runs again and raises as before).  Entries
 are written atomically (a temporary file, then a rename); one that cannot be read or written is
-ignored, and the folder keeps at most :data:`MAX_ENTRIES` of them.  Entries are pickles, as
+ignored, and the folder keeps at most :data:`MAX_ENTRIES` of them in :data:`MAX_BYTES`.  Entries are pickles, as
 numba's own cache files are: the folder is trusted as numba's is.  ``FUNDSIM_SCENARIO_CACHE=0``
 turns the memo off.
 """
@@ -28,6 +31,8 @@ from pathlib import Path
 
 #: entries kept in the folder (the least recently used beyond this are removed when one is written)
 MAX_ENTRIES = 2048
+#: and bytes: at most this much of the disk
+MAX_BYTES = 64 * 2**20
 _HERE = Path(__file__).resolve().parent
 _state: dict = {}
 
@@ -43,13 +48,20 @@ def _fingerprint() -> bytes:
         # the scenario package and the error helpers its validators use
         for f in sorted(_HERE.glob("*.py")) + [_HERE.parent / "errors.py"]:
             h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-        try:  # validated scenarios are pydantic models: its version is part of what they are
-            import pydantic
-            import pydantic_core
+        # validation reads the shipped data (profiles given as `table:`, simulator.data) and
+        # interpolates with numpy and scipy; validated scenarios are pydantic models
+        h.update((_HERE.parent / "data" / "__init__.py").read_bytes())
+        try:
+            from ..data import data_versions
 
-            h.update(f"pydantic {pydantic.VERSION} {pydantic_core.__version__}".encode())
-        except ImportError:
-            h.update(b"no pydantic")
+            h.update(repr(sorted(data_versions().items())).encode())
+        except (OSError, ImportError, ValueError) as e:
+            h.update(f"no data versions: {e}".encode())
+        for module in ("pydantic", "pydantic_core", "numpy", "scipy"):
+            try:
+                h.update(f"{module} {getattr(__import__(module), '__version__', '?')}".encode())
+            except ImportError:
+                h.update(f"no {module}".encode())
         try:
             import importlib.util
 
@@ -122,12 +134,27 @@ def put(k: str, value) -> None:
 
 
 def _prune(folder: Path) -> None:
-    entries = [e for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")]
-    if len(entries) <= MAX_ENTRIES:
+    """Remove the least recently written entries beyond :data:`MAX_ENTRIES` or :data:`MAX_BYTES`
+    (a validated scenario is about 100 KB, and a sweep writes one per variant)."""
+    entries = []
+    for e in os.scandir(folder):
+        if e.is_file() and not e.name.startswith("."):
+            try:
+                st = e.stat()
+            except OSError:
+                continue
+            entries.append((st.st_mtime, st.st_size, e.path))
+    total = sum(size for _, size, _ in entries)
+    if len(entries) <= MAX_ENTRIES and total <= MAX_BYTES:
         return
-    entries.sort(key=lambda e: e.stat().st_mtime)
-    for e in entries[:len(entries) - MAX_ENTRIES]:
+    entries.sort()
+    n = len(entries)
+    for _, size, path in entries:
+        if n <= MAX_ENTRIES and total <= MAX_BYTES:
+            break
         try:
-            os.unlink(e.path)
+            os.unlink(path)
         except OSError:
-            pass
+            continue
+        n -= 1
+        total -= size

@@ -72,6 +72,40 @@ def test_an_invalid_scenario_is_refused_every_time_and_never_memoised(tmp_path, 
     assert kinds().count("validated") == 1
 
 
+def test_memo_follows_the_shipped_data(tmp_path, monkeypatch):
+    """A profile given as a table is read when the scenario is validated: changed data files (their
+    hashes, simulator.data.data_versions) must not give back a scenario validated on the old ones."""
+    import simulator.data
+
+    key = disk_cache.key
+    monkeypatch.setattr(disk_cache, "key", lambda kind, *parts: f"{kind}-{key(kind, *parts)}")
+
+    def validated():
+        return sum(e.name.startswith("validated-") for e in (tmp_path / "cache" / "scenarios").iterdir())
+
+    _fresh(monkeypatch, tmp_path / "cache")
+    load_scenario("baseline")
+    _fresh(monkeypatch, tmp_path / "cache")
+    load_scenario("baseline")
+    assert validated() == 1
+    real = simulator.data.data_versions()
+    changed = dict(real, **{next(iter(real)): "0" * 16})
+    monkeypatch.setattr(simulator.data, "data_versions", lambda: changed)
+    _fresh(monkeypatch, tmp_path / "cache")
+    load_scenario("baseline")
+    assert validated() == 2
+
+
+def test_memo_stays_within_its_bytes(tmp_path, monkeypatch):
+    _fresh(monkeypatch, tmp_path / "cache")
+    monkeypatch.setattr(disk_cache, "MAX_BYTES", 50_000)
+    for i in range(12):
+        disk_cache.put(f"entry{i:02d}", b"x" * 10_000)
+    kept = sorted(e.name for e in (tmp_path / "cache" / "scenarios").iterdir())
+    assert sum((tmp_path / "cache" / "scenarios" / k).stat().st_size for k in kept) <= 50_000
+    assert "entry11" in kept and "entry00" not in kept
+
+
 def test_memo_follows_the_file(tmp_path, monkeypatch):
     f = tmp_path / "variant.yaml"
     _fresh(monkeypatch, tmp_path / "cache")
