@@ -50,6 +50,9 @@ def register(group):
                   "(optional; replaced when the sweep is run again).")
     @click.option("--variables", metavar="all|core|none|NAME,...",
                   help="Run variables kept per variant (default all; summaries over paths are always kept).")
+    @click.option("--precision", type=click.Choice(["double", "single"]),
+                  help="How the kept run variables are stored (default double; single: float32, half the store, as "
+                       "fundsim run --precision single; the summaries over paths stay double).")
     @_executor_options
     @click.option("--variants-per-task", type=click.IntRange(min=1), help="Variants per dask task and zarr chunk "
                   "(default: about 16 MB of results).")
@@ -63,7 +66,7 @@ def register(group):
                   "and metrics with units) and nothing else.")
     @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
     @handle_errors
-    def sweep(scenarios, grids, sample, uniforms, paths, seed, horizon, overrides, out, variables, workers,
+    def sweep(scenarios, grids, sample, uniforms, paths, seed, horizon, overrides, out, variables, precision, workers,
               threads_per_worker, scheduler, variants_per_task, overwrite, metrics, verify_store, as_json, quiet):
         """Run variants of SCENARIO (default baseline) with the same seed, on dask, into a zarr store.
 
@@ -90,7 +93,7 @@ def register(group):
             given = [name for name, v in (("SCENARIO", scenarios), ("--grid", grids), ("--sample", sample),
                                           ("--uniform", uniforms), ("--paths", paths), ("--seed", seed),
                                           ("--horizon", horizon), ("--set", overrides), ("--out", out),
-                                          ("--variables", variables), ("--workers", workers),
+                                          ("--variables", variables), ("--precision", precision), ("--workers", workers),
                                           ("--threads-per-worker", threads_per_worker), ("--scheduler", scheduler),
                                           ("--variants-per-task", variants_per_task), ("--overwrite", overwrite),
                                           ("--metric", metrics)) if v not in (None, (), False)]
@@ -119,7 +122,8 @@ def register(group):
         if overrides:
             spec["overrides"] = list(spec.get("overrides", [])) + list(overrides)
         for k, v in (("sample", sample), ("paths", paths), ("seed", seed), ("horizon", horizon), ("out", out),
-                     ("variables", variables), ("workers", workers), ("threads_per_worker", threads_per_worker),
+                     ("variables", variables), ("precision", precision), ("workers", workers),
+                     ("threads_per_worker", threads_per_worker),
                      ("scheduler", scheduler), ("variants_per_task", variants_per_task)):
             if v is not None:
                 spec[k] = v

@@ -16,7 +16,8 @@ SUMMARY_FUND_DIM = "pooled_fund"
 DEFAULT_METRICS = ("reserve_months:employee_pooled:end:median", "exhaustion_probability:employee_pooled:end",
                    "reserve_months:resident:end:median", "exhaustion_probability:resident:end")
 SWEEP_FILE_KEYS = ("scenario", "scenarios", "set", "grid", "sample", "uniform", "paths", "seed", "horizon",
-                   "variables", "out", "variants_per_task", "workers", "threads_per_worker", "scheduler", "metrics")
+                   "variables", "precision", "out", "variants_per_task", "workers", "threads_per_worker", "scheduler",
+                   "metrics")
 
 
 class SweepError(SimulatorError):

@@ -43,6 +43,7 @@ class SweepPlan:
     variables: tuple           # run variables kept
     definition: dict = field(default_factory=dict)
     kind: str = "scenario"     # or "province": the variants are province runs (simulator.sweep.province)
+    precision: str = "double"  # how the kept run variables are stored (simulator.run's precision)
 
     @property
     def years(self):
@@ -96,15 +97,20 @@ def _kept_variables(variables) -> tuple:
 
 
 def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides=(), paths=None, seed=None,
-               horizon=None, variables="all") -> SweepPlan:
+               horizon=None, variables="all", precision="double") -> SweepPlan:
     """Validate a sweep definition and list its variants (see :func:`sweep` for the arguments).
 
     Each swept value is checked against the first scenario on the spot (every non-numeric value,
     and the smallest and largest numbers of each key), so that a typo stops the sweep before it
     starts, with the loader's message naming the key.
     """
+    from ..limits import OptionError, kept_dtype
     from ..scenario import load_scenario
 
+    try:
+        kept_dtype(precision)
+    except OptionError as e:
+        raise SweepError(str(e)) from None
     refs = scenario if isinstance(scenario, (list, tuple)) else [scenario]
     if not refs:
         refs = [None]
@@ -124,6 +130,8 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
                              "and --sample, e.g. --grid province.pooling.share=0.01,0.03)")
         from ..province.checks import check_province_overrides
         from ..province.spec import province_settings
+        if precision != "double":
+            raise SweepError("precision: a province's results are kept in double precision only")
         prov, loaded = check_province_overrides(resolved[0][0], fixed)
         name, base_year, (P, S, H) = province_settings(prov, loaded[0], paths, seed, horizon)
         fixed_all = fixed + (f"province.simulation.paths={P}", f"province.simulation.seed={S}", f"province.horizon={H}")
@@ -144,6 +152,9 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
     if province:
         plan.kind = "province"
         plan.definition["kind"] = "province"
+    elif precision != "double":  # said only when single, so that a double sweep keeps its store's identity
+        plan.precision = precision
+        plan.definition["precision"] = precision
     return plan
 
 
@@ -280,7 +291,7 @@ def _plan_variants(resolved, fixed, fixed_all, P, S, H, name, base_year, hashes,
 def load_sweep_file(path) -> dict:
     """Read a YAML sweep file: a top-level ``sweep:`` mapping with the keys of :func:`sweep`
     (``scenario`` or ``scenarios``, ``set``, ``grid``, ``sample``, ``uniform``, ``paths``, ``seed``,
-    ``horizon``, ``variables``, ``out``, ``variants_per_task``, ``workers``,
+    ``horizon``, ``variables``, ``precision``, ``out``, ``variants_per_task``, ``workers``,
     ``threads_per_worker``, ``scheduler``, ``metrics``). Scenario files and ``out`` are relative to
     the sweep file's folder. Returns the keyword arguments for :func:`sweep`."""
     from ruamel.yaml import YAML

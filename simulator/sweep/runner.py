@@ -42,7 +42,8 @@ class SweepStats:
 
 def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, overrides=(), paths=None, seed=None,
           horizon=None, variables="all", out=None, workers=None, threads_per_worker=None, scheduler=None,
-          variants_per_task=None, overwrite=False, progress=None, progress_stream=None, metrics=None) -> xr.Dataset:
+          variants_per_task=None, overwrite=False, progress=None, progress_stream=None, metrics=None,
+          precision="double") -> xr.Dataset:
     """Run a sweep of scenario variants on dask and return one Dataset (see the module docstring).
 
     Parameters
@@ -62,6 +63,9 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         As :func:`simulator.run` (default: the scenario's).
     variables : "all", "core", "none" or a list of names
         Run variables kept per variant (summaries over paths are always kept).
+    precision : "double" or "single"
+        How the kept run variables are stored, as :func:`simulator.run` keeps them ("single":
+        float32, half the store; the summaries over paths stay double).
     out : path, optional
         The zarr store (a folder). Rerunning the same sweep with the same ``out`` resumes it. With
         no ``out`` the sweep runs in a temporary store and the Dataset is returned in memory.
@@ -97,11 +101,13 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
             spec["overrides"] = list(spec.get("overrides", [])) + list(overrides)
         if variables != "all":
             spec["variables"] = variables
+        if precision != "double":
+            spec["precision"] = precision
         file_metrics = spec.pop("metrics", None)
         return sweep(**spec, overwrite=overwrite, progress=progress, progress_stream=progress_stream,
                      metrics=metrics or file_metrics)
     plan = plan_sweep(scenario, grid=grid, sample=sample, uniform=uniform, overrides=overrides, paths=paths,
-                      seed=seed, horizon=horizon, variables=variables)
+                      seed=seed, horizon=horizon, variables=variables, precision=precision)
     if plan.kind == "province":
         from .province import province_sweep
         if variables != "all" or variants_per_task is not None or overwrite:
@@ -129,7 +135,8 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
         job = {"store": str(store), "scenarios": plan.scenarios, "variables": tuple(plan.variables),
                "summary_names": summary_names,
                "summary_dims": {n: template[n].dims[1:] for n in summary_names},
-               "paths": plan.paths, "years": plan.horizon + 1, "threads": executor.threads, "version": __version__}
+               "paths": plan.paths, "years": plan.horizon + 1, "threads": executor.threads, "version": __version__,
+               "precision": plan.precision}
         tasks = []
         for b, start in enumerate(range(0, N, block)):
             stop = min(N, start + block)

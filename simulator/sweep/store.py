@@ -28,6 +28,7 @@ def _template(plan: SweepPlan, block: int) -> xr.Dataset:
     import dask.array as da
 
     from ..data import data_versions
+    from ..limits import kept_dtype
     from ..results import CORE, VARIABLES, assemble
     from ..summary import summarize
 
@@ -41,6 +42,7 @@ def _template(plan: SweepPlan, block: int) -> xr.Dataset:
         run = assemble(fake, years, np.arange(2), {})
         summ = summarize(run).rename(fund=SUMMARY_FUND_DIM)
     N = len(plan.variants)
+    kept = kept_dtype(plan.precision)  # the run variables as the runs keep them; summaries in double
     coords = {"scenario": ("scenario", np.asarray([v.label for v in plan.variants], dtype=str),
                            {"long_name": "variant: its swept values"}),
               "path": ("path", np.arange(plan.paths, dtype=np.int64), run["path"].attrs),
@@ -51,7 +53,7 @@ def _template(plan: SweepPlan, block: int) -> xr.Dataset:
     for n in plan.variables:
         v = run[n]
         shape = (N, plan.paths) + v.shape[1:]
-        ds[n] = (("scenario",) + v.dims, da.zeros(shape, chunks=(block,) + shape[1:]), v.attrs)
+        ds[n] = (("scenario",) + v.dims, da.zeros(shape, chunks=(block,) + shape[1:], dtype=kept), v.attrs)
     for n in summ.data_vars:
         v = summ[n]
         ds[n] = (("scenario",) + v.dims, da.zeros((N,) + v.shape, chunks=(block,) + v.shape), v.attrs)
@@ -70,6 +72,7 @@ def _template(plan: SweepPlan, block: int) -> xr.Dataset:
                 "data_versions": json.dumps(data_versions(), sort_keys=True),
                 "sweep_definition": json.dumps(plan.definition, sort_keys=True),
                 "sweep_sha256": plan.sha256, "variants_per_task": int(block), "store_format": STORE_FORMAT,
+                "precision": plan.precision,
                 "checksums": CHECKSUMS_ATTR,
                 "conventions": "a variant equals fundsim run with its overrides and the same seed; summaries over "
                                f"paths have the dimension {SUMMARY_FUND_DIM} (pooled funds and their combination)"}

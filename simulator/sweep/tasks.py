@@ -41,7 +41,7 @@ def _task_threads(threads):
     return max(1, min(int(threads), int(numba.config.NUMBA_NUM_THREADS)))
 
 
-def _run_variant(ref, overrides, threads, variables):
+def _run_variant(ref, overrides, threads, variables, precision="double"):
     """Run one variant exactly as ``simulator.run`` does (the overrides hold paths, seed, horizon);
     a province file runs as :func:`simulator.province.run_province`."""
     from ..api import prepare, run_compiled
@@ -56,7 +56,7 @@ def _run_variant(ref, overrides, threads, variables):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         loaded, compiled = prepare(ref, overrides=list(overrides))
-    return run_compiled(loaded, compiled, threads=threads, variables=variables)
+    return run_compiled(loaded, compiled, threads=threads, variables=variables, precision=precision)
 
 
 def _write_empty_chunks():
@@ -99,7 +99,7 @@ def _sweep_task(job: dict, block: int, start: int, variants: list) -> dict:
         for k, (si, ovs, label) in enumerate(variants):
             t0 = time.perf_counter()
             try:
-                ds = _run_variant(job["scenarios"][si], ovs, threads, run_vars)
+                ds = _run_variant(job["scenarios"][si], ovs, threads, run_vars, job.get("precision", "double"))
             except SimulatorError as e:
                 return {"error": f"variant {start + k} ({label}): {e}", "exit_code": e.exit_code}
             kernel += float(ds.attrs["kernel_seconds"])
