@@ -192,16 +192,16 @@ def metric_label(m: Metric, years=None) -> str:
 
 def _apply_stat(da: xr.DataArray, stat: str) -> xr.DataArray:
     m = _STAT.match(stat)
+    if da.dtype == np.float32:  # a store kept in single precision: its statistics in double
+        da = da.astype(np.float64)
     if stat == "median":
         return da.quantile(0.5, "path").drop_vars("quantile")
     if stat == "mean":
         return da.mean("path")
     if stat == "sd":
         return da.std("path", ddof=1)
-    if stat == "min":
-        return da.min("path")
-    if stat == "max":
-        return da.max("path")
+    if stat in ("min", "max"):
+        return getattr(da, stat)("path")
     if m.group(2) is not None:
         return da.quantile(float(m.group(2)) / 100, "path").drop_vars("quantile")
     op, x = m.group(3), float(m.group(4))

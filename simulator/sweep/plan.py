@@ -345,6 +345,8 @@ def load_sweep_file(path) -> dict:
     if "out" in s:
         o = Path(str(s.pop("out")))
         out["out"] = str(o if o.is_absolute() else base / o)
+    if "precision" in s and s["precision"] not in ("double", "single"):
+        raise SweepError(f"{path}: sweep.precision: {s['precision']!r} is not one of double, single")
     if "metrics" in s:
         m = s.pop("metrics")
         out["metrics"] = [str(x) for x in (m if isinstance(m, list) else [m])]

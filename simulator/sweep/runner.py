@@ -41,9 +41,9 @@ class SweepStats:
 
 
 def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, overrides=(), paths=None, seed=None,
-          horizon=None, variables="all", out=None, workers=None, threads_per_worker=None, scheduler=None,
+          horizon=None, variables=None, out=None, workers=None, threads_per_worker=None, scheduler=None,
           variants_per_task=None, overwrite=False, progress=None, progress_stream=None, metrics=None,
-          precision="double") -> xr.Dataset:
+          precision=None) -> xr.Dataset:
     """Run a sweep of scenario variants on dask and return one Dataset (see the module docstring).
 
     Parameters
@@ -62,10 +62,10 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
     paths, seed, horizon : int, optional
         As :func:`simulator.run` (default: the scenario's).
     variables : "all", "core", "none" or a list of names
-        Run variables kept per variant (summaries over paths are always kept).
+        Run variables kept per variant (default all; summaries over paths are always kept).
     precision : "double" or "single"
-        How the kept run variables are stored, as :func:`simulator.run` keeps them ("single":
-        float32, half the store; the summaries over paths stay double).
+        How the kept run variables are stored (default double), as :func:`simulator.run` keeps
+        them ("single": float32, half the store; the summaries over paths stay double).
     out : path, optional
         The zarr store (a folder). Rerunning the same sweep with the same ``out`` resumes it. With
         no ``out`` the sweep runs in a temporary store and the Dataset is returned in memory.
@@ -99,18 +99,19 @@ def sweep(scenario="baseline", *, grid=None, sample=None, uniform=None, override
                 spec[k] = {**spec.get(k, {}), **v} if k in ("grid", "uniform") and isinstance(v, dict) else v
         if overrides:
             spec["overrides"] = list(spec.get("overrides", [])) + list(overrides)
-        if variables != "all":
+        if variables is not None:  # given here: it wins over the file's, as the other arguments do
             spec["variables"] = variables
-        if precision != "double":
+        if precision is not None:
             spec["precision"] = precision
         file_metrics = spec.pop("metrics", None)
         return sweep(**spec, overwrite=overwrite, progress=progress, progress_stream=progress_stream,
                      metrics=metrics or file_metrics)
     plan = plan_sweep(scenario, grid=grid, sample=sample, uniform=uniform, overrides=overrides, paths=paths,
-                      seed=seed, horizon=horizon, variables=variables, precision=precision)
+                      seed=seed, horizon=horizon, variables="all" if variables is None else variables,
+                      precision=precision or "double")
     if plan.kind == "province":
         from .province import province_sweep
-        if variables != "all" or variants_per_task is not None or overwrite:
+        if variables not in (None, "all") or variants_per_task is not None or overwrite:
             raise SweepError("a province sweep keeps each variant's metrics (simulator.sweep.province): variables, "
                              "variants_per_task and overwrite belong to a scenario sweep's store")
         stats = SweepStats(variants=len(plan.variants), skipped=0, out=str(out) if out is not None else "",

@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
+from ..limits import kept_dtype
 from .common import BLOCK_BYTES, MIN_BLOCKS, STORE_FORMAT, SUMMARY_FUND_DIM, SweepError
 from .files import (
     CHECKSUM_GROUP, CHECKSUMS_ATTR, _checksum_dir, _chunk_keys, _fsync, _fsync_tree, _read_json, _read_store_attrs,
@@ -28,7 +29,6 @@ def _template(plan: SweepPlan, block: int) -> xr.Dataset:
     import dask.array as da
 
     from ..data import data_versions
-    from ..limits import kept_dtype
     from ..results import CORE, VARIABLES, assemble
     from ..summary import summarize
 
@@ -144,6 +144,10 @@ def _open_or_create(plan: SweepPlan, out: Path, block: int | None, overwrite: bo
                 why = f" (its .zattrs {_read_json(out / '.zattrs')[1] or 'has no sweep definition'})"
             raise SweepError(f"{out} exists and is not a fundsim sweep store{why}; choose another output")
         if attrs["sweep_sha256"] != plan.sha256:
+            kept_as = attrs.get("precision", "double")
+            if not overwrite and kept_as != plan.precision:
+                raise SweepError(f"{out} holds a sweep kept in {kept_as} precision; give --precision {kept_as} to resume "
+                                 "it, choose another output, or pass --overwrite to replace it")
             if not overwrite:
                 raise SweepError(f"{out} holds a different sweep (another definition, scenario text or software "
                                  "version); choose another output, or pass --overwrite to replace it")
@@ -184,7 +188,8 @@ def _bytes_per_variant(plan: SweepPlan) -> int:
     sizes = {"path": plan.paths, "year": plan.horizon + 1, "fund": 3, "scheme": 2, "line": 3}
     names = dict.fromkeys(tuple(plan.variables) + CORE)
     n = sum(int(np.prod([sizes[d] for d in VARIABLES[v].dims])) for v in names)
-    return 8 * n + 40_000 * (plan.horizon + 1) // 41 + 1
+    itemsize = np.dtype(kept_dtype(plan.precision)).itemsize  # the runs keep every variable in it
+    return itemsize * n + 40_000 * (plan.horizon + 1) // 41 + 1
 
 
 def _default_block(plan: SweepPlan) -> int:
