@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +20,8 @@ from .compile import Compiled, compile_scenario
 from .data import data_versions
 from .errors import NonFiniteResultError
 from .limits import (DEFAULT_CHUNK, OptionError, OutOfMemoryError, RunTooLargeError, _cells, _out_of_memory,  # noqa: F401
-                     _parameter_rows, available_memory, check_memory, check_threads, chunk_paths, estimate_memory,
-                     kept_dtype, max_paths, max_threads, numba_threads, variable_names)
+                     _parameter_rows, available_memory, check_memory, check_threads, chunk_paths, double_only,
+                     estimate_memory, kept_dtype, max_paths, max_threads, numba_threads, variable_names)
 from .results import assemble, derive, first_nonfinite
 from .scenario import LoadedScenario, load_scenario
 from .summary import format_summary, summarize  # noqa: F401  (re-exported)
@@ -87,15 +86,13 @@ def prepare(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(),
         loaded = dataclasses.replace(load_scenario(loaded.data, extra, base_dir=base), origin=loaded.origin,
                                      stack=loaded.stack)
     scn = loaded.scenario
-    from .scenario.sources import unsourced_warning
-    unsourced = unsourced_warning(loaded, overrides)
-    if unsourced:
-        warnings.warn(unsourced, stacklevel=2)
+    from .scenario.sources import warn_if_unsourced
+    warn_if_unsourced(loaded, overrides, stacklevel=2)
     if assumption_set is not None:
         from .scenario.assumption_sets import assumption_set as make_set
         scn = make_set(scn, assumption_set, assumption_quantile)
-    check_memory(scn.simulation.paths, len(scn.years), variables, chunk_size=chunk_paths(chunk_size, len(scn.years)),
-                 rows=_parameter_rows(scn), summary=summary, precision=precision)
+    check_memory(scn.simulation.paths, len(scn.years), variables, chunk_size=chunk_size, rows=_parameter_rows(scn),
+                 summary=summary, precision=precision)
     try:
         compiled = compile_scenario(scn, file=loaded.origin)
     except MemoryError:
@@ -146,8 +143,7 @@ def run(scenario=None, *, paths=None, seed=None, horizon=None, overrides=(), thr
     """
     from .province import is_province
     if is_province(scenario):
-        if precision != "double":
-            raise OptionError("precision: a province's results are kept in double precision only; run without it")
+        double_only(precision)
         if assumption_set is not None:
             raise OptionError("assumption_set: not supported for a province yet; run a region's scenario")
         from .province import run_province

@@ -17,9 +17,10 @@ from .results import select_variables
 
 #: paths per kernel call at most; bounds the kernel's buffer (about 24 KB per path) and gives progress steps
 DEFAULT_CHUNK = 5000
-#: bytes of one chunk's kernel output and derived variables (about 530 paths of 40 years): each
-#: chunk reuses the last one's memory, which stays small beside the kept variables (fresh pages'
-#: first writes are slow on the development VM; results do not depend on the chunking)
+#: bytes of one chunk's kernel outputs and derived variables (about 530 paths of 40 years, 70 of a
+#: 16-region province): each chunk reuses the last one's memory, which stays small beside the kept
+#: variables (fresh pages' first writes are slow on the development VM: a 16-region province spent
+#: a third of its run on them; results do not depend on the chunking)
 CHUNK_WORK_BYTES = 32 * 2**20
 #: how the kept variables are stored: the projection is always computed in double precision;
 #: "single" keeps its results as float32 (about 7 significant digits), half the memory and file
@@ -34,12 +35,20 @@ def kept_dtype(precision="double"):
         raise OptionError(f"precision: {precision!r} is not one of {', '.join(PRECISIONS)}") from None
 
 
-def chunk_paths(chunk_size, years) -> int:
-    """Paths per kernel call: at most ``chunk_size``, and no more than fit one chunk's work in
-    :data:`CHUNK_WORK_BYTES` (at least 50)."""
+def chunk_paths(chunk_size, years, regions=1) -> int:
+    """Paths per kernel call: at most ``chunk_size``, and no more than fit one chunk's work (each
+    of ``regions`` regions' kernel outputs and the derived variables) in :data:`CHUNK_WORK_BYTES`
+    (at least 50)."""
     from .results import VARIABLES
-    per_path = max(1, int(years)) * (L.N_OUT + _cells(VARIABLES)) * 8
+    per_path = max(1, int(years)) * (max(1, int(regions)) * L.N_OUT + _cells(VARIABLES)) * 8
     return max(1, min(int(chunk_size), max(50, CHUNK_WORK_BYTES // per_path)))
+
+
+def double_only(precision, option="precision") -> None:
+    """OptionError unless ``precision`` is "double": a province keeps its results so (its entry sums
+    the regions' values)."""
+    if precision != "double":
+        raise OptionError(f"{option}: a province's results are kept in double precision only")
 
 
 class RunTooLargeError(SimulatorError):
@@ -144,7 +153,7 @@ def estimate_memory(paths, years, variables="all", *, chunk_size=DEFAULT_CHUNK, 
     if variables is None:  # compiling only
         return draws
     R = max(1, int(regions))
-    chunk = min(chunk_paths(chunk_size, T), P)  # the paths per kernel call the run uses
+    chunk = min(chunk_paths(chunk_size, T, R), P)  # the paths per kernel call the run uses
     entries = R + 1 if R > 1 else 1
     kept = P * T * _cells(variable_names(variables)) * np.dtype(kept_dtype(precision)).itemsize * entries
     work = chunk * T * (R * L.N_OUT + _cells(VARIABLES)) * 8 + R * chunk * (rows + 1) * 8

@@ -46,7 +46,8 @@ def register(group):
 
         A province file (top-level key province:, or a shipped one such as example_province) runs its
         regions together with their pooling and prints each region's summary."""
-        from ..api import (SUMMARY_VARIABLES, OptionError, check_result_path, check_threads, prepare, result_file_size,
+        from ..api import (SUMMARY_VARIABLES, OptionError, check_result_path, check_threads, double_only, prepare,
+                          result_file_size,
                           run_compiled, variable_names, write_netcdf)
         from ..results import to_cf
         from ..summary import format_summary
@@ -57,8 +58,7 @@ def register(group):
         if is_province(scenario):
             from .province import run_province_command
             asked = bool(given_options("named_sets"))
-            if precision != "double":
-                raise OptionError("--precision: a province's results are kept in double precision only")
+            double_only(precision, "--precision")
             if asked and named_sets:
                 raise OptionError("--named-sets: the named deterministic sets are run for a scenario, not a province "
                                   "(run a region's scenario for them)")

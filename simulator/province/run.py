@@ -35,15 +35,13 @@ from .. import layout as L
 from ..errors import ScenarioError, suggest
 from ..kernels.pooling import MODE_ADJUSTMENT, MODE_SEPARATE, MODE_UNIFIED
 from ..limits import DEFAULT_CHUNK, check_memory, check_threads, chunk_paths, numba_threads, variable_names
-from ..results import assemble, derive
+from ..results import derive
 from .spec import PROVINCE_ENTRY, REGION_PREFIX, Province, check_region_names, load_province, province_settings  # noqa: F401
 
 #: variables a province run keeps whatever ``variables`` says (its counts and summaries need them)
 PROVINCE_NEEDS = ("balance", "current_balance", "combined_pooled_balance", "reserve_months", "combined_pooled_reserve_months",
                   "income", "expenditure", "contribution_income", "operating_balance", "fiscal_gap", "interest", "borrowing_cost",
                   "fiscal_transfer")
-#: bytes of the regions' kernel outputs held for one chunk of paths (about 200 paths of 16 regions)
-CHUNK_BUFFER_BYTES = 96 * 2**20
 MODES = {"separate": MODE_SEPARATE, "adjustment_fund": MODE_ADJUSTMENT, "unified": MODE_UNIFIED}
 POOLED = (L.F_POOL, L.F_RES)
 
@@ -296,10 +294,8 @@ def run_prepared(prep: PreparedProvince, *, threads=None, chunk_size=DEFAULT_CHU
         rp = co.scenario.reported.previous_year
         prev_exp.append([rp.employee_pooled.expenditure.central, rp.employee_accounts.expenditure.central,
                          rp.resident.expenditure.central])
-    # a chunk's regions share one buffer (R, n, T, N_OUT): kept small, the next chunk reuses its
-    # memory, where a fresh 400 MB buffer's first writes cost a third of a 16-region run (measured;
-    # results do not depend on the chunking)
-    chunk_size = min(chunk_paths(chunk_size, T), max(50, CHUNK_BUFFER_BYTES // (R * T * L.N_OUT * 8)))
+    # a chunk's regions share one buffer (R, n, T, N_OUT), kept small so that the next chunk reuses it
+    chunk_size = chunk_paths(chunk_size, T, R)
     n0 = min(chunk_size, P)
     raws = np.empty((R, n0, T, L.N_OUT))
     entries = R + 1

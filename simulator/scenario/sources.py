@@ -78,3 +78,12 @@ def unsourced_warning(loaded, overrides=()) -> str | None:
     shown = ", ".join(left[:6]) + (f" and {len(left) - 6} more" if len(left) > 6 else "")
     return (f"{len(left)} value(s) of {loaded.origin} have no source (give each a 'source:' saying where the number "
             f"comes from): {shown}")
+
+
+def warn_if_unsourced(loaded, overrides=(), stacklevel=1) -> None:
+    """:func:`unsourced_warning`'s line as a warning, if there is one (``stacklevel`` as
+    :func:`warnings.warn`'s, counted from the caller)."""
+    import warnings
+    text = unsourced_warning(loaded, overrides)
+    if text:
+        warnings.warn(text, stacklevel=stacklevel + 1)

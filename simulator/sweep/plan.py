@@ -104,7 +104,7 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
     and the smallest and largest numbers of each key), so that a typo stops the sweep before it
     starts, with the loader's message naming the key.
     """
-    from ..limits import OptionError, kept_dtype
+    from ..limits import OptionError, double_only, kept_dtype
     from ..scenario import load_scenario
 
     try:
@@ -130,8 +130,10 @@ def plan_sweep(scenario=None, *, grid=None, sample=None, uniform=None, overrides
                              "and --sample, e.g. --grid province.pooling.share=0.01,0.03)")
         from ..province.checks import check_province_overrides
         from ..province.spec import province_settings
-        if precision != "double":
-            raise SweepError("precision: a province's results are kept in double precision only")
+        try:
+            double_only(precision)
+        except OptionError as e:
+            raise SweepError(str(e)) from None
         prov, loaded = check_province_overrides(resolved[0][0], fixed)
         name, base_year, (P, S, H) = province_settings(prov, loaded[0], paths, seed, horizon)
         fixed_all = fixed + (f"province.simulation.paths={P}", f"province.simulation.seed={S}", f"province.horizon={H}")
@@ -164,13 +166,9 @@ def _plan_scenarios(resolved, fixed, extra):
     from ..scenario import load_scenario
 
     loaded = [load_scenario(r, fixed + extra) for r, _ in resolved]
-    import warnings
-
-    from ..scenario.sources import unsourced_warning
+    from ..scenario.sources import warn_if_unsourced
     for ls in loaded:  # as a run says it (api.prepare): once per scenario file, not once per variant
-        unsourced = unsourced_warning(ls, fixed + extra)
-        if unsourced:
-            warnings.warn(unsourced, stacklevel=3)
+        warn_if_unsourced(ls, fixed + extra, stacklevel=3)
     first = loaded[0].scenario
     for (r, label), ls in zip(resolved[1:], loaded[1:]):
         s = ls.scenario
@@ -297,8 +295,9 @@ def load_sweep_file(path) -> dict:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    from ..scenario.loader import list_builtin_scenarios
     from ..errors import suggest
+    from ..limits import PRECISIONS
+    from ..scenario.loader import list_builtin_scenarios
 
     path = Path(path)
     try:
@@ -345,8 +344,8 @@ def load_sweep_file(path) -> dict:
     if "out" in s:
         o = Path(str(s.pop("out")))
         out["out"] = str(o if o.is_absolute() else base / o)
-    if "precision" in s and s["precision"] not in ("double", "single"):
-        raise SweepError(f"{path}: sweep.precision: {s['precision']!r} is not one of double, single")
+    if "precision" in s and s["precision"] not in PRECISIONS:
+        raise SweepError(f"{path}: sweep.precision: {s['precision']!r} is not one of {', '.join(PRECISIONS)}")
     if "metrics" in s:
         m = s.pop("metrics")
         out["metrics"] = [str(x) for x in (m if isinstance(m, list) else [m])]
