@@ -106,3 +106,14 @@ def test_the_precision_is_said_wherever_the_result_is_described(both):
     assert summary_dict(single)["precision"] == "single" and summary_dict(double)["precision"] == "double"
     about = dict(about_table(single).values.tolist())
     assert about["precision"].startswith("single (float32")
+
+
+def test_a_run_too_large_in_double_says_what_single_precision_fits():
+    avail = int(0.7 * 2**30)
+    with pytest.raises(limits.RunTooLargeError) as e:
+        limits.check_memory(100_000, 41, "core", available=avail, compiled=True)
+    said = str(e.value)
+    single = int(said.split("in single precision (--precision single) ")[1].split(" fit")[0].replace(",", ""))
+    assert 100_000 <= single and limits.estimate_memory(single, 41, "core", compiled=True, precision="single") <= avail
+    with pytest.raises(limits.RunTooLargeError, match="'core' variables in single precision needs"):
+        limits.check_memory(300_000, 41, "core", available=avail, compiled=True, precision="single")
